@@ -1,0 +1,174 @@
+/*
+ * Aggregation (see aggregate.h for the design).
+ */
+#include "dangliang/aggregate.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOCK_ROWS ((size_t)1 << 22)
+
+static int staff_cmp(const void *x, const void *y, void *ctx)
+{
+    const DgDataset *sort_ds = ctx;
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    uint32_t ua = dg_dataset_staff_unit(sort_ds, a), ub = dg_dataset_staff_unit(sort_ds, b);
+    if (ua != ub)
+        return ua < ub ? -1 : 1;
+    return strcmp(dg_dataset_staff(sort_ds, a), dg_dataset_staff(sort_ds, b));
+}
+
+/* Staff grouped by unit, each group in staff_id byte order (strcmp compares
+ * as unsigned char, which is byte order). */
+static void order_staff(const DgDataset *d, DgAggregate *a)
+{
+    size_t ns = a->n_staff;
+    a->staff_order = dg_xcalloc(ns ? ns : 1, sizeof *a->staff_order);
+    a->unit_staff_first = dg_xcalloc(a->n_units + 1, sizeof *a->unit_staff_first);
+    for (size_t i = 0; i < ns; i++)
+        a->staff_order[i] = (uint32_t)i;
+    qsort_r(a->staff_order, ns, sizeof *a->staff_order, staff_cmp, (void *)d);
+    size_t j = 0;
+    for (size_t u = 0; u <= a->n_units; u++) {
+        while (j < ns && dg_dataset_staff_unit(d, a->staff_order[j]) < u)
+            j++;
+        a->unit_staff_first[u] = (uint32_t)j;
+    }
+}
+
+int64_t dg_aggregate_eq(const DgScheme *s, uint32_t unit, uint32_t crow)
+{
+    int t = s->units[unit].tier;
+    if (t < 1 || t > 3)
+        t = 1;
+    return s->catalog[crow].eq[t - 1];
+}
+
+typedef struct Block {
+    uint64_t *qty, *aqty, *rows;
+    DgU128 *staff_w; /* [n_pools * n_staff] */
+} Block;
+
+DgStatus dg_aggregate_rows(const DgScheme *s, const DgDataset *d, const uint32_t *audited_qty, DgAggregate **out,
+                           DgError *err)
+{
+    (void)err;
+    size_t nu = s->n_units, nc = s->n_catalog, np = s->n_pools, ns = dg_dataset_n_staff(d);
+    DgAggregate *a = dg_xcalloc(1, sizeof *a);
+    a->n_units = nu;
+    a->n_catalog = nc;
+    a->n_pools = np;
+    a->n_staff = ns;
+    a->qty = dg_xcalloc(nu * nc, sizeof *a->qty);
+    a->audited_qty = dg_xcalloc(nu * nc, sizeof *a->audited_qty);
+    a->unit_rows = dg_xcalloc(nu, sizeof *a->unit_rows);
+    a->unit_raw_w = dg_xcalloc(nu, sizeof *a->unit_raw_w);
+    a->unit_audited_w = dg_xcalloc(nu, sizeof *a->unit_audited_w);
+    a->pool_unit_w = dg_xcalloc(np * nu, sizeof *a->pool_unit_w);
+    a->pool_staff_w = dg_xcalloc(np * ns, sizeof *a->pool_staff_w);
+
+    /* pools that count catalog row c, as a compact list per row */
+    uint32_t *cp_first = dg_xcalloc(nc + 1, sizeof *cp_first);
+    uint32_t *cp = dg_xcalloc(nc * np + 1, sizeof *cp);
+    size_t k = 0;
+    for (size_t c = 0; c < nc; c++) {
+        cp_first[c] = (uint32_t)k;
+        for (size_t p = 0; p < np; p++)
+            if (s->pool_row[p * nc + c])
+                cp[k++] = (uint32_t)p;
+    }
+    cp_first[nc] = (uint32_t)k;
+
+    size_t nb = (d->n_rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
+    Block *blocks = dg_xcalloc(nb ? nb : 1, sizeof *blocks);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (size_t b = 0; b < nb; b++) {
+        Block *B = &blocks[b];
+        B->qty = dg_xcalloc(nu * nc, sizeof *B->qty);
+        B->aqty = dg_xcalloc(nu * nc, sizeof *B->aqty);
+        B->rows = dg_xcalloc(nu, sizeof *B->rows);
+        B->staff_w = dg_xcalloc(np * ns, sizeof *B->staff_w);
+        size_t lo = b * BLOCK_ROWS, hi = lo + BLOCK_ROWS < d->n_rows ? lo + BLOCK_ROWS : d->n_rows;
+        for (size_t i = lo; i < hi; i++) {
+            const DgRow *r = &d->rows[i];
+            size_t uc = (size_t)r->unit * nc + r->crow;
+            uint32_t aq = audited_qty ? audited_qty[i] : r->qty;
+            B->qty[uc] += r->qty;
+            B->aqty[uc] += aq;
+            B->rows[r->unit]++;
+            if (aq == 0)
+                continue;
+            DgU128 w = (DgU128)aq * (uint64_t)dg_aggregate_eq(s, r->unit, r->crow);
+            for (uint32_t j = cp_first[r->crow]; j < cp_first[r->crow + 1]; j++) {
+                uint32_t p = cp[j];
+                if (s->pool_unit[p * nu + r->unit])
+                    B->staff_w[(size_t)p * ns + r->staff] += w;
+            }
+        }
+    }
+    /* merge in block order (integer sums: exact whatever the order, but
+     * we keep the rule anyway) */
+    for (size_t b = 0; b < nb; b++) {
+        Block *B = &blocks[b];
+        for (size_t i = 0; i < nu * nc; i++) {
+            a->qty[i] += B->qty[i];
+            a->audited_qty[i] += B->aqty[i];
+        }
+        for (size_t i = 0; i < nu; i++)
+            a->unit_rows[i] += B->rows[i];
+        for (size_t i = 0; i < np * ns; i++)
+            a->pool_staff_w[i] += B->staff_w[i];
+        free(B->qty);
+        free(B->aqty);
+        free(B->rows);
+        free(B->staff_w);
+    }
+    free(blocks);
+
+    /* workloads from quantities: exact, per (unit, catalog row) */
+    for (size_t u = 0; u < nu; u++) {
+        for (size_t c = 0; c < nc; c++) {
+            size_t uc = u * nc + c;
+            if (!a->qty[uc])
+                continue;
+            uint64_t eq = (uint64_t)dg_aggregate_eq(s, (uint32_t)u, (uint32_t)c);
+            DgU128 rw = (DgU128)a->qty[uc] * eq, aw = (DgU128)a->audited_qty[uc] * eq;
+            a->unit_raw_w[u] += rw;
+            a->unit_audited_w[u] += aw;
+            int pools = 0;
+            for (uint32_t j = cp_first[c]; j < cp_first[c + 1]; j++) {
+                uint32_t p = cp[j];
+                if (s->pool_unit[p * nu + u]) {
+                    a->pool_unit_w[p * nu + u] += aw;
+                    pools++;
+                }
+            }
+            if (pools == 0)
+                a->unpooled_w += aw;
+            else if (pools > 1)
+                a->multi_pool_w += aw;
+        }
+    }
+    free(cp_first);
+    free(cp);
+    order_staff(d, a);
+    *out = a;
+    return DG_OK;
+}
+
+void dg_aggregate_free(DgAggregate *a)
+{
+    if (!a)
+        return;
+    free(a->qty);
+    free(a->audited_qty);
+    free(a->unit_rows);
+    free(a->unit_raw_w);
+    free(a->unit_audited_w);
+    free(a->pool_unit_w);
+    free(a->pool_staff_w);
+    free(a->staff_order);
+    free(a->unit_staff_first);
+    free(a);
+}

@@ -1,0 +1,20 @@
+/* Options shared by `run` and `check`. */
+#ifndef DG_CLI_LOGOPTS_H
+#define DG_CLI_LOGOPTS_H
+
+#include "dangliang/validate.h"
+
+typedef struct DgCliLogOpts {
+    const char *scheme;
+    const char *out;
+    bool strict;
+    bool no_bom;
+    DgValidateOptions v;
+    char **logs;
+    int n_logs;
+} DgCliLogOpts;
+
+/* Parse argv (argv[0] = command name).  Returns 0 or an exit code (usage). */
+int dg_cli_parse_logopts(const char *cmd, int argc, char **argv, DgCliLogOpts *o);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * String interning: byte strings -> dense uint32 ids, in first-seen order.
+ *
+ * Design: one open-addressing table of (hash, id) slots over an append-only
+ * arena of the bytes.  Ids are dense so hot loops index plain arrays
+ * instead of hashing strings again.  Lookups (dg_intern_find) on a table
+ * that is no longer being modified are safe from any number of threads.
+ */
+#ifndef DG_INTERN_H
+#define DG_INTERN_H
+
+#include "dangliang/common.h"
+
+typedef struct DgIntern DgIntern;
+
+DgIntern *dg_intern_new(void);
+void dg_intern_free(DgIntern *t); /* accepts NULL */
+
+/* Id of the string, adding it when new (*added set accordingly; may be NULL). */
+uint32_t dg_intern_add(DgIntern *t, const char *s, size_t len, bool *added);
+
+/* Id of the string or -1.  Pure. */
+int64_t dg_intern_find(const DgIntern *t, const char *s, size_t len);
+
+/* Bytes of id (NUL-terminated; stable for the table's lifetime). */
+const char *dg_intern_str(const DgIntern *t, uint32_t id, size_t *len);
+
+size_t dg_intern_count(const DgIntern *t);
+
+/* Bytes held (arena + table), for memory accounting. */
+size_t dg_intern_bytes(const DgIntern *t);
+
+/* 64-bit hash of bytes (wyhash-style mixing; not cryptographic). */
+uint64_t dg_hash_bytes(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * rejects.csv: one line per rejected row, in input order, so a data clerk
+ * can walk the file top to bottom and fix the source system.
+ */
+#include "dangliang/report.h"
+
+#include "csvout.h"
+#include "outfile.h"
+
+DgStatus dg_report_rejects(const DgDataset *d, const char *dir, const DgReportOptions *opt, DgError *err)
+{
+    DgOutFile o;
+    DgStatus st = dg_outfile_open(&o, dir, "rejects.csv", err);
+    if (st != DG_OK)
+        return st;
+    DgCsvOut w;
+    dg_csvout_init(&w, o.fp, !(opt && opt->no_bom));
+    static const char *const hdr[] = {"file", "line", "record_id", "reason", "detail", NULL};
+    dg_csvout_header(&w, hdr);
+    for (size_t i = 0; i < d->n_rejects; i++) {
+        const DgReject *r = &d->rejects[i];
+        dg_csvout_text(&w, d->files[r->file]);
+        dg_csvout_u64(&w, r->line);
+        dg_csvout_text(&w, r->record_id);
+        dg_csvout_text(&w, dg_reason_name(r->reason));
+        dg_csvout_text(&w, r->detail);
+        dg_csvout_end(&w);
+    }
+    return dg_outfile_commit(&o, err);
+}

@@ -1,0 +1,385 @@
+/*
+ * The tables of a run (SPEC §4): payouts, units, items, staff, flags and
+ * the JSON summary.  Every number is formatted from exact integers:
+ * workloads and coefficients with 4 decimals, weights and shares with 8,
+ * money with 2, all rounded half-up from the exact value — so a finance
+ * officer re-adding a column in Excel gets the printed total.
+ */
+#include <glib.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "csvout.h"
+#include "dangliang/report.h"
+#include "outfile.h"
+
+static void cell_w4(DgCsvOut *w, DgU128 v, int from_scale)
+{
+    char b[64];
+    dg_decimal_format_u128(v, from_scale, 4, b);
+    dg_csvout_num(w, b);
+}
+
+static void cell_fixed(DgCsvOut *w, int64_t v, int scale)
+{
+    char b[64];
+    dg_decimal_format(v, scale, b);
+    dg_csvout_num(w, b);
+}
+
+static void cell_ratio(DgCsvOut *w, DgU128 n, DgU128 d, int scale)
+{
+    char b[80];
+    if (d == 0)
+        dg_ratio_format(0, 1, scale, b);
+    else
+        dg_ratio_format(n, d, scale, b);
+    dg_csvout_num(w, b);
+}
+
+typedef DgStatus (*Writer)(const DgScheme *, const DgDataset *, const DgAggregate *, const DgPayouts *,
+                           DgCsvOut *);
+
+static DgStatus write_csv(const char *dir, const char *name, const DgReportOptions *opt, Writer fn,
+                          const DgScheme *s, const DgDataset *d, const DgAggregate *a, const DgPayouts *p,
+                          DgError *err)
+{
+    DgOutFile o;
+    DgStatus st = dg_outfile_open(&o, dir, name, err);
+    if (st != DG_OK)
+        return st;
+    DgCsvOut w;
+    dg_csvout_init(&w, o.fp, !(opt && opt->no_bom));
+    fn(s, d, a, p, &w);
+    return dg_outfile_commit(&o, err);
+}
+
+static DgStatus w_payouts(const DgScheme *s, const DgDataset *d, const DgAggregate *a, const DgPayouts *p,
+                          DgCsvOut *w)
+{
+    (void)d;
+    static const char *const hdr[] = {"pool_id", "pool_name", "unit_id", "unit_name", "community",
+                                      "county", "audited_workload", "quality", "adjustment",
+                                      "corrected_workload", "weight", "payout", NULL};
+    dg_csvout_header(w, hdr);
+    size_t nu = s->n_units;
+    for (size_t k = 0; k < s->n_pools; k++) {
+        const DgPool *pl = &s->pools[k];
+        for (size_t u = 0; u < nu; u++) {
+            if (!s->pool_unit[k * nu + u])
+                continue;
+            const DgUnit *un = &s->units[u];
+            dg_csvout_text(w, pl->id);
+            dg_csvout_text(w, pl->name);
+            dg_csvout_text(w, un->id);
+            dg_csvout_text(w, un->name);
+            dg_csvout_text(w, un->community);
+            dg_csvout_text(w, un->county);
+            cell_w4(w, a->pool_unit_w[k * nu + u], 4);
+            cell_fixed(w, p->q[u], 4);
+            cell_fixed(w, p->a[u], 4);
+            cell_w4(w, p->c[k * nu + u], 12);
+            cell_ratio(w, p->c[k * nu + u], p->sum_c[k], 8);
+            cell_fixed(w, p->payout[k * nu + u], 2);
+            dg_csvout_end(w);
+        }
+    }
+    return DG_OK;
+}
+
+static DgStatus w_units(const DgScheme *s, const DgDataset *d, const DgAggregate *a, const DgPayouts *p,
+                        DgCsvOut *w)
+{
+    (void)d;
+    static const char *const hdr[] = {"unit_id",       "unit_name",    "kind",         "community",
+                                      "county",        "tier",         "rows_accepted", "rows_flagged",
+                                      "raw_workload",  "audited_workload", "quality",   "adjustment",
+                                      "payout",        NULL};
+    dg_csvout_header(w, hdr);
+    for (size_t u = 0; u < s->n_units; u++) {
+        const DgUnit *un = &s->units[u];
+        dg_csvout_text(w, un->id);
+        dg_csvout_text(w, un->name);
+        dg_csvout_text(w, un->kind);
+        dg_csvout_text(w, un->community);
+        dg_csvout_text(w, un->county);
+        dg_csvout_u64(w, (uint64_t)un->tier);
+        dg_csvout_u64(w, a->unit_rows[u]);
+        dg_csvout_u64(w, 0); /* authenticity flags: next stage */
+        cell_w4(w, a->unit_raw_w[u], 4);
+        cell_w4(w, a->unit_audited_w[u], 4);
+        cell_fixed(w, p->q[u], 4);
+        cell_fixed(w, p->a[u], 4);
+        cell_fixed(w, p->unit_payout[u], 2);
+        dg_csvout_end(w);
+    }
+    return DG_OK;
+}
+
+static DgStatus w_items(const DgScheme *s, const DgDataset *d, const DgAggregate *a, const DgPayouts *p,
+                        DgCsvOut *w)
+{
+    (void)d;
+    (void)p;
+    static const char *const hdr[] = {"unit_id",  "item_code",        "item_name",    "category", "quantity",
+                                      "audited_quantity", "raw_workload", "audited_workload", NULL};
+    dg_csvout_header(w, hdr);
+    size_t nc = s->n_catalog;
+    for (size_t u = 0; u < s->n_units; u++) {
+        for (size_t code = 0; code < s->n_codes; code++) {
+            size_t c0 = s->code_first[code], c1 = c0 + s->code_nrows[code];
+            uint64_t q = 0, aq = 0;
+            DgU128 rw = 0, aw = 0;
+            for (size_t c = c0; c < c1; c++) {
+                uint64_t eq = (uint64_t)dg_aggregate_eq(s, (uint32_t)u, (uint32_t)c);
+                q += a->qty[u * nc + c];
+                aq += a->audited_qty[u * nc + c];
+                rw += (DgU128)a->qty[u * nc + c] * eq;
+                aw += (DgU128)a->audited_qty[u * nc + c] * eq;
+            }
+            if (!q)
+                continue;
+            const DgCatalogRow *cr = &s->catalog[c0];
+            dg_csvout_text(w, s->units[u].id);
+            dg_csvout_text(w, cr->code);
+            dg_csvout_text(w, cr->name);
+            dg_csvout_text(w, cr->category);
+            dg_csvout_u64(w, q);
+            dg_csvout_u64(w, aq);
+            cell_w4(w, rw, 4);
+            cell_w4(w, aw, 4);
+            dg_csvout_end(w);
+        }
+    }
+    return DG_OK;
+}
+
+static DgStatus w_staff(const DgScheme *s, const DgDataset *d, const DgAggregate *a, const DgPayouts *p,
+                        DgCsvOut *w)
+{
+    static const char *const hdr[] = {"pool_id", "unit_id", "staff_id", "audited_workload", "share", "amount",
+                                      NULL};
+    dg_csvout_header(w, hdr);
+    size_t nu = s->n_units, ns = a->n_staff;
+    for (size_t k = 0; k < s->n_pools; k++) {
+        for (size_t u = 0; u < nu; u++) {
+            if (!s->pool_unit[k * nu + u])
+                continue;
+            DgU128 uw = a->pool_unit_w[k * nu + u];
+            for (uint32_t j = a->unit_staff_first[u]; j < a->unit_staff_first[u + 1]; j++) {
+                uint32_t st = a->staff_order[j];
+                DgU128 sw = a->pool_staff_w[k * ns + st];
+                if (sw == 0)
+                    continue;
+                dg_csvout_text(w, s->pools[k].id);
+                dg_csvout_text(w, s->units[u].id);
+                dg_csvout_text(w, dg_dataset_staff(d, st));
+                cell_w4(w, sw, 4);
+                cell_ratio(w, sw, uw, 8);
+                cell_fixed(w, p->staff_amount[k * ns + st], 2);
+                dg_csvout_end(w);
+            }
+        }
+    }
+    return DG_OK;
+}
+
+static DgStatus w_flags(const DgScheme *s, const DgDataset *d, const DgAggregate *a, const DgPayouts *p,
+                        DgCsvOut *w)
+{
+    (void)s;
+    (void)d;
+    (void)a;
+    (void)p;
+    static const char *const hdr[] = {"file", "line", "record_id", "unit_id", "check", "excess_quantity", "detail",
+                                      NULL};
+    dg_csvout_header(w, hdr);
+    return DG_OK;
+}
+
+static json_t *jdec_u128(DgU128 v, int from, int to)
+{
+    char b[64];
+    dg_decimal_format_u128(v, from, to, b);
+    return json_string(b);
+}
+
+static json_t *jdec(int64_t v, int scale)
+{
+    char b[64];
+    dg_decimal_format(v, scale, b);
+    return json_string(b);
+}
+
+static DgStatus write_summary(const DgScheme *s, const DgDataset *d, const DgAggregate *a, const DgPayouts *p,
+                              const char *dir, DgError *err)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "engine", json_string("dangliang " DG_VERSION));
+    json_t *js = json_object();
+    json_object_set_new(js, "id", json_string(s->id));
+    json_object_set_new(js, "title", json_string(s->title ? s->title : ""));
+    json_object_set_new(js, "file", json_string(s->path));
+    json_object_set_new(root, "scheme", js);
+    char d0[11], d1[11];
+    dg_date_format(s->period_from, d0);
+    dg_date_format(s->period_to, d1);
+    json_t *per = json_object();
+    json_object_set_new(per, "from", json_string(d0));
+    json_object_set_new(per, "to", json_string(d1));
+    json_object_set_new(root, "period", per);
+
+    json_t *acc = json_object();
+    json_object_set_new(acc, "rows_read", json_integer((json_int_t)d->rows_read));
+    json_object_set_new(acc, "rows_accepted", json_integer((json_int_t)d->rows_accepted));
+    json_object_set_new(acc, "rows_rejected", json_integer((json_int_t)d->rows_rejected));
+    json_t *by = json_object();
+    for (int r = 0; r < DG_REASON_COUNT; r++)
+        json_object_set_new(by, dg_reason_name((DgReason)r), json_integer((json_int_t)d->by_reason[r]));
+    json_object_set_new(acc, "rejected_by_reason", by);
+    json_object_set_new(root, "accounting", acc);
+
+    DgU128 raw = 0, aud = 0;
+    for (size_t u = 0; u < s->n_units; u++) {
+        raw += a->unit_raw_w[u];
+        aud += a->unit_audited_w[u];
+    }
+    json_t *wl = json_object();
+    json_object_set_new(wl, "raw", jdec_u128(raw, 4, 4));
+    json_object_set_new(wl, "audited", jdec_u128(aud, 4, 4));
+    json_object_set_new(wl, "in_no_pool", jdec_u128(a->unpooled_w, 4, 4));
+    json_object_set_new(wl, "in_two_or_more_pools", jdec_u128(a->multi_pool_w, 4, 4));
+    json_object_set_new(root, "workload", wl);
+
+    json_t *pools = json_array();
+    size_t nu = s->n_units;
+    for (size_t k = 0; k < s->n_pools; k++) {
+        const DgPool *pl = &s->pools[k];
+        json_t *jp = json_object();
+        json_object_set_new(jp, "id", json_string(pl->id));
+        json_object_set_new(jp, "name", json_string(pl->name));
+        json_object_set_new(jp, "budget", jdec(pl->budget, 2));
+        json_object_set_new(jp, "paid", jdec(p->pool_total[k], 2));
+        DgU128 pw = 0;
+        size_t in_scope = 0, paid = 0;
+        for (size_t u = 0; u < nu; u++) {
+            if (!s->pool_unit[k * nu + u])
+                continue;
+            in_scope++;
+            pw += a->pool_unit_w[k * nu + u];
+            paid += p->payout[k * nu + u] > 0;
+        }
+        json_object_set_new(jp, "units_in_scope", json_integer((json_int_t)in_scope));
+        json_object_set_new(jp, "units_paid", json_integer((json_int_t)paid));
+        json_object_set_new(jp, "audited_workload", jdec_u128(pw, 4, 4));
+        json_object_set_new(jp, "corrected_workload", jdec_u128(p->sum_c[k], 12, 4));
+        char price[80];
+        /* yuan per equivalent: (B/100) / (ΣC/10^12) = B·10^10 / ΣC */
+        if (p->sum_c[k])
+            dg_ratio_format((DgU128)pl->budget * (DgU128)10000000000ULL, p->sum_c[k], 4, price);
+        else
+            strcpy(price, "0.0000");
+        json_object_set_new(jp, "unit_price", json_string(price));
+        json_array_append_new(pools, jp);
+    }
+    json_object_set_new(root, "pools", pools);
+    json_object_set_new(root, "units", json_integer((json_int_t)nu));
+
+    DgOutFile o;
+    DgStatus st = dg_outfile_open(&o, dir, "summary.json", err);
+    if (st == DG_OK) {
+        json_dumpf(root, o.fp, JSON_INDENT(2));
+        fputc('\n', o.fp);
+        st = dg_outfile_commit(&o, err);
+    }
+    json_decref(root);
+    return st;
+}
+
+DgStatus dg_report_run(const DgScheme *s, const DgDataset *d, const DgAggregate *a, const DgPayouts *p,
+                       const char *dir, const DgReportOptions *opt, DgError *err)
+{
+    static const struct {
+        const char *name;
+        Writer fn;
+    } tables[] = {{"payouts.csv", w_payouts}, {"units.csv", w_units}, {"items.csv", w_items},
+                  {"staff.csv", w_staff},     {"flags.csv", w_flags}};
+    DgStatus st = dg_report_rejects(d, dir, opt, err);
+    for (size_t i = 0; st == DG_OK && i < sizeof tables / sizeof tables[0]; i++)
+        st = write_csv(dir, tables[i].name, opt, tables[i].fn, s, d, a, p, err);
+    if (st == DG_OK)
+        st = write_summary(s, d, a, p, dir, err);
+    return st;
+}
+
+static json_t *hash_entry(const char *path, const char *role, DgStatus *st, DgError *err)
+{
+    char hex[65];
+    if (*st != DG_OK)
+        return NULL;
+    *st = dg_sha256_file(path, hex, err);
+    if (*st != DG_OK)
+        return NULL;
+    json_t *e = json_object();
+    json_object_set_new(e, "path", json_string(path));
+    if (role)
+        json_object_set_new(e, "role", json_string(role));
+    json_object_set_new(e, "sha256", json_string(hex));
+    return e;
+}
+
+DgStatus dg_report_manifest(const DgScheme *s, const DgDataset *d, const char *dir, const char *const *outputs,
+                            size_t n_outputs, const DgRunMeta *meta, DgError *err)
+{
+    DgStatus st = DG_OK;
+    json_t *root = json_object();
+    json_object_set_new(root, "engine", json_string("dangliang"));
+    json_object_set_new(root, "version", json_string(DG_VERSION));
+    json_object_set_new(root, "command", json_string(meta && meta->command ? meta->command : "run"));
+    json_t *sch = json_array();
+    json_t *e;
+    if ((e = hash_entry(s->path, "scheme", &st, err)))
+        json_array_append_new(sch, e);
+    if ((e = hash_entry(s->catalog_path, "catalog", &st, err)))
+        json_array_append_new(sch, e);
+    if ((e = hash_entry(s->units_path, "units", &st, err)))
+        json_array_append_new(sch, e);
+    if (s->indicators_path && (e = hash_entry(s->indicators_path, "indicators", &st, err)))
+        json_array_append_new(sch, e);
+    json_object_set_new(root, "scheme", sch);
+    json_t *ins = json_array();
+    for (size_t i = 0; i < d->n_files; i++)
+        if ((e = hash_entry(d->files[i], NULL, &st, err)))
+            json_array_append_new(ins, e);
+    json_object_set_new(root, "inputs", ins);
+    json_t *outs = json_array();
+    for (size_t i = 0; i < n_outputs; i++) {
+        char *p = g_build_filename(dir, outputs[i], NULL);
+        if ((e = hash_entry(p, NULL, &st, err))) {
+            json_object_set_new(e, "path", json_string(outputs[i]));
+            json_array_append_new(outs, e);
+        }
+        g_free(p);
+    }
+    json_object_set_new(root, "outputs", outs);
+    json_object_set_new(root, "threads", json_integer(meta ? meta->threads : 0));
+    json_t *t = json_object();
+    if (meta) {
+        json_object_set_new(t, "validate_ms", json_integer((json_int_t)meta->ms_validate));
+        json_object_set_new(t, "score_ms", json_integer((json_int_t)meta->ms_score));
+        json_object_set_new(t, "write_ms", json_integer((json_int_t)meta->ms_write));
+        json_object_set_new(t, "total_ms", json_integer((json_int_t)meta->ms_total));
+    }
+    json_object_set_new(root, "timings", t);
+    if (st == DG_OK) {
+        DgOutFile o;
+        st = dg_outfile_open(&o, dir, "manifest.json", err);
+        if (st == DG_OK) {
+            json_dumpf(root, o.fp, JSON_INDENT(2));
+            fputc('\n', o.fp);
+            st = dg_outfile_commit(&o, err);
+        }
+    }
+    json_decref(root);
+    return st;
+}

@@ -1,0 +1,727 @@
+/*
+ * Validation driver: windows -> chunks (parallel parse + row checks) ->
+ * serial merge in chunk order (duplicate ids, dense ids) -> dataset.
+ *
+ * Why two phases: every check of SPEC §3.1 except duplicate_record_id looks
+ * at one row and the read-only scheme, so it runs in parallel with no
+ * shared state.  Duplicates depend on input order, and so do the dense
+ * staff/patient/record numbers, so they are decided in one ordered pass
+ * over the chunks' outputs.  Each chunk keeps its strings in a private
+ * byte arena and its rows in a private array; nothing is shared until the
+ * merge, so the result does not depend on the thread count.
+ */
+#include "dangliang/validate.h"
+
+#include <glib.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/csvscan.h"
+#include "common/intern.h"
+#include "ingest/chunker.h"
+#include "ingest/jsonl.h"
+#include "ingest/source.h"
+
+#define DEFAULT_CHUNK (1u << 20)
+#define DEFAULT_WINDOW (64u << 20)
+
+static const char *const reason_names[DG_REASON_COUNT] = {
+    "malformed",    "missing_field", "bad_quantity",     "bad_date",           "out_of_period",
+    "unknown_unit", "unknown_item",  "item_not_in_force", "duplicate_record_id",
+};
+
+const char *dg_reason_name(DgReason r)
+{
+    return (unsigned)r < DG_REASON_COUNT ? reason_names[r] : "unknown";
+}
+
+/* Log columns, in the order of SPEC §1.1. */
+enum { C_RECORD, C_UNIT, C_STAFF, C_PATIENT, C_ITEM, C_DATE, C_QTY, C_N };
+static const char *const col_names[C_N] = {"record_id", "unit_id",      "staff_id", "patient_id",
+                                           "item_code", "service_date", "quantity"};
+static const bool col_required[C_N] = {true, true, true, false, true, true, false};
+
+struct DgDatasetIds {
+    DgIntern *recids, *staff, *patients;
+    uint32_t *recid_file;  /* first occurrence of each record id */
+    uint64_t *recid_line;
+    size_t recid_cap;
+};
+
+/* ---- per-chunk output ---------------------------------------------------- */
+
+#define ACCEPTED 0xFF
+
+typedef struct Pending {
+    uint64_t line;
+    uint32_t unit, crow, qty;
+    int32_t date;
+    uint8_t reason;                       /* ACCEPTED or a DgReason */
+    uint32_t rec_off, rec_len;            /* into the chunk arena */
+    uint32_t staff_off, staff_len;
+    uint32_t pat_off, pat_len;
+    uint32_t det_off, det_len;            /* reject detail */
+} Pending;
+
+typedef struct ChunkOut {
+    Pending *p;
+    size_t n, cap;
+    char *arena;
+    size_t alen, acap;
+    uint64_t rows_read;
+} ChunkOut;
+
+static uint32_t arena_put(ChunkOut *c, const char *s, size_t len)
+{
+    if (c->alen + len + 1 > c->acap) {
+        size_t ncap = c->acap ? c->acap * 2 : 4096;
+        while (ncap < c->alen + len + 1)
+            ncap *= 2;
+        c->arena = dg_xrealloc(c->arena, ncap);
+        c->acap = ncap;
+    }
+    uint32_t off = (uint32_t)c->alen;
+    memcpy(c->arena + c->alen, s, len);
+    c->arena[c->alen + len] = 0;
+    c->alen += len + 1;
+    return off;
+}
+
+static Pending *pending_new(ChunkOut *c)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 1024;
+        c->p = dg_xrealloc(c->p, c->cap * sizeof *c->p);
+    }
+    Pending *p = &c->p[c->n++];
+    memset(p, 0, sizeof *p);
+    return p;
+}
+
+static void chunk_reset(ChunkOut *c)
+{
+    c->n = 0;
+    c->alen = 0;
+    c->rows_read = 0;
+}
+
+static void chunk_free(ChunkOut *c)
+{
+    free(c->p);
+    free(c->arena);
+}
+
+/* ---- row checks ------------------------------------------------------------ */
+
+typedef struct Field {
+    const char *p;
+    size_t len;
+    bool present;   /* column exists and value is not null */
+    bool bad_type;  /* JSON value of a type other than string/int */
+} Field;
+
+static void reject(ChunkOut *c, Pending *p, DgReason r, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void reject(ChunkOut *c, Pending *p, DgReason r, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        n = 0;
+    if ((size_t)n >= sizeof buf)
+        n = sizeof buf - 1;
+    p->reason = (uint8_t)r;
+    p->det_off = arena_put(c, buf, (size_t)n);
+    p->det_len = (uint32_t)n;
+}
+
+/* Quote a value for a detail sentence: at most 40 bytes, control bytes shown as '?'. */
+static const char *show(const Field *f, char *buf)
+{
+    size_t n = f->len > 40 ? 40 : f->len;
+    /* do not cut a UTF-8 sequence in half */
+    while (n < f->len && n > 0 && ((unsigned char)f->p[n] & 0xC0) == 0x80)
+        n--;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)f->p[i];
+        buf[i] = ch < 0x20 || ch == 0x7F ? '?' : (char)ch;
+    }
+    if (n < f->len) {
+        memcpy(buf + n, "...", 3);
+        n += 3;
+    }
+    buf[n] = 0;
+    return buf;
+}
+
+static bool valid_utf8(const char *s, size_t len)
+{
+    /* ASCII fast path: most logs are ASCII but for names we never read here */
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ULL)
+            break;
+    }
+    for (; i < len; i++)
+        if ((unsigned char)s[i] & 0x80)
+            return g_utf8_validate_len(s + i, len - i, NULL);
+    return true;
+}
+
+typedef struct Ctx {
+    const DgScheme *s;
+    bool jsonl;
+    int col[C_N];          /* CSV column index per field, -1 if absent */
+    size_t n_cols;         /* CSV header field count */
+    const char *file;
+} Ctx;
+
+/* Check one record's fields; fills p (accepted or rejected). */
+static void check_row(const Ctx *x, ChunkOut *c, Pending *p, Field *f)
+{
+    char b1[64];
+    for (int k = 0; k < C_N; k++)
+        if (f[k].bad_type && k != C_QTY) {
+            reject(c, p, DG_REASON_MALFORMED, "%s is not a string or integer", col_names[k]);
+            return;
+        }
+    for (int k = 0; k < C_N; k++)
+        if (col_required[k] && (!f[k].present || f[k].len == 0)) {
+            reject(c, p, DG_REASON_MISSING_FIELD, "%s is empty", col_names[k]);
+            return;
+        }
+    uint64_t q = 1;
+    if (f[C_QTY].bad_type) {
+        reject(c, p, DG_REASON_BAD_QUANTITY, "quantity is not a string or integer");
+        return;
+    }
+    if (f[C_QTY].present && f[C_QTY].len > 0 && !dg_uint_parse(f[C_QTY].p, f[C_QTY].len, 10000, &q)) {
+        reject(c, p, DG_REASON_BAD_QUANTITY, "quantity \"%s\" is not a whole number from 1 to 10000",
+               show(&f[C_QTY], b1));
+        return;
+    }
+    if (q == 0) {
+        reject(c, p, DG_REASON_BAD_QUANTITY, "quantity \"%s\" is not a whole number from 1 to 10000",
+               show(&f[C_QTY], b1));
+        return;
+    }
+    int32_t day;
+    if (!dg_date_parse(f[C_DATE].p, f[C_DATE].len, &day)) {
+        reject(c, p, DG_REASON_BAD_DATE, "service_date \"%s\" is not a valid date (YYYY-MM-DD or YYYY/M/D)",
+               show(&f[C_DATE], b1));
+        return;
+    }
+    const DgScheme *s = x->s;
+    if (day < s->period_from || day > s->period_to) {
+        char d0[11], d1[11], d2[11];
+        dg_date_format(day, d0);
+        dg_date_format(s->period_from, d1);
+        dg_date_format(s->period_to, d2);
+        reject(c, p, DG_REASON_OUT_OF_PERIOD, "service_date %s is outside the period %s to %s", d0, d1, d2);
+        return;
+    }
+    int64_t unit = dg_scheme_unit_find(s, f[C_UNIT].p, f[C_UNIT].len);
+    if (unit < 0) {
+        reject(c, p, DG_REASON_UNKNOWN_UNIT, "unit_id \"%s\" is not in the units file", show(&f[C_UNIT], b1));
+        return;
+    }
+    int64_t code = dg_scheme_code_find(s, f[C_ITEM].p, f[C_ITEM].len);
+    if (code < 0) {
+        reject(c, p, DG_REASON_UNKNOWN_ITEM, "item_code \"%s\" is not in the catalog", show(&f[C_ITEM], b1));
+        return;
+    }
+    int64_t crow = dg_scheme_row_at(s, (uint32_t)code, day);
+    if (crow < 0) {
+        char d0[11];
+        dg_date_format(day, d0);
+        reject(c, p, DG_REASON_ITEM_NOT_IN_FORCE, "item_code \"%s\" has no catalog row in force on %s",
+               show(&f[C_ITEM], b1), d0);
+        return;
+    }
+    p->reason = ACCEPTED;
+    p->unit = (uint32_t)unit;
+    p->crow = (uint32_t)crow;
+    p->qty = (uint32_t)q;
+    p->date = day;
+    p->staff_off = arena_put(c, f[C_STAFF].p, f[C_STAFF].len);
+    p->staff_len = (uint32_t)f[C_STAFF].len;
+    if (f[C_PATIENT].present && f[C_PATIENT].len > 0) {
+        p->pat_off = arena_put(c, f[C_PATIENT].p, f[C_PATIENT].len);
+        p->pat_len = (uint32_t)f[C_PATIENT].len;
+    } else {
+        p->pat_len = UINT32_MAX; /* none */
+    }
+}
+
+static void keep_record_id(ChunkOut *c, Pending *p, const Field *f)
+{
+    if (f->present && !f->bad_type) {
+        p->rec_off = arena_put(c, f->p, f->len);
+        p->rec_len = (uint32_t)f->len;
+    } else {
+        p->rec_off = arena_put(c, "", 0);
+        p->rec_len = 0;
+    }
+}
+
+/* Parse and check the records starting in one chunk. */
+static void process_chunk(const Ctx *x, const char *buf, size_t limit, const DgChunk *ch, ChunkOut *c)
+{
+    DgCsvRecord rec;
+    dg_csv_record_init(&rec);
+    DgJsonScratch js = {0};
+    static const char *const keys[C_N] = {"record_id", "unit_id",      "staff_id", "patient_id",
+                                          "item_code", "service_date", "quantity"};
+    uint64_t line = ch->first_line;
+    size_t pos = ch->begin;
+    while (pos < ch->end) {
+        size_t start = pos;
+        Field f[C_N];
+        memset(f, 0, sizeof f);
+        Pending *p;
+        if (!x->jsonl) {
+            if (!dg_csv_scan(buf, limit, &pos, &rec))
+                break;
+            uint64_t this_line = line;
+            line += rec.n_newlines;
+            if (rec.blank)
+                continue;
+            c->rows_read++;
+            p = pending_new(c);
+            p->line = this_line;
+            /* the record id is kept for the rejects file even when malformed */
+            if (x->col[C_RECORD] >= 0 && (size_t)x->col[C_RECORD] < rec.n_fields) {
+                f[C_RECORD].p = rec.fields[x->col[C_RECORD]].ptr;
+                f[C_RECORD].len = rec.fields[x->col[C_RECORD]].len;
+                f[C_RECORD].present = true;
+            }
+            if (rec.malformed) {
+                keep_record_id(c, p, &f[C_RECORD]);
+                reject(c, p, DG_REASON_MALFORMED, "%s", rec.why);
+                continue;
+            }
+            if (rec.n_fields != x->n_cols) {
+                keep_record_id(c, p, &f[C_RECORD]);
+                reject(c, p, DG_REASON_MALFORMED, "%zu fields where the header has %zu", rec.n_fields,
+                       x->n_cols);
+                continue;
+            }
+            if (!valid_utf8(buf + start, pos - start)) {
+                keep_record_id(c, p, &f[C_RECORD]);
+                reject(c, p, DG_REASON_MALFORMED, "the row is not valid text in the input encoding");
+                continue;
+            }
+            for (int k = 0; k < C_N; k++) {
+                if (x->col[k] < 0)
+                    continue;
+                f[k].p = rec.fields[x->col[k]].ptr;
+                f[k].len = rec.fields[x->col[k]].len;
+                f[k].present = true;
+            }
+        } else {
+            const char *nl = memchr(buf + pos, '\n', limit - pos);
+            size_t lend = nl ? (size_t)(nl - buf) : limit;
+            pos = nl ? lend + 1 : limit;
+            uint64_t this_line = line;
+            line++;
+            size_t l = lend;
+            if (l > start && buf[l - 1] == '\r')
+                l--;
+            if (l == start)
+                continue;
+            c->rows_read++;
+            p = pending_new(c);
+            p->line = this_line;
+            DgJsonVal v[C_N];
+            const char *why = NULL;
+            if (!valid_utf8(buf + start, l - start)) {
+                keep_record_id(c, p, &f[C_RECORD]);
+                reject(c, p, DG_REASON_MALFORMED, "the row is not valid text in the input encoding");
+                continue;
+            }
+            if (!dg_jsonl_parse(buf + start, l - start, keys, C_N, v, &js, &why)) {
+                keep_record_id(c, p, &f[C_RECORD]);
+                reject(c, p, DG_REASON_MALFORMED, "%s", why ? why : "not a JSON object");
+                continue;
+            }
+            for (int k = 0; k < C_N; k++) {
+                switch (v[k].type) {
+                case DG_JSON_STRING:
+                case DG_JSON_INT:
+                    f[k].p = v[k].ptr;
+                    f[k].len = v[k].len;
+                    f[k].present = true;
+                    break;
+                case DG_JSON_OTHER:
+                    f[k].bad_type = true;
+                    f[k].present = true;
+                    break;
+                default:
+                    break;
+                }
+            }
+        }
+        keep_record_id(c, p, &f[C_RECORD]);
+        check_row(x, c, p, f);
+    }
+    dg_csv_record_clear(&rec);
+    dg_json_scratch_free(&js);
+}
+
+/* ---- dataset ------------------------------------------------------------- */
+
+typedef struct Builder {
+    DgDataset *d;
+    size_t rows_cap, rej_cap;
+} Builder;
+
+static void add_reject(Builder *b, uint32_t file, uint64_t line, DgReason r, const char *rec, size_t rec_len,
+                       const char *detail, size_t det_len)
+{
+    DgDataset *d = b->d;
+    if (d->n_rejects == b->rej_cap) {
+        b->rej_cap = b->rej_cap ? b->rej_cap * 2 : 256;
+        d->rejects = dg_xrealloc(d->rejects, b->rej_cap * sizeof *d->rejects);
+    }
+    DgReject *j = &d->rejects[d->n_rejects++];
+    j->file = file;
+    j->line = line;
+    j->reason = r;
+    j->record_id = dg_xstrndup(rec, rec_len);
+    j->detail = dg_xstrndup(detail, det_len);
+    d->rows_rejected++;
+    d->by_reason[r]++;
+}
+
+static void merge_chunk(Builder *b, uint32_t file, const ChunkOut *c)
+{
+    DgDataset *d = b->d;
+    struct DgDatasetIds *ids = d->ids;
+    d->rows_read += c->rows_read;
+    for (size_t i = 0; i < c->n; i++) {
+        const Pending *p = &c->p[i];
+        const char *rec = c->arena + p->rec_off;
+        if (p->reason != ACCEPTED) {
+            add_reject(b, file, p->line, (DgReason)p->reason, rec, p->rec_len, c->arena + p->det_off,
+                       p->det_len);
+            continue;
+        }
+        bool added;
+        uint32_t rid = dg_intern_add(ids->recids, rec, p->rec_len, &added);
+        if (!added) {
+            char det[1200];
+            int n = snprintf(det, sizeof det, "record_id first seen at %s line %llu", d->files[ids->recid_file[rid]],
+                             (unsigned long long)ids->recid_line[rid]);
+            if (n < 0)
+                n = 0;
+            if ((size_t)n >= sizeof det)
+                n = sizeof det - 1;
+            add_reject(b, file, p->line, DG_REASON_DUPLICATE_RECORD_ID, rec, p->rec_len, det, (size_t)n);
+            continue;
+        }
+        if (rid >= ids->recid_cap) {
+            ids->recid_cap = ids->recid_cap ? ids->recid_cap * 2 : 4096;
+            ids->recid_file = dg_xrealloc(ids->recid_file, ids->recid_cap * sizeof *ids->recid_file);
+            ids->recid_line = dg_xrealloc(ids->recid_line, ids->recid_cap * sizeof *ids->recid_line);
+        }
+        ids->recid_file[rid] = file;
+        ids->recid_line[rid] = p->line;
+        if (d->n_rows == b->rows_cap) {
+            b->rows_cap = b->rows_cap ? b->rows_cap * 2 : 4096;
+            d->rows = dg_xrealloc(d->rows, b->rows_cap * sizeof *d->rows);
+        }
+        DgRow *r = &d->rows[d->n_rows++];
+        r->unit = p->unit;
+        r->crow = p->crow;
+        /* staff are numbered per (unit, staff_id): the same id at two units
+         * is two people as far as internal distribution is concerned */
+        char key[4 + 256];
+        char *kp = p->staff_len <= 256 ? key : dg_xmalloc(4 + (size_t)p->staff_len);
+        memcpy(kp, &p->unit, 4);
+        memcpy(kp + 4, c->arena + p->staff_off, p->staff_len);
+        r->staff = dg_intern_add(ids->staff, kp, 4 + (size_t)p->staff_len, NULL);
+        if (kp != key)
+            free(kp);
+        r->patient = p->pat_len == UINT32_MAX ? DG_NO_PATIENT
+                                              : dg_intern_add(ids->patients, c->arena + p->pat_off, p->pat_len, NULL);
+        r->recid = rid;
+        r->date = p->date;
+        r->qty = p->qty;
+        r->file = file;
+        r->line = p->line;
+        d->rows_accepted++;
+    }
+}
+
+/* Read the CSV header (first non-blank record) and map the columns. */
+static DgStatus read_header(Ctx *x, const char *buf, size_t len, bool eof, size_t *used, uint64_t *line,
+                            bool *need_more, DgError *err)
+{
+    *need_more = false;
+    size_t pos = 0;
+    DgCsvRecord rec;
+    dg_csv_record_init(&rec);
+    DgStatus st = DG_OK;
+    for (int k = 0; k < C_N; k++)
+        x->col[k] = -1;
+    for (;;) {
+        size_t end = dg_csv_record_end(buf, len, pos);
+        if (end == len && !eof && (end == pos || buf[end - 1] != '\n')) {
+            *need_more = true;
+            goto out;
+        }
+        if (!dg_csv_scan(buf, len, &pos, &rec)) {
+            st = dg_error_set(err, DG_E_CONFIG, x->file, 0, 0,
+                              "the file has no header line; the first line must name the columns (%s, %s, …)",
+                              col_names[0], col_names[1]);
+            goto out;
+        }
+        uint64_t hl = *line;
+        *line += rec.n_newlines;
+        if (rec.blank)
+            continue;
+        if (rec.malformed) {
+            st = dg_error_set(err, DG_E_CONFIG, x->file, hl, 0, "the header line is not valid CSV (%s)", rec.why);
+            goto out;
+        }
+        x->n_cols = rec.n_fields;
+        for (size_t i = 0; i < rec.n_fields; i++) {
+            for (size_t j = 0; j < i; j++)
+                if (rec.fields[j].len == rec.fields[i].len &&
+                    memcmp(rec.fields[j].ptr, rec.fields[i].ptr, rec.fields[i].len) == 0) {
+                    st = dg_error_set(err, DG_E_CONFIG, x->file, hl, (uint32_t)i + 1,
+                                      "column \"%.*s\" appears twice in the header; keep one", (int)rec.fields[i].len,
+                                      rec.fields[i].ptr);
+                    goto out;
+                }
+            for (int k = 0; k < C_N; k++)
+                if (strlen(col_names[k]) == rec.fields[i].len &&
+                    memcmp(col_names[k], rec.fields[i].ptr, rec.fields[i].len) == 0)
+                    x->col[k] = (int)i;
+        }
+        for (int k = 0; k < C_N; k++)
+            if (col_required[k] && x->col[k] < 0) {
+                st = dg_error_set(err, DG_E_CONFIG, x->file, hl, 0,
+                                  "required column \"%s\" is missing from the header", col_names[k]);
+                goto out;
+            }
+        *used = pos;
+        goto out;
+    }
+out:
+    dg_csv_record_clear(&rec);
+    return st;
+}
+
+static bool sniff_jsonl(const char *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        char ch = buf[i];
+        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
+            continue;
+        return ch == '{';
+    }
+    return false;
+}
+
+static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOptions *opt, Builder *b,
+                             uint64_t *bytes_before, uint64_t bytes_total, DgError *err)
+{
+    const char *path = b->d->files[fi];
+    DgSource *src = NULL;
+    DgStatus st = dg_source_open(path, opt->encoding, &src, err);
+    if (st != DG_OK)
+        return st;
+    Ctx x = {.s = s, .file = path};
+    size_t chunk_size = opt->chunk_size ? opt->chunk_size : DEFAULT_CHUNK;
+    size_t want = opt->window_size ? opt->window_size : DEFAULT_WINDOW;
+    const char *buf;
+    size_t len;
+    bool eof;
+    uint64_t line = 1;
+
+    /* format */
+    DgLogFormat fmt = opt->format;
+    if (fmt == DG_LOG_AUTO) {
+        DgFormat f = dg_format_from_path(path);
+        fmt = f == DG_FORMAT_JSONL ? DG_LOG_JSONL : f == DG_FORMAT_CSV ? DG_LOG_CSV : DG_LOG_AUTO;
+    }
+    if ((st = dg_source_window(src, 4096, &buf, &len, &eof, err)) != DG_OK)
+        goto out;
+    if (fmt == DG_LOG_AUTO)
+        fmt = sniff_jsonl(buf, len) ? DG_LOG_JSONL : DG_LOG_CSV;
+    x.jsonl = fmt == DG_LOG_JSONL;
+
+    if (!x.jsonl) {
+        size_t ask = 4096;
+        for (;;) {
+            size_t used = 0;
+            bool more;
+            uint64_t l0 = line;
+            st = read_header(&x, buf, len, eof, &used, &line, &more, err);
+            if (st != DG_OK)
+                goto out;
+            if (!more) {
+                dg_source_consume(src, used);
+                break;
+            }
+            line = l0;
+            ask *= 2;
+            if ((st = dg_source_window(src, ask, &buf, &len, &eof, err)) != DG_OK)
+                goto out;
+        }
+    }
+
+    int nthreads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
+    ChunkOut *outs = NULL;
+    size_t outs_cap = 0;
+    for (;;) {
+        if ((st = dg_source_window(src, want, &buf, &len, &eof, err)) != DG_OK)
+            break;
+        if (len == 0)
+            break;
+        DgChunk *chunks = NULL;
+        size_t n_chunks = 0, consumed = 0;
+        dg_chunk_split(buf, len, eof, !x.jsonl, chunk_size, line, &chunks, &n_chunks, &consumed);
+        if (consumed == 0) {
+            /* one record longer than the window: ask for more */
+            free(chunks);
+            want *= 2;
+            continue;
+        }
+        if (n_chunks > outs_cap) {
+            outs = dg_xrealloc(outs, n_chunks * sizeof *outs);
+            memset(outs + outs_cap, 0, (n_chunks - outs_cap) * sizeof *outs);
+            outs_cap = n_chunks;
+        }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+        for (size_t i = 0; i < n_chunks; i++) {
+            chunk_reset(&outs[i]);
+            process_chunk(&x, buf, consumed, &chunks[i], &outs[i]);
+        }
+        for (size_t i = 0; i < n_chunks; i++)
+            merge_chunk(b, fi, &outs[i]);
+        /* lines: count what the window consumed */
+        for (const char *q = buf; (q = memchr(q, '\n', (size_t)(buf + consumed - q))) != NULL; q++)
+            line++;
+        free(chunks);
+        dg_source_consume(src, consumed);
+        if (opt->progress)
+            opt->progress(opt->progress_ctx, *bytes_before + dg_source_bytes_in(src), bytes_total);
+        if (eof && consumed == len)
+            break;
+    }
+    for (size_t i = 0; i < outs_cap; i++)
+        chunk_free(&outs[i]);
+    free(outs);
+out:
+    if (src) {
+        *bytes_before += dg_source_bytes_in(src);
+        b->d->bytes_in += dg_source_bytes_in(src);
+    }
+    dg_source_close(src);
+    return st;
+}
+
+DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, size_t n_paths,
+                           const DgValidateOptions *opt, DgDataset **out, DgError *err)
+{
+    DgValidateOptions defaults = {0};
+    if (!opt)
+        opt = &defaults;
+    DgDataset *d = dg_xcalloc(1, sizeof *d);
+    d->ids = dg_xcalloc(1, sizeof *d->ids);
+    d->ids->recids = dg_intern_new();
+    d->ids->staff = dg_intern_new();
+    d->ids->patients = dg_intern_new();
+    d->files = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->files);
+    d->n_files = n_paths;
+    for (size_t i = 0; i < n_paths; i++)
+        d->files[i] = dg_xstrdup(paths[i]);
+    Builder b = {.d = d};
+    uint64_t total = 0, done = 0;
+    for (size_t i = 0; i < n_paths; i++) {
+        struct stat sb;
+        if (stat(paths[i], &sb) == 0)
+            total += (uint64_t)sb.st_size;
+    }
+    DgStatus st = DG_OK;
+    for (size_t i = 0; i < n_paths && st == DG_OK; i++)
+        st = process_file(scheme, (uint32_t)i, opt, &b, &done, total, err);
+    if (st == DG_OK && d->rows_read != d->rows_accepted + d->rows_rejected)
+        st = dg_error_set(err, DG_E_INTERNAL, NULL, 0, 0,
+                          "accounting check failed: %llu rows read but %llu accepted + %llu rejected",
+                          (unsigned long long)d->rows_read, (unsigned long long)d->rows_accepted,
+                          (unsigned long long)d->rows_rejected);
+    if (st != DG_OK) {
+        dg_dataset_free(d);
+        return st;
+    }
+    *out = d;
+    return DG_OK;
+}
+
+void dg_dataset_free(DgDataset *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->n_files; i++)
+        free(d->files[i]);
+    free(d->files);
+    for (size_t i = 0; i < d->n_rejects; i++) {
+        free(d->rejects[i].record_id);
+        free(d->rejects[i].detail);
+    }
+    free(d->rejects);
+    free(d->rows);
+    if (d->ids) {
+        dg_intern_free(d->ids->recids);
+        dg_intern_free(d->ids->staff);
+        dg_intern_free(d->ids->patients);
+        free(d->ids->recid_file);
+        free(d->ids->recid_line);
+        free(d->ids);
+    }
+    free(d);
+}
+
+const char *dg_dataset_staff(const DgDataset *d, uint32_t id)
+{
+    return dg_intern_str(d->ids->staff, id, NULL) + 4;
+}
+
+uint32_t dg_dataset_staff_unit(const DgDataset *d, uint32_t id)
+{
+    uint32_t u;
+    memcpy(&u, dg_intern_str(d->ids->staff, id, NULL), 4);
+    return u;
+}
+
+const char *dg_dataset_patient(const DgDataset *d, uint32_t id)
+{
+    return id == DG_NO_PATIENT ? "" : dg_intern_str(d->ids->patients, id, NULL);
+}
+
+const char *dg_dataset_record_id(const DgDataset *d, uint32_t id)
+{
+    return dg_intern_str(d->ids->recids, id, NULL);
+}
+
+size_t dg_dataset_n_staff(const DgDataset *d)
+{
+    return dg_intern_count(d->ids->staff);
+}
+
+size_t dg_dataset_n_patients(const DgDataset *d)
+{
+    return dg_intern_count(d->ids->patients);
+}

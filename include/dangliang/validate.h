@@ -1,0 +1,112 @@
+/*
+ * Validation (SPEC §3.1): read service logs, account for every row, keep
+ * the accepted ones in a compact form for scoring.
+ *
+ * Design: files are processed in command-line order, each in windows of a
+ * few tens of MiB; a window is cut into chunks whose number does not depend
+ * on the thread count; chunks are parsed and checked in parallel (each with
+ * private output), then merged serially in chunk order.  The merge is where
+ * input order matters: duplicate record ids keep their first occurrence,
+ * and staff, patient and record ids get dense numbers in first-seen order.
+ * So accepted rows, rejects and every id are identical for any thread count
+ * and any chunk size.  Memory grows with accepted rows and distinct ids,
+ * not with bytes read.
+ */
+#ifndef DANGLIANG_VALIDATE_H
+#define DANGLIANG_VALIDATE_H
+
+#include "dangliang/scheme.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Reject reasons in precedence order (the first that applies wins). */
+typedef enum DgReason {
+    DG_REASON_MALFORMED = 0,
+    DG_REASON_MISSING_FIELD,
+    DG_REASON_BAD_QUANTITY,
+    DG_REASON_BAD_DATE,
+    DG_REASON_OUT_OF_PERIOD,
+    DG_REASON_UNKNOWN_UNIT,
+    DG_REASON_UNKNOWN_ITEM,
+    DG_REASON_ITEM_NOT_IN_FORCE,
+    DG_REASON_DUPLICATE_RECORD_ID,
+    DG_REASON_COUNT
+} DgReason;
+
+/* "malformed", "missing_field", … as in SPEC §3.1. */
+const char *dg_reason_name(DgReason r);
+
+#define DG_NO_PATIENT UINT32_MAX
+
+/* One accepted row. */
+typedef struct DgRow {
+    uint32_t unit;    /* index in scheme->units */
+    uint32_t crow;    /* index in scheme->catalog: the row in force on `date` */
+    uint32_t staff;   /* dense id of the (unit, staff_id) pair, dg_dataset_staff() */
+    uint32_t patient; /* dense patient id or DG_NO_PATIENT */
+    uint32_t recid;   /* dense record id, dg_dataset_record_id() */
+    int32_t date;     /* day number */
+    uint32_t qty;     /* 1..10000 */
+    uint32_t file;    /* index in dataset->files */
+    uint64_t line;    /* physical line where the record starts */
+} DgRow;
+
+typedef struct DgReject {
+    uint32_t file;
+    uint64_t line;
+    DgReason reason;
+    char *record_id;  /* as read, may be empty */
+    char *detail;     /* one English sentence */
+} DgReject;
+
+typedef enum DgLogFormat { DG_LOG_AUTO = 0, DG_LOG_CSV, DG_LOG_JSONL } DgLogFormat;
+
+typedef struct DgValidateOptions {
+    int threads;              /* <= 0: OpenMP default */
+    const char *encoding;     /* NULL = UTF-8; "GB18030" / "GBK" */
+    DgLogFormat format;       /* AUTO = by extension, else sniffed */
+    size_t chunk_size;        /* 0 = default (1 MiB); tests use tiny values */
+    size_t window_size;       /* 0 = default (64 MiB) */
+    /* Called from the calling thread between windows; may be NULL. */
+    void (*progress)(void *ctx, uint64_t bytes_done, uint64_t bytes_total);
+    void *progress_ctx;
+} DgValidateOptions;
+
+typedef struct DgDataset {
+    char **files;             /* paths as given */
+    size_t n_files;
+    uint64_t rows_read, rows_accepted, rows_rejected;
+    uint64_t by_reason[DG_REASON_COUNT];
+    uint64_t bytes_in;        /* bytes read from disk */
+    DgRow *rows;              /* accepted rows in input order */
+    size_t n_rows;
+    DgReject *rejects;        /* in input order */
+    size_t n_rejects;
+    struct DgDatasetIds *ids; /* private */
+} DgDataset;
+
+/* Read and validate `paths` against the scheme.  On success *out owns the
+ * dataset (dg_dataset_free).  Bad rows are data (rejects), not errors.
+ * Errors: DG_E_IO (unreadable file), DG_E_CONFIG (missing required column
+ * or duplicated header name, naming file and column), DG_E_USAGE (bad
+ * encoding name), DG_E_INTERNAL (rows_read != accepted + rejected).
+ * The scheme is borrowed and must outlive the dataset. */
+DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, size_t n_paths,
+                           const DgValidateOptions *opt, DgDataset **out, DgError *err);
+
+void dg_dataset_free(DgDataset *d); /* accepts NULL */
+
+/* staff_id text of a dense staff id, and the unit it belongs to. */
+const char *dg_dataset_staff(const DgDataset *d, uint32_t id);
+uint32_t dg_dataset_staff_unit(const DgDataset *d, uint32_t id);
+const char *dg_dataset_patient(const DgDataset *d, uint32_t id); /* "" for DG_NO_PATIENT */
+const char *dg_dataset_record_id(const DgDataset *d, uint32_t id);
+size_t dg_dataset_n_staff(const DgDataset *d);
+size_t dg_dataset_n_patients(const DgDataset *d);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,247 @@
+/*
+ * Unit tests of engine/common: dates, exact decimals, ratio formatting,
+ * interning, and the CSV writer.  Expected values are worked out by hand
+ * in the comments.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/intern.h"
+#include "dangliang/common.h"
+#include "report/csvout.h"
+
+static int32_t D(const char *s)
+{
+    int32_t d = 0;
+    cr_assert(dg_date_parse(s, strlen(s), &d), "parse %s", s);
+    return d;
+}
+
+Test(date, epoch_and_known_days)
+{
+    cr_expect_eq(dg_date_from_ymd(1970, 1, 1), 0);
+    /* 2020-01-01: 50 years incl. 12 leap days (72..2016) = 50*365+12 = 18262 */
+    cr_expect_eq(D("2020-01-01"), 18262);
+    cr_expect_eq(D("2020/1/2"), 18263);
+    cr_expect_eq(D("2020-03-01") - D("2020-02-28"), 2); /* leap year */
+    cr_expect_eq(D("2021-03-01") - D("2021-02-28"), 1);
+    char b[11];
+    dg_date_format(D("2020-5-7"), b);
+    cr_expect_str_eq(b, "2020-05-07");
+}
+
+Test(date, grammar)
+{
+    int32_t d;
+    const char *good[] = {"2020-05-07", "2020/5/7", "2020-5-07", "2020-05-07T08:30", "2020-05-07 08:30",
+                          "2000-02-29", "2020-12-31T"};
+    const char *bad[] = {"2020-02-30", "2021-02-29", "1900-02-29", "2020.05.07", "2020-5/7", "20-05-07",
+                         "2020-005-07", "2020-05-07x", "2020-13-01", "2020-00-10", "2020-01-00", "",
+                         "2020-01-", "２０２０-01-01", "2020-1-1-", "+020-01-01"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        cr_expect(dg_date_parse(good[i], strlen(good[i]), &d), "%s should parse", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        cr_expect(!dg_date_parse(bad[i], strlen(bad[i]), &d), "%s should not parse", bad[i]);
+    cr_expect(!dg_date_parse_strict("2020-05-07T08", 13, &d));
+    cr_expect(dg_date_parse_strict("2020-05-07", 10, &d));
+}
+
+Test(date, roundtrip_many_days)
+{
+    for (int32_t day = -800000; day < 800000; day += 37) {
+        int y, m, dd;
+        dg_date_to_ymd(day, &y, &m, &dd);
+        cr_assert_eq(dg_date_from_ymd(y, m, dd), day);
+    }
+}
+
+static DgDecResult P(const char *s, int scale, int64_t *v)
+{
+    return dg_decimal_parse(s, strlen(s), scale, false, v);
+}
+
+Test(decimal, exact_parse)
+{
+    int64_t v;
+    cr_expect_eq(P("0.1", 4, &v), DG_DEC_OK);
+    cr_expect_eq(v, 1000);
+    cr_expect_eq(P("35000000.00", 2, &v), DG_DEC_OK);
+    cr_expect_eq(v, 3500000000LL);
+    cr_expect_eq(P("0.60000", 4, &v), DG_DEC_OK); /* extra zeros are fine */
+    cr_expect_eq(v, 6000);
+    cr_expect_eq(P("0.60001", 4, &v), DG_DEC_TOO_PRECISE);
+    cr_expect_eq(P("1.2345", 4, &v), DG_DEC_OK);
+    cr_expect_eq(v, 12345);
+    cr_expect_eq(P("12", 6, &v), DG_DEC_OK);
+    cr_expect_eq(v, 12000000);
+    cr_expect_eq(P("1e3", 4, &v), DG_DEC_SYNTAX);
+    cr_expect_eq(P("1.", 4, &v), DG_DEC_SYNTAX);
+    cr_expect_eq(P(".5", 4, &v), DG_DEC_SYNTAX);
+    cr_expect_eq(P("+1", 4, &v), DG_DEC_SYNTAX);
+    cr_expect_eq(P("-1", 4, &v), DG_DEC_SYNTAX);
+    cr_expect_eq(P(" 1", 4, &v), DG_DEC_SYNTAX);
+    cr_expect_eq(P("", 4, &v), DG_DEC_SYNTAX);
+    cr_expect_eq(P("nan", 4, &v), DG_DEC_SYNTAX);
+    cr_expect_eq(P("0x10", 4, &v), DG_DEC_SYNTAX);
+    cr_expect_eq(dg_decimal_parse("-1.5", 4, 4, true, &v), DG_DEC_OK);
+    cr_expect_eq(v, -15000);
+    /* int64 max is 9223372036854775807: at scale 2 the largest is 92233720368547758.07 */
+    cr_expect_eq(P("92233720368547758.07", 2, &v), DG_DEC_OK);
+    cr_expect_eq(v, INT64_MAX);
+    cr_expect_eq(P("92233720368547758.08", 2, &v), DG_DEC_OVERFLOW);
+    cr_expect_eq(P("99999999999999999999999999", 0, &v), DG_DEC_OVERFLOW);
+}
+
+Test(decimal, format)
+{
+    char b[64];
+    dg_decimal_format(3500000000LL, 2, b);
+    cr_expect_str_eq(b, "35000000.00");
+    dg_decimal_format(5, 4, b);
+    cr_expect_str_eq(b, "0.0005");
+    dg_decimal_format(-15000, 4, b);
+    cr_expect_str_eq(b, "-1.5000");
+    dg_decimal_format(INT64_MIN, 2, b);
+    cr_expect_str_eq(b, "-92233720368547758.08");
+    /* 1.23445 at scale 5 to 4 decimals: half-up -> 1.2345; 1.23444 -> 1.2344 */
+    dg_decimal_format_u128(123445, 5, 4, b);
+    cr_expect_str_eq(b, "1.2345");
+    dg_decimal_format_u128(123444, 5, 4, b);
+    cr_expect_str_eq(b, "1.2344");
+    /* C at 10^-12: 2.5 equivalents = 2500000000000 -> "2.5000" */
+    dg_decimal_format_u128((DgU128)2500000000000ULL, 12, 4, b);
+    cr_expect_str_eq(b, "2.5000");
+    /* 0.00004999... rounds down, 0.00005 rounds up */
+    dg_decimal_format_u128(49999999, 12, 4, b);
+    cr_expect_str_eq(b, "0.0000");
+    dg_decimal_format_u128(50000000, 12, 4, b);
+    cr_expect_str_eq(b, "0.0001");
+}
+
+Test(decimal, ratio)
+{
+    char b[80];
+    dg_ratio_format(1, 3, 8, b);
+    cr_expect_str_eq(b, "0.33333333");
+    dg_ratio_format(2, 3, 8, b);
+    cr_expect_str_eq(b, "0.66666667");
+    dg_ratio_format(1, 2, 0, b);
+    cr_expect_str_eq(b, "1"); /* 0.5 half-up */
+    dg_ratio_format(999999999, 1000000000, 8, b);
+    cr_expect_str_eq(b, "1.00000000"); /* 0.999999999 -> carries into the integer part */
+    dg_ratio_format(7, 7, 8, b);
+    cr_expect_str_eq(b, "1.00000000");
+    /* huge operands: (2^127-1) / (2^127-1) = 1, and / 2^126 -> 2 (approx 1.99999999...: (2^127-1)/2^126 = 2 - 2^-126) */
+    DgU128 big = ~(DgU128)0 >> 1;
+    dg_ratio_format(big, big, 8, b);
+    cr_expect_str_eq(b, "1.00000000");
+    dg_ratio_format(big, (DgU128)1 << 126, 8, b);
+    cr_expect_str_eq(b, "2.00000000");
+    /* a denominator above 2^124 makes r*10 overflow: (2^127 - 1) / (2^127) ... use d = 2^127, n = d - 1 */
+    DgU128 d = (DgU128)1 << 127;
+    dg_ratio_format(d - 1, d, 8, b);
+    cr_expect_str_eq(b, "1.00000000");
+    dg_ratio_format(d / 4, d, 8, b); /* exactly 0.25 */
+    cr_expect_str_eq(b, "0.25000000");
+    dg_ratio_format(d / 3, d, 8, b); /* floor(d/3)/d = 0.3333333333... */
+    cr_expect_str_eq(b, "0.33333333");
+}
+
+Test(uint, parse)
+{
+    uint64_t v;
+    cr_expect(dg_uint_parse("007", 3, 10000, &v) && v == 7);
+    cr_expect(dg_uint_parse("10000", 5, 10000, &v));
+    cr_expect(!dg_uint_parse("10001", 5, 10000, &v));
+    cr_expect(!dg_uint_parse("", 0, 10000, &v));
+    cr_expect(!dg_uint_parse("1.5", 3, 10000, &v));
+    cr_expect(!dg_uint_parse("+3", 2, 10000, &v));
+    cr_expect(!dg_uint_parse("99999999999999999999999", 23, UINT64_MAX, &v));
+}
+
+Test(intern, ids_dense_in_first_seen_order)
+{
+    DgIntern *t = dg_intern_new();
+    char buf[32];
+    for (int i = 0; i < 100000; i++) {
+        int n = snprintf(buf, sizeof buf, "P%06d", i);
+        bool added;
+        cr_assert_eq(dg_intern_add(t, buf, (size_t)n, &added), (uint32_t)i);
+        cr_assert(added);
+    }
+    for (int i = 0; i < 100000; i += 7) {
+        int n = snprintf(buf, sizeof buf, "P%06d", i);
+        bool added;
+        cr_assert_eq(dg_intern_add(t, buf, (size_t)n, &added), (uint32_t)i);
+        cr_assert(!added);
+        cr_assert_eq(dg_intern_find(t, buf, (size_t)n), i);
+    }
+    cr_expect_eq(dg_intern_find(t, "nope", 4), -1);
+    cr_expect_eq(dg_intern_count(t), 100000);
+    size_t len;
+    cr_expect_str_eq(dg_intern_str(t, 42, &len), "P000042");
+    cr_expect_eq(len, 7);
+    /* the empty string and embedded NULs are ordinary keys */
+    uint32_t e = dg_intern_add(t, "", 0, NULL);
+    cr_expect_eq(dg_intern_find(t, "", 0), (int64_t)e);
+    uint32_t z = dg_intern_add(t, "a\0b", 3, NULL);
+    cr_expect_neq(z, dg_intern_add(t, "a", 1, NULL));
+    dg_intern_free(t);
+    dg_intern_free(NULL);
+}
+
+static char *csv_of(void (*fn)(DgCsvOut *), bool bom)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    DgCsvOut w;
+    dg_csvout_init(&w, fp, bom);
+    fn(&w);
+    fclose(fp);
+    return buf;
+}
+
+static void rows1(DgCsvOut *w)
+{
+    dg_csvout_text(w, "plain");
+    dg_csvout_text(w, "a,b");
+    dg_csvout_text(w, "say \"hi\"");
+    dg_csvout_text(w, "=SUM(A1)");
+    dg_csvout_text(w, "-3");
+    dg_csvout_num(w, "-3.00");
+    dg_csvout_text(w, "@x");
+    dg_csvout_text(w, "+1");
+    dg_csvout_text(w, "\tx");
+    dg_csvout_text(w, " pad");
+    dg_csvout_text(w, "定海区");
+    dg_csvout_text(w, "");
+    dg_csvout_end(w);
+}
+
+Test(csvout, quoting_and_injection)
+{
+    char *s = csv_of(rows1, false);
+    /* text cells starting with = + - @ TAB CR get a leading '; numbers are untouched;
+       a cell with a comma/quote, or leading/trailing blank, is quoted */
+    cr_expect_str_eq(s, "plain,\"a,b\",\"say \"\"hi\"\"\",'=SUM(A1),'-3,-3.00,'@x,'+1,\"'\tx\",\" pad\",定海区,\n");
+    free(s);
+    s = csv_of(rows1, true);
+    cr_expect(strncmp(s, "\xEF\xBB\xBFplain,", 9) == 0);
+    free(s);
+}
+
+Test(status, names_and_exit_codes)
+{
+    cr_expect_eq((int)DG_E_CONFIG, 3);
+    cr_expect_eq((int)DG_E_IO, 4);
+    cr_expect_eq((int)DG_E_INTERNAL, 5);
+    cr_expect_str_eq(dg_status_name(DG_E_CONFIG), "config");
+    DgError e;
+    dg_error_set(&e, DG_E_CONFIG, "catalog.csv", 14, 0, "equivalent %s has %d decimals", "\"1.23456\"", 5);
+    char b[256];
+    dg_error_format(&e, b, sizeof b);
+    cr_expect_str_eq(b, "catalog.csv:14: equivalent \"1.23456\" has 5 decimals");
+}
