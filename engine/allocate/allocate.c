@@ -68,7 +68,7 @@ DgStatus dg_allocate_largest_remainder(int64_t budget, const DgU128 *w, const ch
         sum += w[i];
     }
     if (sum_out)
-        *sum_out = overflow ? 0 : sum;
+        *sum_out = overflow ? ~(DgU128)0 : sum; /* saturated, so "0" always means "no workload" */
     if (budget < 0)
         return fail(DG_E_CONFIG, out, rem, won, n, err, "the budget is negative");
     if (overflow)

@@ -42,6 +42,7 @@ static DgStatus jerr(Ld *l, const DgJson *v, const char *fmt, ...)
 
 /* ---- small helpers ---------------------------------------------------------- */
 
+/* Optimal-string-alignment distance (a swap of two neighbours costs 1), capped inputs. */
 static size_t edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
@@ -59,18 +60,21 @@ static size_t edit_distance(const char *a, const char *b)
                 c = d[i - 1][j] + 1;
             if (d[i][j - 1] + 1 < c)
                 c = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < c)
+                c = d[i - 2][j - 2] + 1;
             d[i][j] = c;
         }
     return d[la][lb];
 }
 
-/* ", did you mean \"x\"?" for the closest known name, or "". */
+/* "; did you mean \"x\"?" for a close known name (one edit for short
+ * names, two for longer ones, or a difference of case only), or "". */
 static void suggest(const char *got, const char *const *known, size_t n, char *buf, size_t cap)
 {
-    size_t best = 3, bi = n;
+    size_t best = SIZE_MAX, bi = n, limit = strlen(got) <= 4 ? 1 : 2;
     for (size_t i = 0; i < n; i++) {
         size_t d = strcasecmp(got, known[i]) == 0 ? 0 : edit_distance(got, known[i]);
-        if (d < best) {
+        if (d <= limit && d < best) {
             best = d;
             bi = i;
         }

@@ -379,10 +379,14 @@ static DgStatus check_duplicate_keys(Parser *p, DgJson *v)
     free(r);
     if (best_second == SIZE_MAX)
         return DG_OK;
-    dg_error_set(p->err, DG_E_CONFIG, p->file, v->key_lines[best_second], 0,
-                 "key \"%s\" appears twice in the same object (lines %llu and %llu); keep only one",
-                 v->keys[best_second], (unsigned long long)v->key_lines[best_first],
-                 (unsigned long long)v->key_lines[best_second]);
+    uint64_t l1 = v->key_lines[best_first], l2 = v->key_lines[best_second];
+    char where[64];
+    if (l1 == l2)
+        snprintf(where, sizeof where, "on this line");
+    else
+        snprintf(where, sizeof where, "(lines %llu and %llu)", (unsigned long long)l1, (unsigned long long)l2);
+    dg_error_set(p->err, DG_E_CONFIG, p->file, l2, 0, "key \"%s\" appears twice in the same object %s; keep only one",
+                 v->keys[best_second], where);
     return DG_E_CONFIG;
 }
 
@@ -410,6 +414,8 @@ static DgStatus parse_container(Parser *p, DgJson *v, int depth, bool is_obj)
         DgJson *kid = &v->kids[v->n];
         memset(kid, 0, sizeof *kid);
         if (is_obj) {
+            if (p->pos < p->len && p->buf[p->pos] == '/')
+                return perr(p, "comments are not allowed in JSON; remove them (use a \"title\" to describe the scheme)");
             if (p->pos >= p->len || p->buf[p->pos] != '"') {
                 char what[32];
                 describe_here(p, what, sizeof what);

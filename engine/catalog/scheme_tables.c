@@ -83,6 +83,10 @@ DgStatus dg_catalog_read_file(const char *path, char **buf, size_t *len, DgError
                             S_ISDIR(st.st_mode) ? "is a directory, not a file"
                                                 : "is not a regular file; name a file on disk");
     }
+    if ((uint64_t)st.st_size > MAX_CONFIG_BYTES) {
+        close(fd);
+        return dg_error_set(err, DG_E_IO, path, 0, 0, "is larger than 1 GiB; a configuration file cannot be this big");
+    }
     size_t cap = st.st_size > 0 && (uint64_t)st.st_size < MAX_CONFIG_BYTES ? (size_t)st.st_size + 1 : 4096;
     char *b = dg_xmalloc(cap + 1);
     size_t n = 0;
@@ -169,6 +173,8 @@ void dg_catalog_dec_problem(const char *p, size_t n, DgDecResult r, int scale, c
         snprintf(buf, cap, "is empty");
     } else if (memchr(p, 'e', n) || memchr(p, 'E', n)) {
         snprintf(buf, cap, "has an exponent; write the plain decimal (e.g. 1000, not 1e3)");
+    } else if (memchr(p, '%', n)) {
+        snprintf(buf, cap, "has a '%%' sign; write the plain decimal (e.g. 0.4535 for 45.35%%)");
     } else if (memchr(p, ',', n)) {
         snprintf(buf, cap, "has a comma; write the plain decimal without thousands separators");
     } else {
@@ -262,7 +268,7 @@ static DgStatus table_open(Table *t, const char *path, const ColSpec *cols, size
     need[0] = 0;
     for (size_t k = 0; k < ncols; k++)
         if (cols[k].required)
-            o += (size_t)snprintf(need + o, sizeof need - o, "%s%s", o ? "," : "", cols[k].name);
+            o += (size_t)snprintf(need + o, sizeof need - o, "%s%s", o ? ", " : "", cols[k].name);
     if (!got)
         return dg_error_set(err, DG_E_CONFIG, path, 1, 0, "the file is empty; its first line must be the header (%s)",
                             need);

@@ -29,5 +29,8 @@ const char *dg_cli_commas(uint64_t v, char *buf);
 struct DgDataset;
 /* Print the accounting block shared by check and run. */
 void dg_cli_print_accounting(const struct DgDataset *d);
+struct DgAudit;
+/* Print the authenticity-check counts shared by check and run. */
+void dg_cli_print_flags(const struct DgAudit *au);
 
 #endif

@@ -26,6 +26,16 @@ void dg_cli_print_accounting(const DgDataset *d)
            d->rows_read == d->rows_accepted + d->rows_rejected ? "ok" : "FAILED");
 }
 
+void dg_cli_print_flags(const DgAudit *au)
+{
+    char a[32], b[32];
+    printf("rows flagged   %15s\n", dg_cli_commas(au->rows_flagged, a));
+    for (int c = 0; c < DG_CHECK_COUNT; c++)
+        if (au->flags_by_check[c])
+            printf("  %-21s %9s flags, %s quantity removed\n", dg_check_name((DgCheck)c),
+                   dg_cli_commas(au->flags_by_check[c], a), dg_cli_commas(au->excess_by_check[c], b));
+}
+
 int dg_cli_check(int argc, char **argv)
 {
     DgCliLogOpts o;
@@ -35,6 +45,7 @@ int dg_cli_check(int argc, char **argv)
     DgError err = {0};
     DgScheme *s = NULL;
     DgDataset *d = NULL;
+    DgAudit *au = NULL;
     if (dg_scheme_load(o.scheme, &s, &err) != DG_OK)
         return dg_cli_fail(&err);
     DgStatus st = dg_validate_files(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &d, &err);
@@ -43,18 +54,28 @@ int dg_cli_check(int argc, char **argv)
         dg_scheme_free(s);
         return dg_cli_fail(&err);
     }
+    if ((st = dg_audit_rows(s, d, &au, &err)) != DG_OK) {
+        rc = dg_cli_fail(&err);
+        goto done;
+    }
     printf("dangliang check: scheme %s, %d log file%s\n", s->id, o.n_logs, o.n_logs == 1 ? "" : "s");
     dg_cli_print_accounting(d);
+    dg_cli_print_flags(au);
     if (o.out) {
         DgReportOptions ro = {.no_bom = o.no_bom};
         if (dg_report_rejects(d, o.out, &ro, &err) != DG_OK) {
             rc = dg_cli_fail(&err);
             goto done;
         }
-        printf("rejects: %s/rejects.csv\n", o.out);
+        if (dg_report_flags(s, d, au, o.out, &ro, &err) != DG_OK) {
+            rc = dg_cli_fail(&err);
+            goto done;
+        }
+        printf("rejects: %s/rejects.csv\nflags: %s/flags.csv\n", o.out, o.out);
     }
     rc = o.strict && d->rows_rejected ? DG_E_REJECTED : 0;
 done:
+    dg_audit_free(au);
     dg_dataset_free(d);
     dg_scheme_free(s);
     return rc;

@@ -76,6 +76,7 @@ int dg_cli_run(int argc, char **argv)
     DgError err = {0};
     DgScheme *s = NULL;
     DgDataset *d = NULL;
+    DgAudit *au = NULL;
     DgAggregate *a = NULL;
     DgPayouts *p = NULL;
     DgRunMeta meta = {.threads = o.v.threads, .command = "run"};
@@ -85,13 +86,15 @@ int dg_cli_run(int argc, char **argv)
     dg_cli_progress_end();
     uint64_t t1 = now_ms();
     if (st == DG_OK)
-        st = dg_aggregate_rows(s, d, NULL, &a, &err);
+        st = dg_audit_rows(s, d, &au, &err);
+    if (st == DG_OK)
+        st = dg_aggregate_rows(s, d, au->audited_qty, &a, &err);
     if (st == DG_OK)
         st = dg_payouts_compute(s, d, a, &p, &err);
     uint64_t t2 = now_ms();
     DgReportOptions ro = {.no_bom = o.no_bom};
     if (st == DG_OK)
-        st = dg_report_run(s, d, a, p, o.out, &ro, &err);
+        st = dg_report_run(s, d, au, a, p, o.out, &ro, &err);
     uint64_t t3 = now_ms();
     static const char *const outputs[] = {"payouts.csv", "units.csv",  "items.csv",   "staff.csv",
                                           "rejects.csv", "flags.csv",  "summary.json"};
@@ -108,6 +111,7 @@ int dg_cli_run(int argc, char **argv)
     printf("dangliang run: scheme %s, %d log file%s, %d thread%s\n", s->id, o.n_logs, o.n_logs == 1 ? "" : "s",
            o.v.threads, o.v.threads == 1 ? "" : "s");
     dg_cli_print_accounting(d);
+    dg_cli_print_flags(au);
     print_pools(s, a, p);
     print_top_units(s, p, 5);
     printf("\noutputs: %s/ (payouts.csv, units.csv, items.csv, staff.csv, rejects.csv, flags.csv, summary.json, "
@@ -117,6 +121,7 @@ int dg_cli_run(int argc, char **argv)
 done:
     dg_payouts_free(p);
     dg_aggregate_free(a);
+    dg_audit_free(au);
     dg_dataset_free(d);
     dg_scheme_free(s);
     return rc;

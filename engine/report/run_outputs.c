@@ -37,11 +37,17 @@ static void cell_ratio(DgCsvOut *w, DgU128 n, DgU128 d, int scale)
     dg_csvout_num(w, b);
 }
 
-typedef DgStatus (*Writer)(const DgScheme *, const DgDataset *, const DgAggregate *, const DgPayouts *,
-                           DgCsvOut *);
+typedef struct Ctx {
+    const DgScheme *s;
+    const DgDataset *d;
+    const DgAudit *au;
+    const DgAggregate *a;
+    const DgPayouts *p;
+} Ctx;
 
-static DgStatus write_csv(const char *dir, const char *name, const DgReportOptions *opt, Writer fn,
-                          const DgScheme *s, const DgDataset *d, const DgAggregate *a, const DgPayouts *p,
+typedef void (*Writer)(const Ctx *x, DgCsvOut *w);
+
+static DgStatus write_csv(const char *dir, const char *name, const DgReportOptions *opt, Writer fn, const Ctx *x,
                           DgError *err)
 {
     DgOutFile o;
@@ -50,14 +56,15 @@ static DgStatus write_csv(const char *dir, const char *name, const DgReportOptio
         return st;
     DgCsvOut w;
     dg_csvout_init(&w, o.fp, !(opt && opt->no_bom));
-    fn(s, d, a, p, &w);
+    fn(x, &w);
     return dg_outfile_commit(&o, err);
 }
 
-static DgStatus w_payouts(const DgScheme *s, const DgDataset *d, const DgAggregate *a, const DgPayouts *p,
-                          DgCsvOut *w)
+static void w_payouts(const Ctx *x, DgCsvOut *w)
 {
-    (void)d;
+    const DgScheme *s = x->s;
+    const DgAggregate *a = x->a;
+    const DgPayouts *p = x->p;
     static const char *const hdr[] = {"pool_id", "pool_name", "unit_id", "unit_name", "community",
                                       "county", "audited_workload", "quality", "adjustment",
                                       "corrected_workload", "weight", "payout", NULL};
@@ -84,18 +91,23 @@ static DgStatus w_payouts(const DgScheme *s, const DgDataset *d, const DgAggrega
             dg_csvout_end(w);
         }
     }
-    return DG_OK;
 }
 
-static DgStatus w_units(const DgScheme *s, const DgDataset *d, const DgAggregate *a, const DgPayouts *p,
-                        DgCsvOut *w)
+static void w_units(const Ctx *x, DgCsvOut *w)
 {
-    (void)d;
+    const DgScheme *s = x->s;
+    const DgAggregate *a = x->a;
+    const DgPayouts *p = x->p;
     static const char *const hdr[] = {"unit_id",       "unit_name",    "kind",         "community",
                                       "county",        "tier",         "rows_accepted", "rows_flagged",
                                       "raw_workload",  "audited_workload", "quality",   "adjustment",
                                       "payout",        NULL};
     dg_csvout_header(w, hdr);
+    uint64_t *flagged = dg_xcalloc(s->n_units + 1, sizeof *flagged);
+    if (x->au)
+        for (size_t i = 0; i < x->au->n_flags; i++)
+            if (i == 0 || x->au->flags[i].row != x->au->flags[i - 1].row)
+                flagged[x->d->rows[x->au->flags[i].row].unit]++;
     for (size_t u = 0; u < s->n_units; u++) {
         const DgUnit *un = &s->units[u];
         dg_csvout_text(w, un->id);
@@ -105,7 +117,7 @@ static DgStatus w_units(const DgScheme *s, const DgDataset *d, const DgAggregate
         dg_csvout_text(w, un->county);
         dg_csvout_u64(w, (uint64_t)un->tier);
         dg_csvout_u64(w, a->unit_rows[u]);
-        dg_csvout_u64(w, 0); /* authenticity flags: next stage */
+        dg_csvout_u64(w, flagged[u]);
         cell_w4(w, a->unit_raw_w[u], 4);
         cell_w4(w, a->unit_audited_w[u], 4);
         cell_fixed(w, p->q[u], 4);
@@ -113,14 +125,13 @@ static DgStatus w_units(const DgScheme *s, const DgDataset *d, const DgAggregate
         cell_fixed(w, p->unit_payout[u], 2);
         dg_csvout_end(w);
     }
-    return DG_OK;
+    free(flagged);
 }
 
-static DgStatus w_items(const DgScheme *s, const DgDataset *d, const DgAggregate *a, const DgPayouts *p,
-                        DgCsvOut *w)
+static void w_items(const Ctx *x, DgCsvOut *w)
 {
-    (void)d;
-    (void)p;
+    const DgScheme *s = x->s;
+    const DgAggregate *a = x->a;
     static const char *const hdr[] = {"unit_id",  "item_code",        "item_name",    "category", "quantity",
                                       "audited_quantity", "raw_workload", "audited_workload", NULL};
     dg_csvout_header(w, hdr);
@@ -151,12 +162,14 @@ static DgStatus w_items(const DgScheme *s, const DgDataset *d, const DgAggregate
             dg_csvout_end(w);
         }
     }
-    return DG_OK;
 }
 
-static DgStatus w_staff(const DgScheme *s, const DgDataset *d, const DgAggregate *a, const DgPayouts *p,
-                        DgCsvOut *w)
+static void w_staff(const Ctx *x, DgCsvOut *w)
 {
+    const DgScheme *s = x->s;
+    const DgDataset *d = x->d;
+    const DgAggregate *a = x->a;
+    const DgPayouts *p = x->p;
     static const char *const hdr[] = {"pool_id", "unit_id", "staff_id", "audited_workload", "share", "amount",
                                       NULL};
     dg_csvout_header(w, hdr);
@@ -181,20 +194,37 @@ static DgStatus w_staff(const DgScheme *s, const DgDataset *d, const DgAggregate
             }
         }
     }
-    return DG_OK;
 }
 
-static DgStatus w_flags(const DgScheme *s, const DgDataset *d, const DgAggregate *a, const DgPayouts *p,
-                        DgCsvOut *w)
+static void flags_rows(const DgScheme *s, const DgDataset *d, const DgAudit *au, DgCsvOut *w)
 {
-    (void)s;
-    (void)d;
-    (void)a;
-    (void)p;
     static const char *const hdr[] = {"file", "line", "record_id", "unit_id", "check", "excess_quantity", "detail",
                                       NULL};
     dg_csvout_header(w, hdr);
-    return DG_OK;
+    for (size_t i = 0; au && i < au->n_flags; i++) {
+        const DgFlag *f = &au->flags[i];
+        const DgRow *r = &d->rows[f->row];
+        dg_csvout_text(w, d->files[r->file]);
+        dg_csvout_u64(w, r->line);
+        dg_csvout_text(w, dg_dataset_record_id(d, r->recid));
+        dg_csvout_text(w, s->units[r->unit].id);
+        dg_csvout_text(w, dg_check_name((DgCheck)f->check));
+        dg_csvout_u64(w, f->excess);
+        dg_csvout_text(w, f->detail);
+        dg_csvout_end(w);
+    }
+}
+
+static void w_flags(const Ctx *x, DgCsvOut *w)
+{
+    flags_rows(x->s, x->d, x->au, w);
+}
+
+DgStatus dg_report_flags(const DgScheme *s, const DgDataset *d, const DgAudit *au, const char *dir,
+                         const DgReportOptions *opt, DgError *err)
+{
+    Ctx x = {.s = s, .d = d, .au = au};
+    return write_csv(dir, "flags.csv", opt, w_flags, &x, err);
 }
 
 static json_t *jdec_u128(DgU128 v, int from, int to)
@@ -211,9 +241,61 @@ static json_t *jdec(int64_t v, int scale)
     return json_string(b);
 }
 
-static DgStatus write_summary(const DgScheme *s, const DgDataset *d, const DgAggregate *a, const DgPayouts *p,
-                              const char *dir, DgError *err)
+/* Flags by check (count, quantity and workload removed) and per unit. */
+static json_t *audit_summary(const Ctx *x)
 {
+    const DgScheme *s = x->s;
+    const DgDataset *d = x->d;
+    const DgAudit *au = x->au;
+    json_t *root = json_object();
+    size_t nu = s->n_units;
+    uint64_t *unit_rows = dg_xcalloc(nu + 1, sizeof *unit_rows);
+    DgU128 *removed = dg_xcalloc((nu + 1) * DG_CHECK_COUNT, sizeof *removed);
+    DgU128 total_removed[DG_CHECK_COUNT] = {0};
+    for (size_t i = 0; au && i < au->n_flags; i++) {
+        const DgFlag *f = &au->flags[i];
+        const DgRow *r = &d->rows[f->row];
+        DgU128 wl = (DgU128)f->excess * (uint64_t)dg_aggregate_eq(s, r->unit, r->crow);
+        removed[r->unit * DG_CHECK_COUNT + f->check] += wl;
+        total_removed[f->check] += wl;
+        if (i == 0 || au->flags[i - 1].row != f->row)
+            unit_rows[r->unit]++;
+    }
+    json_t *by = json_object();
+    for (int c = 0; c < DG_CHECK_COUNT; c++) {
+        json_t *e = json_object();
+        json_object_set_new(e, "flags", json_integer(au ? (json_int_t)au->flags_by_check[c] : 0));
+        json_object_set_new(e, "quantity_removed", json_integer(au ? (json_int_t)au->excess_by_check[c] : 0));
+        json_object_set_new(e, "workload_removed", jdec_u128(total_removed[c], 4, 4));
+        json_object_set_new(by, dg_check_name((DgCheck)c), e);
+    }
+    json_object_set_new(root, "rows_flagged", json_integer(au ? (json_int_t)au->rows_flagged : 0));
+    json_object_set_new(root, "by_check", by);
+    json_t *units = json_array();
+    for (size_t u = 0; u < nu; u++) {
+        if (!unit_rows[u])
+            continue;
+        json_t *e = json_object();
+        json_object_set_new(e, "unit_id", json_string(s->units[u].id));
+        json_object_set_new(e, "rows_flagged", json_integer((json_int_t)unit_rows[u]));
+        json_t *wr = json_object();
+        for (int c = 0; c < DG_CHECK_COUNT; c++)
+            json_object_set_new(wr, dg_check_name((DgCheck)c), jdec_u128(removed[u * DG_CHECK_COUNT + c], 4, 4));
+        json_object_set_new(e, "workload_removed", wr);
+        json_array_append_new(units, e);
+    }
+    json_object_set_new(root, "units", units);
+    free(unit_rows);
+    free(removed);
+    return root;
+}
+
+static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
+{
+    const DgScheme *s = x->s;
+    const DgDataset *d = x->d;
+    const DgAggregate *a = x->a;
+    const DgPayouts *p = x->p;
     json_t *root = json_object();
     json_object_set_new(root, "engine", json_string("dangliang " DG_VERSION));
     json_t *js = json_object();
@@ -284,6 +366,7 @@ static DgStatus write_summary(const DgScheme *s, const DgDataset *d, const DgAgg
     }
     json_object_set_new(root, "pools", pools);
     json_object_set_new(root, "units", json_integer((json_int_t)nu));
+    json_object_set_new(root, "flags", audit_summary(x));
 
     DgOutFile o;
     DgStatus st = dg_outfile_open(&o, dir, "summary.json", err);
@@ -296,19 +379,20 @@ static DgStatus write_summary(const DgScheme *s, const DgDataset *d, const DgAgg
     return st;
 }
 
-DgStatus dg_report_run(const DgScheme *s, const DgDataset *d, const DgAggregate *a, const DgPayouts *p,
-                       const char *dir, const DgReportOptions *opt, DgError *err)
+DgStatus dg_report_run(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
+                       const DgPayouts *p, const char *dir, const DgReportOptions *opt, DgError *err)
 {
     static const struct {
         const char *name;
         Writer fn;
     } tables[] = {{"payouts.csv", w_payouts}, {"units.csv", w_units}, {"items.csv", w_items},
                   {"staff.csv", w_staff},     {"flags.csv", w_flags}};
+    Ctx x = {.s = s, .d = d, .au = au, .a = a, .p = p};
     DgStatus st = dg_report_rejects(d, dir, opt, err);
     for (size_t i = 0; st == DG_OK && i < sizeof tables / sizeof tables[0]; i++)
-        st = write_csv(dir, tables[i].name, opt, tables[i].fn, s, d, a, p, err);
+        st = write_csv(dir, tables[i].name, opt, tables[i].fn, &x, err);
     if (st == DG_OK)
-        st = write_summary(s, d, a, p, dir, err);
+        st = write_summary(&x, dir, err);
     return st;
 }
 

@@ -32,7 +32,9 @@ extern "C" {
  * key in unsigned byte order (strcmp) wins the fen; equal keys, or keys ==
  * NULL, fall back to the smaller index.  Outputs, all [n]: out[i] payout in
  * fen (required); rem[i] = (B·w_i) mod Σw, won[i] = 1 when i received one
- * remainder fen, *sum_out = Σw — each optional (NULL).  The result depends
+ * remainder fen, *sum_out = Σw (set even on error; the 128-bit maximum when
+ * Σw overflows, so *sum_out == 0 identifies the "no workload" case) — each
+ * optional (NULL).  The result depends
  * only on the inputs, never on their order except through equal keys.
  *
  * Errors (out[] then all zero):

@@ -7,6 +7,7 @@
 #ifndef DANGLIANG_REPORT_H
 #define DANGLIANG_REPORT_H
 
+#include "dangliang/audit.h"
 #include "dangliang/payouts.h"
 
 #ifdef __cplusplus
@@ -31,8 +32,13 @@ typedef struct DgRunMeta {
 /* payouts.csv, units.csv, items.csv, staff.csv, flags.csv and summary.json
  * into DIR (SPEC §4).  Deterministic bytes for the same inputs.  Errors:
  * DG_E_IO. */
-DgStatus dg_report_run(const DgScheme *s, const DgDataset *d, const DgAggregate *a, const DgPayouts *p,
-                       const char *dir, const DgReportOptions *opt, DgError *err);
+DgStatus dg_report_run(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
+                       const DgPayouts *p, const char *dir, const DgReportOptions *opt, DgError *err);
+
+/* DIR/flags.csv: file, line, record_id, unit_id, check, excess_quantity,
+ * detail — one line per (row, check), in input order.  Errors: DG_E_IO. */
+DgStatus dg_report_flags(const DgScheme *s, const DgDataset *d, const DgAudit *au, const char *dir,
+                         const DgReportOptions *opt, DgError *err);
 
 /* manifest.json, last: engine version, SHA-256 of the scheme, every file it
  * references, every input and every other file in `outputs`, the thread count and

@@ -17,7 +17,7 @@ def commas(n):
     return f"{n:,}"
 
 
-def stdout(nfiles, read, acc, rej, by, out=True):
+def stdout(nfiles, read, acc, rej, by, out=True, flagged=0, flag_lines=()):
     s = f"dangliang check: scheme golden-small, {nfiles} log file{'s' if nfiles != 1 else ''}\n"
     s += f"rows read      {commas(read):>15}\n"
     s += f"rows accepted  {commas(acc):>15}\n"
@@ -26,8 +26,11 @@ def stdout(nfiles, read, acc, rej, by, out=True):
         if by.get(r):
             s += f"  {r:<21} {commas(by[r]):>9}\n"
     s += f"check: rows_read = rows_accepted + rows_rejected ({read} = {acc} + {rej}) ok\n"
+    s += f"rows flagged   {commas(flagged):>15}\n"
+    for line in flag_lines:
+        s += line + "\n"
     if out:
-        s += "rejects: $OUT/rejects.csv\n"
+        s += "rejects: $OUT/rejects.csv\nflags: $OUT/flags.csv\n"
     return s
 
 
@@ -40,6 +43,8 @@ def case(name, files, cmd, read, acc, rej, by, rejects, readme, exit_code=0, bom
     (d / "expected" / "stdout").write_text(stdout(len([a for a in cmd.split() if a.endswith(('.csv', '.jsonl', '.gz', '.ndjson', '.log'))]), read, acc, rej, by))
     body = "file,line,record_id,reason,detail\n" + "".join(r + "\n" for r in rejects)
     (d / "expected" / "rejects.csv").write_bytes((b"\xef\xbb\xbf" if bom else b"") + body.encode())
+    fbody = "file,line,record_id,unit_id,check,excess_quantity,detail\n"
+    (d / "expected" / "flags.csv").write_bytes((b"\xef\xbb\xbf" if bom else b"") + fbody.encode())
     if exit_code:
         (d / "expected" / "exit").write_text(f"{exit_code}\n")
     (d / "README.md").write_text(readme.strip() + "\n")
@@ -324,4 +329,36 @@ case("gb18030", {"log.csv": gb}, f"{CHECK} --encoding GB18030 log.csv", 3, 1, 2,
 The file is GB18030 (a legacy export). R1's staff 张医生 decodes fine. R2's unit 定海 is decoded to UTF-8
 and is unknown. R3 holds byte 0x81 followed by `,`, which is not a GB18030 character: that row cannot be
 decoded and is malformed. Read 3, accepted 1, rejected 2.
+""")
+
+J = '"unit_id":"U01","staff_id":"S1","item_code":"MED-VISIT","service_date":"2020-03-01"'
+case("jsonl",
+     {"log.jsonl":
+      '{"record_id":"R1",' + J + ',"patient_id":null,"quantity":2}\n'
+      '{"record_id":"R2",' + J + ',"quantity":1.5}\n'
+      '{"record_id":"R3","unit_id":true,"staff_id":"S1","item_code":"MED-VISIT","service_date":"2020-03-01"}\n'
+      '{"record_id":"R4","record_id":"R4b",' + J + '}\n'
+      '[1,2]\n'
+      '{"record_id":7,' + J + ',"quantity":"3"}\n'
+      '\n'
+      '{"record_id":"R8",' + J + ',"quantity":-1}\n'
+      '{"record_id":"R9","unit_id":"U01","item_code":"MED-VISIT","service_date":"2020-03-01"}\n'
+      '{"record_id":"R10",' + J + ',"extra":{"a":[1,2,{"b":null}]},"patient_id":"P\\u5f20"}\n'},
+     f"{CHECK} log.jsonl", 9, 3, 6,
+     {"malformed": 3, "missing_field": 1, "bad_quantity": 2},
+     ["log.jsonl,2,R2,bad_quantity,quantity is not a string or integer",
+      "log.jsonl,3,R3,malformed,unit_id is not a string or integer",
+      "log.jsonl,4,,malformed,duplicate key",
+      "log.jsonl,5,,malformed,not a JSON object",
+      f'log.jsonl,8,R8,bad_quantity,"quantity ""-1"" {Q}',
+      "log.jsonl,9,R9,missing_field,staff_id is empty"],
+     """
+# JSON Lines (hand count)
+1 R1 good (null patient is empty; integer quantity 2). 2 R2: a float quantity -> bad_quantity.
+3 R3: a boolean unit_id -> malformed. 4: `record_id` twice -> malformed (no record id is reported, the
+line is not a valid row). 5: an array, not an object -> malformed. 6: integer record id 7 is read as "7";
+quantity "3" as a string is fine -> accepted. 7: blank, skipped and not counted. 8 R8: integer -1 is read
+as "-1" -> bad_quantity. 9 R9: no staff_id key -> missing_field. 10 R10: nested values under other keys
+are ignored, `\\u5f20` decodes to 张 -> accepted.
+Read 9, accepted 3 (R1, 7, R10), rejected 6.
 """)

@@ -122,7 +122,11 @@ Test(allocate, budget_zero_and_errors)
     /* ΣC = 0 with B > 0 */
     out[0] = 7;
     cr_assert_eq(dg_allocate_largest_remainder(100, w, k, 2, out, NULL, NULL, NULL, &e), DG_E_CONFIG);
+    sum = 5;
+    out[0] = 7;
+    cr_assert_eq(dg_allocate_largest_remainder(100, w, k, 2, out, NULL, NULL, &sum, &e), DG_E_CONFIG);
     cr_expect(strstr(e.text, "no workload") != NULL, "%s", e.text);
+    cr_expect(sum == 0);
     cr_expect_eq(out[0], 0);
     /* no units at all with B > 0 */
     cr_expect_eq(dg_allocate_largest_remainder(100, NULL, NULL, 0, NULL, NULL, NULL, NULL, &e), DG_E_CONFIG);
@@ -133,6 +137,7 @@ Test(allocate, budget_zero_and_errors)
     DgU128 big[] = {P2(127), P2(127)};
     cr_assert_eq(dg_allocate_largest_remainder(100, big, k, 2, out, NULL, NULL, &sum, &e), DG_E_CONFIG);
     cr_expect(strstr(e.text, "workload too large") != NULL, "%s", e.text);
+    cr_expect(sum == ~(DgU128)0, "saturated Σ on overflow");
     /* just fits: 2^127 + (2^127 - 1) = 2^128 - 1; B = 101 */
     big[1] = P2(127) - 1;
     cr_assert_eq(dg_allocate_largest_remainder(101, big, k, 2, out, NULL, NULL, &sum, &e), DG_OK);

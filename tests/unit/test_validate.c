@@ -1,0 +1,158 @@
+/*
+ * Validation: accounting and determinism.  The same log must give the same
+ * accepted rows, rejects and ids for any thread count, chunk size (down to
+ * one byte, smaller than a line) and window size.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dangliang/validate.h"
+
+static DgScheme *load_small(void)
+{
+    DgScheme *s = NULL;
+    DgError e = {0};
+    DgStatus st = dg_scheme_load("tests/golden/_small/scheme.json", &s, &e);
+    cr_assert_eq(st, DG_OK, "%s", e.text);
+    return s;
+}
+
+/* A log mixing every kind of row, with quoted newlines and CRLF. */
+static char *write_log(unsigned seed, int rows)
+{
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/dg_test_validate_%d_%u.csv", (int)getpid(), seed);
+    FILE *fp = fopen(path, "wb");
+    cr_assert(fp);
+    fputs("record_id,unit_id,staff_id,patient_id,item_code,service_date,quantity\n", fp);
+    srand(seed);
+    static const char *const units[] = {"U01", "U02", "U99"};
+    static const char *const items[] = {"MED-VISIT", "PH-HTN-FU", "PH-ID-REPORT", "OLD-ITEM", "XX"};
+    for (int i = 0; i < rows; i++) {
+        int k = rand() % 20;
+        int rid = rand() % (rows / 2 + 1); /* many duplicates */
+        const char *u = units[rand() % 3];
+        const char *it = items[rand() % 5];
+        int m = 1 + rand() % 12, d = 1 + rand() % 28;
+        switch (k) {
+        case 0: fprintf(fp, "R%d,%s,\"S\n%d\",P%d,%s,2020-%02d-%02d,1\n", rid, u, i % 5, i % 50, it, m, d); break;
+        case 1: fprintf(fp, "R%d,%s,S1,P1,%s,2020-02-30,1\r\n", rid, u, it); break;
+        case 2: fprintf(fp, "R%d,%s,S1,P1,%s,2020-%02d-%02d,0\n", rid, u, it, m, d); break;
+        case 3: fprintf(fp, "R%d,%s,S1,,%s,2019-12-31,2\n", rid, u, it); break;
+        case 4: fprintf(fp, "R%d,%s,S1\n", rid, u); break;
+        case 5: fprintf(fp, "\n"); break;
+        case 6: fprintf(fp, "\"R%d \"\"q\"\"\",%s,S2,P%d,%s,2020/%d/%d,3\n", rid, u, i % 7, it, m, d); break;
+        default: fprintf(fp, "R%d,%s,S%d,P%d,%s,2020-%02d-%02d,%d\n", rid, u, i % 9, i % 61, it, m, d, 1 + i % 4);
+        }
+    }
+    fclose(fp);
+    return path;
+}
+
+static void same(const DgDataset *a, const DgDataset *b)
+{
+    cr_assert_eq(a->rows_read, b->rows_read);
+    cr_assert_eq(a->rows_accepted, b->rows_accepted);
+    cr_assert_eq(a->n_rows, b->n_rows);
+    cr_assert_eq(a->n_rejects, b->n_rejects);
+    for (size_t i = 0; i < a->n_rows; i++) {
+        cr_assert_eq(memcmp(&a->rows[i], &b->rows[i], sizeof a->rows[i]), 0, "row %zu differs", i);
+    }
+    for (size_t i = 0; i < a->n_rejects; i++) {
+        cr_assert_eq(a->rejects[i].line, b->rejects[i].line);
+        cr_assert_eq(a->rejects[i].reason, b->rejects[i].reason);
+        cr_assert_str_eq(a->rejects[i].record_id, b->rejects[i].record_id);
+        cr_assert_str_eq(a->rejects[i].detail, b->rejects[i].detail);
+    }
+    cr_assert_eq(dg_dataset_n_staff(a), dg_dataset_n_staff(b));
+    for (size_t i = 0; i < dg_dataset_n_staff(a); i++)
+        cr_assert_str_eq(dg_dataset_staff(a, (uint32_t)i), dg_dataset_staff(b, (uint32_t)i));
+}
+
+Test(validate, identical_for_any_threads_chunks_windows)
+{
+    DgScheme *s = load_small();
+    const char *path = write_log(1, 3000);
+    const char *paths[] = {path};
+    DgValidateOptions base = {.threads = 1};
+    DgDataset *ref = NULL;
+    DgError e = {0};
+    cr_assert_eq(dg_validate_files(s, paths, 1, &base, &ref, &e), DG_OK, "%s", e.text);
+    cr_assert_eq(ref->rows_read, ref->rows_accepted + ref->rows_rejected);
+    cr_assert_gt(ref->rows_accepted, 100);
+    cr_assert_gt(ref->by_reason[DG_REASON_DUPLICATE_RECORD_ID], 10);
+    cr_assert_gt(ref->by_reason[DG_REASON_MALFORMED], 10);
+    const int threads[] = {1, 2, 4};
+    const size_t chunks[] = {1, 3, 64, 4096, 0};
+    const size_t windows[] = {4096, 100000, 0};
+    for (size_t t = 0; t < 3; t++)
+        for (size_t c = 0; c < 5; c++)
+            for (size_t w = 0; w < 3; w++) {
+                DgValidateOptions o = {.threads = threads[t], .chunk_size = chunks[c], .window_size = windows[w]};
+                DgDataset *d = NULL;
+                cr_assert_eq(dg_validate_files(s, paths, 1, &o, &d, &e), DG_OK, "%s", e.text);
+                same(ref, d);
+                dg_dataset_free(d);
+            }
+    dg_dataset_free(ref);
+    dg_scheme_free(s);
+    unlink(path);
+}
+
+Test(validate, line_numbers_and_first_duplicate)
+{
+    DgScheme *s = load_small();
+    const char *path = "/tmp/dg_test_validate_lines.csv";
+    FILE *fp = fopen(path, "wb");
+    fputs("record_id,unit_id,staff_id,patient_id,item_code,service_date,quantity\n"
+          "A,U01,S1,\"P\n\n1\",MED-VISIT,2020-01-05,1\n"     /* lines 2-4 */
+          "\n"                                               /* line 5 blank */
+          "A,U01,S1,P1,MED-VISIT,2020-01-05,1\n"             /* line 6: duplicate of line 2 */
+          "B,U01,S1,P1,MED-VISIT,2020-01-05,1",              /* line 7, no newline */
+          fp);
+    fclose(fp);
+    const char *paths[] = {path};
+    DgDataset *d = NULL;
+    DgError e = {0};
+    cr_assert_eq(dg_validate_files(s, paths, 1, NULL, &d, &e), DG_OK, "%s", e.text);
+    cr_assert_eq(d->rows_read, 3);
+    cr_assert_eq(d->n_rows, 2);
+    cr_assert_eq(d->rows[0].line, 2);
+    cr_assert_eq(d->rows[1].line, 7);
+    cr_assert_eq(d->n_rejects, 1);
+    cr_assert_eq(d->rejects[0].line, 6);
+    cr_assert_eq(d->rejects[0].reason, DG_REASON_DUPLICATE_RECORD_ID);
+    cr_assert_str_eq(dg_dataset_patient(d, d->rows[0].patient), "P\n\n1");
+    dg_dataset_free(d);
+    dg_scheme_free(s);
+    unlink(path);
+}
+
+Test(validate, header_errors_are_config_errors)
+{
+    DgScheme *s = load_small();
+    const char *path = "/tmp/dg_test_validate_hdr.csv";
+    const char *bad[] = {"record_id,unit_id,staff_id,item_code,quantity\nR1,U01,S1,MED-VISIT,1\n",
+                         "record_id,unit_id,staff_id,item_code,service_date,unit_id\n", ""};
+    const char *want[] = {"service_date", "appears twice", "no header"};
+    for (int i = 0; i < 3; i++) {
+        FILE *fp = fopen(path, "wb");
+        fputs(bad[i], fp);
+        fclose(fp);
+        const char *paths[] = {path};
+        DgDataset *d = NULL;
+        DgError e = {0};
+        cr_assert_eq(dg_validate_files(s, paths, 1, NULL, &d, &e), DG_E_CONFIG, "case %d", i);
+        cr_assert(strstr(e.text, want[i]), "case %d: %s", i, e.text);
+        cr_assert_str_eq(e.file, path);
+    }
+    const char *missing[] = {"/nonexistent/x.csv"};
+    DgDataset *d = NULL;
+    DgError e = {0};
+    cr_assert_eq(dg_validate_files(s, missing, 1, NULL, &d, &e), DG_E_IO);
+    unlink(path);
+    dg_scheme_free(s);
+}
