@@ -478,6 +478,8 @@ DgStatus dg_gen_model_build(DgGenModel *m, const DgScheme *s, const DgGenOptions
             m->ivs[n_ivs].lo = (int32_t)(lo - m->from);
             m->ivs[n_ivs].hi = (int32_t)(hi - m->from);
             n_ivs++;
+            if (rows[i].max_per_patient_day != DG_NONE && (!k->day_cap || rows[i].max_per_patient_day < k->day_cap))
+                k->day_cap = rows[i].max_per_patient_day;
             if (rows[i].max_per_patient_period != DG_NONE && rows[i].max_per_patient_period < cap_min)
                 cap_min = rows[i].max_per_patient_period;
         }
@@ -551,8 +553,9 @@ DgStatus dg_gen_model_build(DgGenModel *m, const DgScheme *s, const DgGenOptions
     }
 
     /* free codes: everything not scheduled (all codes when every code is) */
-    uint32_t *ids = dg_xmalloc(m->n_codes * sizeof *ids);
-    uint64_t *ws = dg_xmalloc((m->n_codes > m->n_units ? m->n_codes : m->n_units) * sizeof *ws);
+    size_t n_ids = m->n_codes > m->n_units ? m->n_codes : m->n_units; /* reused for the units */
+    uint32_t *ids = dg_xmalloc(n_ids * sizeof *ids);
+    uint64_t *ws = dg_xmalloc(n_ids * sizeof *ws);
     uint32_t nf = 0;
     bool all_sched = w_sched == w_all;
     for (uint32_t r = 0; r < n_live; r++) {
@@ -620,6 +623,17 @@ DgStatus dg_gen_model_build(DgGenModel *m, const DgScheme *s, const DgGenOptions
         }
     }
 
+    /* Mean minutes of a row (a code without minutes counts 5), so that an
+     * average staff member logs about 120 minutes a day and only the busiest,
+     * on a busy day, come near checks.staff_day_minutes. */
+    DgU128 min_num = 0;
+    for (uint32_t r = 0; r < n_live; r++) {
+        const DgGenCode *k = &m->codes[rk[r].id];
+        const DgCatalogRow *row = dg_gen_row_at(m, rk[r].id, k->span_lo);
+        int64_t mins = row && row->minutes > 0 ? row->minutes : 5;
+        min_num += (DgU128)k->weight * (uint64_t)(mins > 100000 ? 100000 : mins);
+    }
+
     /* staff and patients per unit */
     uint64_t pat_total = 0;
     size_t max_unit = 0;
@@ -628,7 +642,8 @@ DgStatus dg_gen_model_build(DgGenModel *m, const DgScheme *s, const DgGenOptions
         KindInfo ki = kind_info(s->units[u].kind);
         uint64_t expect = mul_div(m->rows, wu[u], 1, w_units);
         uint64_t staff = ki.staff_lo + dg_gen_hash(m->seed ^ 0x7374616666ull, u) % (ki.staff_hi - ki.staff_lo + 1);
-        uint64_t by_load = (expect + (uint64_t)m->ndays * 15 - 1) / ((uint64_t)m->ndays * 15);
+        DgU128 load_den = (DgU128)w_all * m->ndays * 120;
+        uint64_t by_load = (uint64_t)(((DgU128)expect * min_num + load_den - 1) / load_den);
         if (by_load > staff)
             staff = by_load;
         if (staff > 99999)

@@ -116,6 +116,7 @@ typedef struct DgGenCode {
     bool group;            /* group service: no patient */
     bool sched;            /* scheduled per patient (period cap 1..24) */
     uint32_t k;            /* visits per patient per period when sched */
+    int64_t day_cap;       /* smallest max_per_patient_day in force, 0 when none */
     uint32_t klass;        /* 0 visit, 1 follow-up, 2 other, 3 group */
     uint64_t weight;       /* Zipf weight × share of the period in force */
 } DgGenCode;

@@ -133,23 +133,32 @@ static inline uint64_t skewed(DgGenRng *rng, uint64_t n)
     return a < b ? a : b;
 }
 
-static inline uint32_t quantity(DgGenRng *rng, bool group)
+/* Mostly 1.  Items capped at one per patient-day are almost never
+ * entered twice; injections, tests and prescriptions sometimes are; a
+ * group service is sometimes held two or three times a day. */
+static inline uint32_t quantity(const DgGenModel *m, DgGenRng *rng, uint32_t code)
 {
+    const DgGenCode *k = &m->codes[code];
     uint64_t x = dg_gen_below(rng, 1000);
-    if (group)
-        return x < 850 ? 1 : (uint32_t)(2 + dg_gen_below(rng, 5));
+    if (k->group)
+        return x < 850 ? 1 : (uint32_t)(2 + dg_gen_below(rng, 2));
+    if (k->day_cap == 1)
+        return x < 998 ? 1 : 2;
     return x < 970 ? 1 : x < 990 ? 2 : 3;
 }
 
-/* A code in force on `day` that is not a group service, by the free
- * frequencies; -1 when a few tries find none. */
-static int64_t code_on_day(const DgGenModel *m, DgGenRng *rng, int32_t day, int64_t not_this)
+/* A code in force on `day` that is not a group service and not one of
+ * used[0..n_used), by the free frequencies; -1 when a few tries find none. */
+static int64_t code_on_day(const DgGenModel *m, DgGenRng *rng, int32_t day, const uint32_t *used, int n_used)
 {
     if (!m->free_nongroup)
         return -1;
     for (int t = 0; t < 24; t++) {
         uint32_t c = dg_gen_alias_draw(&m->free_alias, rng);
-        if ((int64_t)c != not_this && !m->codes[c].group && dg_gen_in_force(m, c, day))
+        bool again = false;
+        for (int i = 0; i < n_used; i++)
+            again |= used[i] == c;
+        if (!again && !m->codes[c].group && dg_gen_in_force(m, c, day))
             return c;
     }
     return -1;
@@ -170,7 +179,7 @@ static uint64_t encounter(DgGenCtx *cx, uint64_t g, uint64_t budget, bool double
     r.staff = (uint32_t)skewed(rng, u->n_staff);
     bool group = m->codes[r.code].group;
     r.patient = group ? -1 : (int64_t)skewed(rng, u->n_patients);
-    r.qty = quantity(rng, group);
+    r.qty = quantity(m, rng, r.code);
     emit(cx, &r);
     uint64_t n = 1;
     if (double_entry) {
@@ -184,14 +193,16 @@ static uint64_t encounter(DgGenCtx *cx, uint64_t g, uint64_t budget, bool double
         return n;
     uint64_t x = dg_gen_below(rng, 100);
     uint64_t extra = x < 8 ? 2 : x < 30 ? 1 : 0;
-    int64_t first = r.code;
+    uint32_t used[3] = {r.code};
     while (extra-- && n < budget) {
-        int64_t c = code_on_day(m, rng, r.day, first);
+        /* another item for the same patient, not one already given today */
+        int64_t c = code_on_day(m, rng, r.day, used, (int)n);
         if (c < 0)
             break;
+        used[n] = (uint32_t)c;
         r.g = g + n++;
         r.code = (uint32_t)c;
-        r.qty = quantity(rng, false);
+        r.qty = quantity(m, rng, r.code);
         emit(cx, &r);
     }
     return n;
@@ -211,7 +222,7 @@ static uint64_t overload(DgGenCtx *cx, uint64_t g, uint64_t budget)
     int64_t target = limit + limit * (int64_t)(10 + dg_gen_below(rng, 60)) / 100, minutes = 0;
     uint64_t n = 0;
     while (n < budget && n < 200 && minutes <= target) {
-        int64_t c = code_on_day(m, rng, r.day, -1);
+        int64_t c = code_on_day(m, rng, r.day, NULL, 0);
         if (c < 0)
             break;
         const DgCatalogRow *row = dg_gen_row_at(m, (uint32_t)c, r.day);
@@ -255,6 +266,12 @@ static void scheduled(DgGenCtx *cx, const DgGenSched *sd, uint64_t g)
                 break;
             }
     }
+    /* follow-ups are booked on working days: Sunday -> Monday, half the
+     * Saturdays -> Friday (when the code is in force there) */
+    int dow = (int)((((int64_t)m->from + day) % 7 + 7 + 4) % 7);
+    int64_t moved = dow == 0 ? day + 1 : dow == 6 && (h >> 63) ? day - 1 : day;
+    if (moved != day && moved >= k->span_lo && moved <= k->span_hi && dg_gen_in_force(m, pr->code, (int32_t)moved))
+        day = moved;
     DgGenRow r;
     r.g = g;
     r.unit = pr->unit;
@@ -262,7 +279,7 @@ static void scheduled(DgGenCtx *cx, const DgGenSched *sd, uint64_t g)
     r.day = (int32_t)day;
     r.patient = (int64_t)((pr->off + pat) % u->n_patients);
     r.staff = (uint32_t)(dg_gen_hash(h, 0x646f63) % u->n_staff); /* the patient's family doctor */
-    r.qty = dg_gen_below(&cx->rng, 1000) < 5 ? 2 : 1;
+    r.qty = quantity(m, &cx->rng, r.code);
     emit(cx, &r);
 }
 

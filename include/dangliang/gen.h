@@ -31,7 +31,9 @@
  *  - record ids "R" + zero-padded row number, unique.
  * With bad_ppm > 0, about bad_ppm rows per million carry exactly one fault,
  * spread over every reject reason of SPEC §3.1 (the reason a conforming
- * validator must give is counted in DgGenStats.by_reason), and about as
+ * validator must give is counted in DgGenStats.by_reason; item_not_in_force
+ * needs a code that is not in force on some day of the period, and a
+ * duplicate id needs an earlier valid row in its block), and about as
  * many other rows are valid but unusual (quoted fields with commas, quotes
  * or a newline, dates like 2020/5/7 or with a time, spaces around fields,
  * CRLF, empty quantity; in JSON Lines reordered and unknown keys, \u

@@ -4,6 +4,7 @@
 #                  it runs inside the case folder, so inputs are named relative to it
 #   expected/exit  the expected exit code (default 0)
 #   expected/stdout, expected/stderr   compared byte for byte when present ($OUT in them stands for the folder)
+#   expected/stderr_contains  each line must occur in stderr (for error messages)
 #   expected/<file>  every other file must equal $OUT/<file> byte for byte
 #   README.md      the hand computation behind the expectations
 # Folders starting with "_" hold shared inputs (schemes) and are not cases.
@@ -30,6 +31,13 @@ for dir in "$here"/*/; do
         name=$(basename "$f")
         case "$name" in
             exit) continue ;;
+            stderr_contains)
+                while IFS= read -r want_line; do
+                    if ! grep -qF -- "$want_line" "$tmp/$case.stderr"; then
+                        ok=0; why="$why; stderr lacks: $want_line"
+                    fi
+                done < "$f"
+                continue ;;
             stdout|stderr) actual="$tmp/$case.$name"
                 sed "s#$OUT#\$OUT#g" "$actual" > "$actual.norm"; actual="$actual.norm" ;;
             *) actual="$OUT/$name" ;;
