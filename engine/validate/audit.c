@@ -146,6 +146,8 @@ static void deal(const uint8_t *bucket, size_t n, uint32_t *first, uint32_t *ord
 static void patient_caps(const DgScheme *s, const DgDataset *d, const uint32_t *rows, size_t n, uint32_t *aq,
                          FlagList *fl, PKey *keys)
 {
+    if (n == 0)
+        return;
     for (size_t i = 0; i < n; i++) {
         const DgRow *r = &d->rows[rows[i]];
         keys[i] = (PKey){r->unit, r->patient, s->catalog[r->crow].code_id, r->date, rows[i]};
@@ -210,6 +212,8 @@ static void patient_caps(const DgScheme *s, const DgDataset *d, const uint32_t *
 static void staff_days(const DgScheme *s, const DgDataset *d, const uint32_t *rows, size_t n, uint32_t *aq,
                        FlagList *fl, SKey *keys)
 {
+    if (n == 0)
+        return;
     for (size_t i = 0; i < n; i++) {
         const DgRow *r = &d->rows[rows[i]];
         keys[i] = (SKey){r->staff, r->date, rows[i]};
@@ -327,7 +331,8 @@ DgStatus dg_audit_rows(const DgScheme *s, const DgDataset *d, DgAudit **out, DgE
         total += lists[b].n;
     a->flags = dg_xcalloc(total ? total : 1, sizeof *a->flags);
     for (int b = 0; b < BUCKETS; b++) {
-        memcpy(a->flags + a->n_flags, lists[b].f, lists[b].n * sizeof *lists[b].f);
+        if (lists[b].n)
+            memcpy(a->flags + a->n_flags, lists[b].f, lists[b].n * sizeof *lists[b].f);
         a->n_flags += lists[b].n;
         free(lists[b].f);
     }
