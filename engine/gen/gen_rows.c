@@ -278,7 +278,9 @@ static void scheduled(DgGenCtx *cx, const DgGenSched *sd, uint64_t g)
     r.code = pr->code;
     r.day = (int32_t)day;
     r.patient = (int64_t)((pr->off + pat) % u->n_patients);
-    r.staff = (uint32_t)(dg_gen_hash(h, 0x646f63) % u->n_staff); /* the patient's family doctor */
+    /* the patient's family doctor: the same for every scheduled item */
+    r.staff = (uint32_t)(dg_gen_hash(m->seed ^ 0x646f63746f72ull, ((uint64_t)pr->unit << 40) ^ (uint64_t)r.patient) %
+                         u->n_staff);
     r.qty = quantity(m, &cx->rng, r.code);
     emit(cx, &r);
 }

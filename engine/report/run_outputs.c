@@ -206,7 +206,7 @@ static void flags_rows(const DgScheme *s, const DgDataset *d, const DgAudit *au,
         const DgRow *r = &d->rows[f->row];
         dg_csvout_text(w, d->files[r->file]);
         dg_csvout_u64(w, r->line);
-        dg_csvout_text(w, dg_dataset_record_id(d, r->recid));
+        dg_csvout_text(w, dg_dataset_record_id(d, f->row));
         dg_csvout_text(w, s->units[r->unit].id);
         dg_csvout_text(w, dg_check_name((DgCheck)f->check));
         dg_csvout_u64(w, f->excess);

@@ -45,10 +45,8 @@ static const char *const col_names[C_N] = {"record_id", "unit_id",      "staff_i
 static const bool col_required[C_N] = {true, true, true, false, true, true, false};
 
 struct DgDatasetIds {
-    DgIntern *recids, *staff, *patients;
-    uint32_t *recid_file;  /* first occurrence of each record id */
-    uint64_t *recid_line;
-    size_t recid_cap;
+    DgIntern *recids; /* id == index of the accepted row that first had it */
+    DgIntern *staff, *patients;
 };
 
 /* ---- per-chunk output ---------------------------------------------------- */
@@ -418,9 +416,10 @@ static void merge_chunk(Builder *b, uint32_t file, const ChunkOut *c)
         bool added;
         uint32_t rid = dg_intern_add(ids->recids, rec, p->rec_len, &added);
         if (!added) {
+            const DgRow *first = &d->rows[rid];
             char det[1200];
-            int n = snprintf(det, sizeof det, "record_id first seen at %s line %llu", d->files[ids->recid_file[rid]],
-                             (unsigned long long)ids->recid_line[rid]);
+            int n = snprintf(det, sizeof det, "record_id first seen at %s line %llu", d->files[first->file],
+                             (unsigned long long)first->line);
             if (n < 0)
                 n = 0;
             if ((size_t)n >= sizeof det)
@@ -428,13 +427,6 @@ static void merge_chunk(Builder *b, uint32_t file, const ChunkOut *c)
             add_reject(b, file, p->line, DG_REASON_DUPLICATE_RECORD_ID, rec, p->rec_len, det, (size_t)n);
             continue;
         }
-        if (rid >= ids->recid_cap) {
-            ids->recid_cap = ids->recid_cap ? ids->recid_cap * 2 : 4096;
-            ids->recid_file = dg_xrealloc(ids->recid_file, ids->recid_cap * sizeof *ids->recid_file);
-            ids->recid_line = dg_xrealloc(ids->recid_line, ids->recid_cap * sizeof *ids->recid_line);
-        }
-        ids->recid_file[rid] = file;
-        ids->recid_line[rid] = p->line;
         if (d->n_rows == b->rows_cap) {
             b->rows_cap = b->rows_cap ? b->rows_cap * 2 : 4096;
             d->rows = dg_xrealloc(d->rows, b->rows_cap * sizeof *d->rows);
@@ -453,10 +445,9 @@ static void merge_chunk(Builder *b, uint32_t file, const ChunkOut *c)
             free(kp);
         r->patient = p->pat_len == UINT32_MAX ? DG_NO_PATIENT
                                               : dg_intern_add(ids->patients, c->arena + p->pat_off, p->pat_len, NULL);
-        r->recid = rid;
         r->date = p->date;
-        r->qty = p->qty;
-        r->file = file;
+        r->qty = (uint16_t)p->qty;
+        r->file = (uint16_t)file;
         r->line = p->line;
         d->rows_accepted++;
     }
@@ -638,6 +629,9 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
     DgValidateOptions defaults = {0};
     if (!opt)
         opt = &defaults;
+    if (n_paths > UINT16_MAX)
+        return dg_error_set(err, DG_E_USAGE, NULL, 0, 0, "%zu log files in one run; at most %u are allowed", n_paths,
+                            (unsigned)UINT16_MAX);
     DgDataset *d = dg_xcalloc(1, sizeof *d);
     d->ids = dg_xcalloc(1, sizeof *d->ids);
     d->ids->recids = dg_intern_new();
@@ -687,8 +681,6 @@ void dg_dataset_free(DgDataset *d)
         dg_intern_free(d->ids->recids);
         dg_intern_free(d->ids->staff);
         dg_intern_free(d->ids->patients);
-        free(d->ids->recid_file);
-        free(d->ids->recid_line);
         free(d->ids);
     }
     free(d);
@@ -711,9 +703,9 @@ const char *dg_dataset_patient(const DgDataset *d, uint32_t id)
     return id == DG_NO_PATIENT ? "" : dg_intern_str(d->ids->patients, id, NULL);
 }
 
-const char *dg_dataset_record_id(const DgDataset *d, uint32_t id)
+const char *dg_dataset_record_id(const DgDataset *d, size_t row)
 {
-    return dg_intern_str(d->ids->recids, id, NULL);
+    return dg_intern_str(d->ids->recids, (uint32_t)row, NULL);
 }
 
 size_t dg_dataset_n_staff(const DgDataset *d)

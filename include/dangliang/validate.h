@@ -40,16 +40,17 @@ const char *dg_reason_name(DgReason r);
 
 #define DG_NO_PATIENT UINT32_MAX
 
-/* One accepted row. */
+/* One accepted row (32 bytes).  Its record id is dg_dataset_record_id(d,
+ * index of the row): every accepted row has a record id seen for the first
+ * time, so record ids are numbered like the rows. */
 typedef struct DgRow {
     uint32_t unit;    /* index in scheme->units */
     uint32_t crow;    /* index in scheme->catalog: the row in force on `date` */
     uint32_t staff;   /* dense id of the (unit, staff_id) pair, dg_dataset_staff() */
     uint32_t patient; /* dense patient id or DG_NO_PATIENT */
-    uint32_t recid;   /* dense record id, dg_dataset_record_id() */
     int32_t date;     /* day number */
-    uint32_t qty;     /* 1..10000 */
-    uint32_t file;    /* index in dataset->files */
+    uint16_t qty;     /* 1..10000 */
+    uint16_t file;    /* index in dataset->files (at most 65535 files a run) */
     uint64_t line;    /* physical line where the record starts */
 } DgRow;
 
@@ -102,7 +103,8 @@ void dg_dataset_free(DgDataset *d); /* accepts NULL */
 const char *dg_dataset_staff(const DgDataset *d, uint32_t id);
 uint32_t dg_dataset_staff_unit(const DgDataset *d, uint32_t id);
 const char *dg_dataset_patient(const DgDataset *d, uint32_t id); /* "" for DG_NO_PATIENT */
-const char *dg_dataset_record_id(const DgDataset *d, uint32_t id);
+/* record_id of accepted row `row`. */
+const char *dg_dataset_record_id(const DgDataset *d, size_t row);
 size_t dg_dataset_n_staff(const DgDataset *d);
 size_t dg_dataset_n_patients(const DgDataset *d);
 
