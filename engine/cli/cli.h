@@ -12,6 +12,8 @@
 int dg_cli_check(int argc, char **argv);
 int dg_cli_gen(int argc, char **argv);
 int dg_cli_run(int argc, char **argv);
+int dg_cli_explain(int argc, char **argv);
+int dg_cli_diff(int argc, char **argv);
 
 /* Print err on stderr and return its exit code. */
 int dg_cli_fail(const DgError *err);

@@ -15,6 +15,8 @@ static const char usage_text[] =
     "  dangliang run     --scheme FILE --out DIR [--threads N] [--encoding E] [--format F] [--no-bom] [--strict] LOG...\n"
     "  dangliang check   --scheme FILE [--out DIR] [--threads N] [--encoding E] [--format F] [--strict] LOG...\n"
     "  dangliang gen     --scheme FILE --rows N [--seed S] [--format csv|jsonl] [--bad-rate F] -o LOG\n"
+    "  dangliang explain --run DIR --unit ID [--format text|json]\n"
+    "  dangliang diff    DIR_A DIR_B [--out FILE.csv]\n"
     "  dangliang --version\n"
     "\n"
     "exit codes: 0 ok, 1 rows rejected under --strict, 2 usage, 3 scheme/configuration, 4 I/O, 5 internal\n";
@@ -103,6 +105,10 @@ int main(int argc, char **argv)
         return dg_cli_gen(argc - 1, argv + 1);
     if (!strcmp(cmd, "run"))
         return dg_cli_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "explain"))
+        return dg_cli_explain(argc - 1, argv + 1);
+    if (!strcmp(cmd, "diff"))
+        return dg_cli_diff(argc - 1, argv + 1);
     fprintf(stderr, "dangliang: unknown command \"%s\"\n%s", cmd, usage_text);
     return DG_E_USAGE;
 }
