@@ -127,7 +127,11 @@ int64_t dg_intern_find(const DgIntern *t, const char *s, size_t len)
 
 uint32_t dg_intern_add(DgIntern *t, const char *s, size_t len, bool *added)
 {
-    uint64_t h = dg_hash_bytes(s, len);
+    return dg_intern_add_h(t, s, len, dg_hash_bytes(s, len), added);
+}
+
+uint32_t dg_intern_add_h(DgIntern *t, const char *s, size_t len, uint64_t h, bool *added)
+{
     size_t j = h & t->mask;
     while (t->slots[j].id1) {
         if (t->slots[j].hash == h) {

@@ -19,6 +19,10 @@ void dg_intern_free(DgIntern *t); /* accepts NULL */
 /* Id of the string, adding it when new (*added set accordingly; may be NULL). */
 uint32_t dg_intern_add(DgIntern *t, const char *s, size_t len, bool *added);
 
+/* The same with the caller's dg_hash_bytes(s, len), computed earlier (e.g.
+ * in parallel): the hash must be exactly that value. */
+uint32_t dg_intern_add_h(DgIntern *t, const char *s, size_t len, uint64_t hash, bool *added);
+
 /* Id of the string or -1.  Pure. */
 int64_t dg_intern_find(const DgIntern *t, const char *s, size_t len);
 

@@ -44,9 +44,33 @@ static const char *const col_names[C_N] = {"record_id", "unit_id",      "staff_i
                                            "item_code", "service_date", "quantity"};
 static const bool col_required[C_N] = {true, true, true, false, true, true, false};
 
+/* Ids are interned in SHARDS tables per kind, chosen by the top bits of the
+ * string's hash, so the merge can intern in parallel (one thread per shard,
+ * each walking the window's rows in input order: the order inside a shard,
+ * and so every decision, is independent of the thread count).  An id is
+ * packed as (local id << SHARD_BITS) | shard. */
+#define SHARD_BITS 6
+#define SHARDS (1u << SHARD_BITS)
+#define LOCAL_MAX (UINT32_MAX >> SHARD_BITS)
+
+static inline uint32_t shard_of(uint64_t h)
+{
+    return (uint32_t)(h >> (64 - SHARD_BITS));
+}
+
+static inline uint32_t pack(uint32_t local, uint32_t shard)
+{
+    return local << SHARD_BITS | shard;
+}
+
 struct DgDatasetIds {
-    DgIntern *recids; /* id == index of the accepted row that first had it */
-    DgIntern *staff, *patients;
+    DgIntern *rec[SHARDS], *staff[SHARDS], *pat[SHARDS];
+    uint32_t *rec_row[SHARDS];   /* local record id -> the accepted row that first had it */
+    size_t rec_row_cap[SHARDS];
+    uint32_t *row_rec;           /* [n_rows] packed record id of each accepted row */
+    uint32_t *staff_packed;      /* [n_staff] dense staff id -> packed id */
+    size_t n_staff, n_patients;
+    bool too_many;               /* more distinct ids in one shard than LOCAL_MAX */
 };
 
 /* ---- per-chunk output ---------------------------------------------------- */
@@ -62,6 +86,9 @@ typedef struct Pending {
     uint32_t staff_off, staff_len;
     uint32_t pat_off, pat_len;
     uint32_t det_off, det_len;            /* reject detail */
+    uint64_t h_rec, h_staff, h_pat;       /* hashes, computed in the parallel phase */
+    uint32_t id_rec, id_staff, id_pat;    /* packed ids, set by the shard phase */
+    bool dup;                             /* record id seen before (shard phase) */
 } Pending;
 
 typedef struct ChunkOut {
@@ -70,6 +97,11 @@ typedef struct ChunkOut {
     char *arena;
     size_t alen, acap;
     uint64_t rows_read;
+    /* accepted rows of the chunk grouped by shard, per kind (record, staff,
+     * patient): rows of shard s are idx[k][first[k][s] .. first[k][s+1]) */
+    uint32_t first[3][SHARDS + 1];
+    uint32_t *idx[3];
+    size_t idx_cap;
 } ChunkOut;
 
 static uint32_t arena_put(ChunkOut *c, const char *s, size_t len)
@@ -86,6 +118,13 @@ static uint32_t arena_put(ChunkOut *c, const char *s, size_t len)
     c->arena[c->alen + len] = 0;
     c->alen += len + 1;
     return off;
+}
+
+/* Extend the string just written by arena_put (drop its NUL, append, re-terminate). */
+static void arena_put_more(ChunkOut *c, const char *s, size_t len)
+{
+    c->alen--;
+    arena_put(c, s, len);
 }
 
 static Pending *pending_new(ChunkOut *c)
@@ -106,8 +145,45 @@ static void chunk_reset(ChunkOut *c)
     c->rows_read = 0;
 }
 
+/* Group the chunk's accepted rows by shard (counting sort, input order kept). */
+static void chunk_shard(ChunkOut *c)
+{
+    if (c->n > c->idx_cap) {
+        c->idx_cap = c->n;
+        for (int k = 0; k < 3; k++)
+            c->idx[k] = dg_xrealloc(c->idx[k], c->idx_cap * sizeof *c->idx[k]);
+    }
+    memset(c->first, 0, sizeof c->first);
+    for (size_t i = 0; i < c->n; i++) {
+        const Pending *p = &c->p[i];
+        if (p->reason != ACCEPTED)
+            continue;
+        c->first[0][shard_of(p->h_rec) + 1]++;
+        c->first[1][shard_of(p->h_staff) + 1]++;
+        if (p->pat_len != UINT32_MAX)
+            c->first[2][shard_of(p->h_pat) + 1]++;
+    }
+    uint32_t pos[3][SHARDS];
+    for (int k = 0; k < 3; k++) {
+        for (uint32_t sh = 0; sh < SHARDS; sh++)
+            c->first[k][sh + 1] += c->first[k][sh];
+        memcpy(pos[k], c->first[k], sizeof pos[k]);
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        const Pending *p = &c->p[i];
+        if (p->reason != ACCEPTED)
+            continue;
+        c->idx[0][pos[0][shard_of(p->h_rec)]++] = (uint32_t)i;
+        c->idx[1][pos[1][shard_of(p->h_staff)]++] = (uint32_t)i;
+        if (p->pat_len != UINT32_MAX)
+            c->idx[2][pos[2][shard_of(p->h_pat)]++] = (uint32_t)i;
+    }
+}
+
 static void chunk_free(ChunkOut *c)
 {
+    for (int k = 0; k < 3; k++)
+        free(c->idx[k]);
     free(c->p);
     free(c->arena);
 }
@@ -250,14 +326,21 @@ static void check_row(const Ctx *x, ChunkOut *c, Pending *p, Field *f)
     p->crow = (uint32_t)crow;
     p->qty = (uint32_t)q;
     p->date = day;
-    p->staff_off = arena_put(c, f[C_STAFF].p, f[C_STAFF].len);
-    p->staff_len = (uint32_t)f[C_STAFF].len;
+    /* staff are numbered per (unit, staff_id): the same id at two units is
+     * two people as far as internal distribution is concerned */
+    uint32_t u32 = (uint32_t)unit;
+    p->staff_off = arena_put(c, (const char *)&u32, 4);
+    arena_put_more(c, f[C_STAFF].p, f[C_STAFF].len);
+    p->staff_len = 4 + (uint32_t)f[C_STAFF].len;
+    p->h_staff = dg_hash_bytes(c->arena + p->staff_off, p->staff_len);
     if (f[C_PATIENT].present && f[C_PATIENT].len > 0) {
         p->pat_off = arena_put(c, f[C_PATIENT].p, f[C_PATIENT].len);
         p->pat_len = (uint32_t)f[C_PATIENT].len;
+        p->h_pat = dg_hash_bytes(f[C_PATIENT].p, f[C_PATIENT].len);
     } else {
         p->pat_len = UINT32_MAX; /* none */
     }
+    p->h_rec = dg_hash_bytes(f[C_RECORD].p, f[C_RECORD].len);
 }
 
 static void keep_record_id(ChunkOut *c, Pending *p, const Field *f)
@@ -400,6 +483,52 @@ static void add_reject(Builder *b, uint32_t file, uint64_t line, DgReason r, con
     d->by_reason[r]++;
 }
 
+/* Intern every accepted row's ids of one window, one thread per shard. */
+static void intern_window(struct DgDatasetIds *ids, ChunkOut *outs, size_t n_chunks)
+{
+#pragma omp parallel for schedule(dynamic, 1)
+    for (uint32_t sh = 0; sh < SHARDS; sh++) {
+        bool over = false;
+        for (size_t ci = 0; ci < n_chunks; ci++) {
+            ChunkOut *c = &outs[ci];
+            uint32_t local;
+            for (uint32_t j = c->first[0][sh]; j < c->first[0][sh + 1]; j++) {
+                Pending *p = &c->p[c->idx[0][j]];
+                bool added;
+                local = dg_intern_add_h(ids->rec[sh], c->arena + p->rec_off, p->rec_len, p->h_rec, &added);
+                p->id_rec = pack(local, sh);
+                p->dup = !added;
+                over |= local > LOCAL_MAX;
+            }
+            for (uint32_t j = c->first[1][sh]; j < c->first[1][sh + 1]; j++) {
+                Pending *p = &c->p[c->idx[1][j]];
+                local = dg_intern_add_h(ids->staff[sh], c->arena + p->staff_off, p->staff_len, p->h_staff, NULL);
+                p->id_staff = pack(local, sh);
+                over |= local > LOCAL_MAX;
+            }
+            for (uint32_t j = c->first[2][sh]; j < c->first[2][sh + 1]; j++) {
+                Pending *p = &c->p[c->idx[2][j]];
+                local = dg_intern_add_h(ids->pat[sh], c->arena + p->pat_off, p->pat_len, p->h_pat, NULL);
+                p->id_pat = pack(local, sh);
+                over |= local > LOCAL_MAX;
+            }
+        }
+        if (over) {
+#pragma omp atomic write
+            ids->too_many = true;
+        }
+        size_t need = dg_intern_count(ids->rec[sh]);
+        if (need > ids->rec_row_cap[sh]) {
+            size_t cap = ids->rec_row_cap[sh] ? ids->rec_row_cap[sh] : 1024;
+            while (cap < need)
+                cap *= 2;
+            ids->rec_row[sh] = dg_xrealloc(ids->rec_row[sh], cap * sizeof *ids->rec_row[sh]);
+            ids->rec_row_cap[sh] = cap;
+        }
+    }
+}
+
+/* Serial, in input order: rejects, duplicates, and the accepted rows. */
 static void merge_chunk(Builder *b, uint32_t file, const ChunkOut *c)
 {
     DgDataset *d = b->d;
@@ -413,10 +542,9 @@ static void merge_chunk(Builder *b, uint32_t file, const ChunkOut *c)
                        p->det_len);
             continue;
         }
-        bool added;
-        uint32_t rid = dg_intern_add(ids->recids, rec, p->rec_len, &added);
-        if (!added) {
-            const DgRow *first = &d->rows[rid];
+        uint32_t sh = p->id_rec & (SHARDS - 1), local = p->id_rec >> SHARD_BITS;
+        if (p->dup) {
+            const DgRow *first = &d->rows[ids->rec_row[sh][local]];
             char det[1200];
             int n = snprintf(det, sizeof det, "record_id first seen at %s line %llu", d->files[first->file],
                              (unsigned long long)first->line);
@@ -430,27 +558,45 @@ static void merge_chunk(Builder *b, uint32_t file, const ChunkOut *c)
         if (d->n_rows == b->rows_cap) {
             b->rows_cap = b->rows_cap ? b->rows_cap * 2 : 4096;
             d->rows = dg_xrealloc(d->rows, b->rows_cap * sizeof *d->rows);
+            ids->row_rec = dg_xrealloc(ids->row_rec, b->rows_cap * sizeof *ids->row_rec);
         }
+        ids->rec_row[sh][local] = (uint32_t)d->n_rows;
+        ids->row_rec[d->n_rows] = p->id_rec;
         DgRow *r = &d->rows[d->n_rows++];
         r->unit = p->unit;
         r->crow = p->crow;
-        /* staff are numbered per (unit, staff_id): the same id at two units
-         * is two people as far as internal distribution is concerned */
-        char key[4 + 256];
-        char *kp = p->staff_len <= 256 ? key : dg_xmalloc(4 + (size_t)p->staff_len);
-        memcpy(kp, &p->unit, 4);
-        memcpy(kp + 4, c->arena + p->staff_off, p->staff_len);
-        r->staff = dg_intern_add(ids->staff, kp, 4 + (size_t)p->staff_len, NULL);
-        if (kp != key)
-            free(kp);
-        r->patient = p->pat_len == UINT32_MAX ? DG_NO_PATIENT
-                                              : dg_intern_add(ids->patients, c->arena + p->pat_off, p->pat_len, NULL);
+        r->staff = p->id_staff; /* packed; made dense when all files are read */
+        r->patient = p->pat_len == UINT32_MAX ? DG_NO_PATIENT : p->id_pat;
         r->date = p->date;
         r->qty = (uint16_t)p->qty;
         r->file = (uint16_t)file;
         r->line = p->line;
         d->rows_accepted++;
     }
+}
+
+/* Dense staff ids (arrays downstream are indexed by them): shard by shard. */
+static void densify_staff(DgDataset *d)
+{
+    struct DgDatasetIds *ids = d->ids;
+    uint32_t base[SHARDS];
+    size_t n = 0;
+    for (uint32_t sh = 0; sh < SHARDS; sh++) {
+        base[sh] = (uint32_t)n;
+        n += dg_intern_count(ids->staff[sh]);
+    }
+    ids->n_staff = n;
+    ids->staff_packed = dg_xcalloc(n ? n : 1, sizeof *ids->staff_packed);
+    for (uint32_t sh = 0; sh < SHARDS; sh++)
+        for (size_t l = 0; l < dg_intern_count(ids->staff[sh]); l++)
+            ids->staff_packed[base[sh] + l] = pack((uint32_t)l, sh);
+    DgRow *rows = d->rows;
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < d->n_rows; i++)
+        rows[i].staff = base[rows[i].staff & (SHARDS - 1)] + (rows[i].staff >> SHARD_BITS);
+    ids->n_patients = 0;
+    for (uint32_t sh = 0; sh < SHARDS; sh++)
+        ids->n_patients += dg_intern_count(ids->pat[sh]);
 }
 
 /* Read the CSV header (first non-blank record) and map the columns. */
@@ -598,7 +744,9 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
         for (size_t i = 0; i < n_chunks; i++) {
             chunk_reset(&outs[i]);
             process_chunk(&x, buf, consumed, &chunks[i], &outs[i]);
+            chunk_shard(&outs[i]);
         }
+        intern_window(b->d->ids, outs, n_chunks);
         for (size_t i = 0; i < n_chunks; i++)
             merge_chunk(b, fi, &outs[i]);
         /* lines: count what the window consumed */
@@ -634,9 +782,11 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
                             (unsigned)UINT16_MAX);
     DgDataset *d = dg_xcalloc(1, sizeof *d);
     d->ids = dg_xcalloc(1, sizeof *d->ids);
-    d->ids->recids = dg_intern_new();
-    d->ids->staff = dg_intern_new();
-    d->ids->patients = dg_intern_new();
+    for (uint32_t sh = 0; sh < SHARDS; sh++) {
+        d->ids->rec[sh] = dg_intern_new();
+        d->ids->staff[sh] = dg_intern_new();
+        d->ids->pat[sh] = dg_intern_new();
+    }
     d->files = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->files);
     d->n_files = n_paths;
     for (size_t i = 0; i < n_paths; i++)
@@ -651,6 +801,11 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
     DgStatus st = DG_OK;
     for (size_t i = 0; i < n_paths && st == DG_OK; i++)
         st = process_file(scheme, (uint32_t)i, opt, &b, &done, total, err);
+    if (st == DG_OK && d->ids->too_many)
+        st = dg_error_set(err, DG_E_CONFIG, NULL, 0, 0,
+                          "too many distinct record, staff or patient ids for one run; split the period");
+    if (st == DG_OK)
+        densify_staff(d);
     if (st == DG_OK && d->rows_read != d->rows_accepted + d->rows_rejected)
         st = dg_error_set(err, DG_E_INTERNAL, NULL, 0, 0,
                           "accounting check failed: %llu rows read but %llu accepted + %llu rejected",
@@ -678,42 +833,52 @@ void dg_dataset_free(DgDataset *d)
     free(d->rejects);
     free(d->rows);
     if (d->ids) {
-        dg_intern_free(d->ids->recids);
-        dg_intern_free(d->ids->staff);
-        dg_intern_free(d->ids->patients);
+        for (uint32_t sh = 0; sh < SHARDS; sh++) {
+            dg_intern_free(d->ids->rec[sh]);
+            dg_intern_free(d->ids->staff[sh]);
+            dg_intern_free(d->ids->pat[sh]);
+            free(d->ids->rec_row[sh]);
+        }
+        free(d->ids->row_rec);
+        free(d->ids->staff_packed);
         free(d->ids);
     }
     free(d);
 }
 
+static const char *packed_str(DgIntern *const *t, uint32_t id)
+{
+    return dg_intern_str(t[id & (SHARDS - 1)], id >> SHARD_BITS, NULL);
+}
+
 const char *dg_dataset_staff(const DgDataset *d, uint32_t id)
 {
-    return dg_intern_str(d->ids->staff, id, NULL) + 4;
+    return packed_str(d->ids->staff, d->ids->staff_packed[id]) + 4;
 }
 
 uint32_t dg_dataset_staff_unit(const DgDataset *d, uint32_t id)
 {
     uint32_t u;
-    memcpy(&u, dg_intern_str(d->ids->staff, id, NULL), 4);
+    memcpy(&u, packed_str(d->ids->staff, d->ids->staff_packed[id]), 4);
     return u;
 }
 
 const char *dg_dataset_patient(const DgDataset *d, uint32_t id)
 {
-    return id == DG_NO_PATIENT ? "" : dg_intern_str(d->ids->patients, id, NULL);
+    return id == DG_NO_PATIENT ? "" : packed_str(d->ids->pat, id);
 }
 
 const char *dg_dataset_record_id(const DgDataset *d, size_t row)
 {
-    return dg_intern_str(d->ids->recids, (uint32_t)row, NULL);
+    return packed_str(d->ids->rec, d->ids->row_rec[row]);
 }
 
 size_t dg_dataset_n_staff(const DgDataset *d)
 {
-    return dg_intern_count(d->ids->staff);
+    return d->ids->n_staff;
 }
 
 size_t dg_dataset_n_patients(const DgDataset *d)
 {
-    return dg_intern_count(d->ids->patients);
+    return d->ids->n_patients;
 }
