@@ -25,8 +25,8 @@
 #include "ingest/jsonl.h"
 #include "ingest/source.h"
 
-#define DEFAULT_CHUNK (1u << 20)
-#define DEFAULT_WINDOW (64u << 20)
+#define DEFAULT_CHUNK (512u << 10)
+#define DEFAULT_WINDOW (8u << 20)
 
 static const char *const reason_names[DG_REASON_COUNT] = {
     "malformed",    "missing_field", "bad_quantity",     "bad_date",           "out_of_period",

@@ -68,8 +68,8 @@ typedef struct DgValidateOptions {
     int threads;              /* <= 0: OpenMP default */
     const char *encoding;     /* NULL = UTF-8; "GB18030" / "GBK" */
     DgLogFormat format;       /* AUTO = by extension, else sniffed */
-    size_t chunk_size;        /* 0 = default (1 MiB); tests use tiny values */
-    size_t window_size;       /* 0 = default (64 MiB) */
+    size_t chunk_size;        /* 0 = default (512 KiB); tests use tiny values */
+    size_t window_size;       /* 0 = default (8 MiB) */
     /* Called from the calling thread between windows; may be NULL. */
     void (*progress)(void *ctx, uint64_t bytes_done, uint64_t bytes_total);
     void *progress_ctx;
