@@ -97,7 +97,7 @@ int dg_cli_run(int argc, char **argv)
         st = dg_report_run(s, d, au, a, p, o.out, &ro, &err);
     uint64_t t3 = now_ms();
     static const char *const outputs[] = {"payouts.csv", "units.csv",  "items.csv",   "staff.csv",
-                                          "rejects.csv", "flags.csv",  "summary.json"};
+                                          "rejects.csv", "flags.csv",  "summary.json", "report.html"};
     meta.ms_validate = t1 - t0;
     meta.ms_score = t2 - t1;
     meta.ms_write = t3 - t2;
@@ -115,7 +115,7 @@ int dg_cli_run(int argc, char **argv)
     print_pools(s, a, p);
     print_top_units(s, p, 5);
     printf("\noutputs: %s/ (payouts.csv, units.csv, items.csv, staff.csv, rejects.csv, flags.csv, summary.json, "
-           "manifest.json)\n",
+           "report.html, manifest.json)\n",
            o.out);
     rc = o.strict && d->rows_rejected ? DG_E_REJECTED : 0;
 done:

@@ -58,11 +58,11 @@ struct DgSource {
     bool gz, zs_init, member_ended, gz_done;
     z_stream zs;
 
-    /* iconv: ibuf[0..i_len) is decompressed input not yet converted */
-    bool conv, in_eof;
+    /* iconv: ibuf[i_pos..i_len) is decompressed input not yet converted */
+    bool conv, in_eof, need_more;
     GIConv cd;
     char *ibuf;
-    size_t i_len;
+    size_t i_pos, i_len;
 };
 
 static const char empty_buf[1] = {0};
@@ -197,57 +197,96 @@ static DgStatus upstream_produce(DgSource *s, char *dst, size_t cap, size_t *n, 
     return s->gz ? gz_produce(s, dst, cap, n, err) : raw_produce(s, dst, cap, n, err);
 }
 
-/* Convert into dst[0..cap) (cap > 4): *n = 0 only at the end of input. */
+/* Length of the leading run of ASCII bytes in p[0..n). */
+static size_t ascii_prefix(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (n - i >= 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080ULL)
+            break;
+        i += 8;
+    }
+    while (i < n && p[i] < 0x80)
+        i++;
+    return i;
+}
+
+/* Length of the run of GB18030 multibyte sequences at p[0..n) (p[0] >= 0x80),
+ * by the lengths of the encoding: lead 0x81..0xFE then a digit = 4 bytes,
+ * other lead = 2 bytes, anything else 1 (invalid, iconv will say so).  A
+ * valid sequence never straddles the end of the run, so iconv sees the same
+ * sequences as if it were given the whole input. */
+static size_t gb_run(const unsigned char *p, size_t n)
+{
+    size_t j = 0;
+    while (j < n && p[j] >= 0x80) {
+        if (p[j] >= 0x81 && p[j] <= 0xFE)
+            j += j + 1 < n && p[j + 1] >= 0x30 && p[j + 1] <= 0x39 ? 4 : 2;
+        else
+            j++;
+    }
+    return j < n ? j : n;
+}
+
+/* Convert into dst[0..cap) (cap >= OUT_SLACK): *n = 0 only at the end of
+ * input.  ASCII is the same in GB18030 and UTF-8, so runs of it are copied
+ * and only the multibyte runs go through iconv (several times faster on
+ * logs that are mostly codes, digits and dates). */
 static DgStatus conv_produce(DgSource *s, char *dst, size_t cap, size_t *n, DgError *err)
 {
     size_t made = 0;
-    bool need_more = s->i_len == 0;
-    for (;;) {
-        if (need_more && !s->in_eof) {
+    while (made < cap) {
+        size_t avail = s->i_len - s->i_pos;
+        if ((avail == 0 || s->need_more) && !s->in_eof) {
+            if (avail)
+                memmove(s->ibuf, s->ibuf + s->i_pos, avail);
+            s->i_pos = 0;
+            s->i_len = avail;
             size_t got = 0;
-            DgStatus st = upstream_produce(s, s->ibuf + s->i_len, RAW_BLOCK - s->i_len, &got, err);
+            DgStatus st = upstream_produce(s, s->ibuf + avail, RAW_BLOCK - avail, &got, err);
             if (st != DG_OK)
                 return st;
             if (got == 0)
                 s->in_eof = true;
             s->i_len += got;
-        }
-        need_more = false;
-        if (s->i_len == 0) {
-            if (s->in_eof)
-                break;
-            need_more = true;
+            s->need_more = false;
             continue;
         }
-        gchar *in = s->ibuf;
-        gsize inleft = s->i_len;
-        gchar *out = dst + made;
-        gsize outleft = cap - made;
-        size_t r = g_iconv(s->cd, &in, &inleft, &out, &outleft);
+        if (avail == 0)
+            break; /* end of input */
+        s->need_more = false;
+        const unsigned char *in = (const unsigned char *)s->ibuf + s->i_pos;
+        size_t k = ascii_prefix(in, avail < cap - made ? avail : cap - made);
+        memcpy(dst + made, in, k);
+        made += k;
+        s->i_pos += k;
+        if (k == avail || made == cap)
+            continue;
+        size_t j = gb_run(in + k, avail - k);
+        gchar *ip = (gchar *)(uintptr_t)(in + k);
+        gsize il = j;
+        gchar *op = dst + made;
+        gsize ol = cap - made;
+        size_t r = g_iconv(s->cd, &ip, &il, &op, &ol);
         int e = errno;
-        made = (size_t)(out - dst);
-        bool full = false;
-        if (r == (size_t)-1) {
-            if (e == E2BIG) {
-                full = true;
-            } else if (e == EINVAL && !s->in_eof) {
-                need_more = true; /* incomplete sequence at the end: carry it */
-            } else if (made < cap) {
-                /* EILSEQ, or an incomplete sequence at the very end */
-                dst[made++] = (char)0xFF;
-                in++;
-                inleft--;
-                g_iconv(s->cd, NULL, NULL, NULL, NULL);
-            } else {
-                full = true;
-            }
+        made = (size_t)(op - dst);
+        s->i_pos += j - il;
+        if (r != (size_t)-1)
+            continue;
+        if (e == E2BIG)
+            break; /* the next character does not fit: made > 0 since cap >= OUT_SLACK */
+        if (e == EINVAL && k + j == avail && !s->in_eof) {
+            s->need_more = true; /* incomplete sequence at the end of the buffer: read on */
+            continue;
         }
-        memmove(s->ibuf, in, inleft);
-        s->i_len = inleft;
-        if (inleft == 0)
-            need_more = true;
-        if (full || made == cap || (made > 0 && need_more))
+        /* EILSEQ, or a sequence cut off by the end of input */
+        if (made == cap)
             break;
+        dst[made++] = (char)0xFF;
+        s->i_pos++;
+        g_iconv(s->cd, NULL, NULL, NULL, NULL);
     }
     *n = made;
     return DG_OK;
@@ -267,9 +306,11 @@ static DgStatus fill(DgSource *s, size_t want, DgError *err)
         s->ob_start = 0;
         s->ob_len = avail;
         if (want + OUT_SLACK > s->ob_cap) {
-            size_t c = s->ob_cap ? s->ob_cap : OUT_MIN;
-            while (c < want + OUT_SLACK)
-                c = c > SIZE_MAX / 2 ? SIZE_MAX : c * 2;
+            /* exactly what is asked (callers double `want` themselves when a
+             * record does not fit), so a 64 MiB window costs 64 MiB, not 128 */
+            size_t c = want + OUT_SLACK;
+            if (c < OUT_MIN)
+                c = OUT_MIN;
             s->ob = dg_xrealloc(s->ob, c);
             s->ob_cap = c;
         }

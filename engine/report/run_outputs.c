@@ -10,8 +10,10 @@
 #include <string.h>
 
 #include "csvout.h"
+#include "dangliang/allocate.h"
 #include "dangliang/report.h"
 #include "outfile.h"
+#include "report_util.h"
 
 static void cell_w4(DgCsvOut *w, DgU128 v, int from_scale)
 {
@@ -30,10 +32,7 @@ static void cell_fixed(DgCsvOut *w, int64_t v, int scale)
 static void cell_ratio(DgCsvOut *w, DgU128 n, DgU128 d, int scale)
 {
     char b[80];
-    if (d == 0)
-        dg_ratio_format(0, 1, scale, b);
-    else
-        dg_ratio_format(n, d, scale, b);
+    dg_report_ratio(n, d, scale, b);
     dg_csvout_num(w, b);
 }
 
@@ -103,11 +102,8 @@ static void w_units(const Ctx *x, DgCsvOut *w)
                                       "raw_workload",  "audited_workload", "quality",   "adjustment",
                                       "payout",        NULL};
     dg_csvout_header(w, hdr);
-    uint64_t *flagged = dg_xcalloc(s->n_units + 1, sizeof *flagged);
-    if (x->au)
-        for (size_t i = 0; i < x->au->n_flags; i++)
-            if (i == 0 || x->au->flags[i].row != x->au->flags[i - 1].row)
-                flagged[x->d->rows[x->au->flags[i].row].unit]++;
+    DgFlagStats fs;
+    dg_flag_stats_compute(s, x->d, x->au, &fs);
     for (size_t u = 0; u < s->n_units; u++) {
         const DgUnit *un = &s->units[u];
         dg_csvout_text(w, un->id);
@@ -117,7 +113,7 @@ static void w_units(const Ctx *x, DgCsvOut *w)
         dg_csvout_text(w, un->county);
         dg_csvout_u64(w, (uint64_t)un->tier);
         dg_csvout_u64(w, a->unit_rows[u]);
-        dg_csvout_u64(w, flagged[u]);
+        dg_csvout_u64(w, fs.rows[u]);
         cell_w4(w, a->unit_raw_w[u], 4);
         cell_w4(w, a->unit_audited_w[u], 4);
         cell_fixed(w, p->q[u], 4);
@@ -125,7 +121,7 @@ static void w_units(const Ctx *x, DgCsvOut *w)
         cell_fixed(w, p->unit_payout[u], 2);
         dg_csvout_end(w);
     }
-    free(flagged);
+    dg_flag_stats_clear(&fs);
 }
 
 static void w_items(const Ctx *x, DgCsvOut *w)
@@ -135,30 +131,21 @@ static void w_items(const Ctx *x, DgCsvOut *w)
     static const char *const hdr[] = {"unit_id",  "item_code",        "item_name",    "category", "quantity",
                                       "audited_quantity", "raw_workload", "audited_workload", NULL};
     dg_csvout_header(w, hdr);
-    size_t nc = s->n_catalog;
     for (size_t u = 0; u < s->n_units; u++) {
         for (size_t code = 0; code < s->n_codes; code++) {
-            size_t c0 = s->code_first[code], c1 = c0 + s->code_nrows[code];
-            uint64_t q = 0, aq = 0;
-            DgU128 rw = 0, aw = 0;
-            for (size_t c = c0; c < c1; c++) {
-                uint64_t eq = (uint64_t)dg_aggregate_eq(s, (uint32_t)u, (uint32_t)c);
-                q += a->qty[u * nc + c];
-                aq += a->audited_qty[u * nc + c];
-                rw += (DgU128)a->qty[u * nc + c] * eq;
-                aw += (DgU128)a->audited_qty[u * nc + c] * eq;
-            }
-            if (!q)
+            DgUnitItem it;
+            dg_unit_item(s, a, u, code, &it);
+            if (!it.qty)
                 continue;
-            const DgCatalogRow *cr = &s->catalog[c0];
+            const DgCatalogRow *cr = &s->catalog[s->code_first[code]];
             dg_csvout_text(w, s->units[u].id);
             dg_csvout_text(w, cr->code);
             dg_csvout_text(w, cr->name);
             dg_csvout_text(w, cr->category);
-            dg_csvout_u64(w, q);
-            dg_csvout_u64(w, aq);
-            cell_w4(w, rw, 4);
-            cell_w4(w, aw, 4);
+            dg_csvout_u64(w, it.qty);
+            dg_csvout_u64(w, it.audited_qty);
+            cell_w4(w, it.raw_w, 4);
+            cell_w4(w, it.audited_w, 4);
             dg_csvout_end(w);
         }
     }
@@ -245,22 +232,14 @@ static json_t *jdec(int64_t v, int scale)
 static json_t *audit_summary(const Ctx *x)
 {
     const DgScheme *s = x->s;
-    const DgDataset *d = x->d;
     const DgAudit *au = x->au;
     json_t *root = json_object();
     size_t nu = s->n_units;
-    uint64_t *unit_rows = dg_xcalloc(nu + 1, sizeof *unit_rows);
-    DgU128 *removed = dg_xcalloc((nu + 1) * DG_CHECK_COUNT, sizeof *removed);
-    DgU128 total_removed[DG_CHECK_COUNT] = {0};
-    for (size_t i = 0; au && i < au->n_flags; i++) {
-        const DgFlag *f = &au->flags[i];
-        const DgRow *r = &d->rows[f->row];
-        DgU128 wl = (DgU128)f->excess * (uint64_t)dg_aggregate_eq(s, r->unit, r->crow);
-        removed[r->unit * DG_CHECK_COUNT + f->check] += wl;
-        total_removed[f->check] += wl;
-        if (i == 0 || au->flags[i - 1].row != f->row)
-            unit_rows[r->unit]++;
-    }
+    DgFlagStats fs;
+    dg_flag_stats_compute(s, x->d, au, &fs);
+    const uint64_t *unit_rows = fs.rows;
+    const DgU128 *removed = fs.removed;
+    const DgU128 *total_removed = fs.total_removed;
     json_t *by = json_object();
     for (int c = 0; c < DG_CHECK_COUNT; c++) {
         json_t *e = json_object();
@@ -285,8 +264,7 @@ static json_t *audit_summary(const Ctx *x)
         json_array_append_new(units, e);
     }
     json_object_set_new(root, "units", units);
-    free(unit_rows);
-    free(removed);
+    dg_flag_stats_clear(&fs);
     return root;
 }
 
@@ -356,11 +334,7 @@ static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
         json_object_set_new(jp, "audited_workload", jdec_u128(pw, 4, 4));
         json_object_set_new(jp, "corrected_workload", jdec_u128(p->sum_c[k], 12, 4));
         char price[80];
-        /* yuan per equivalent: (B/100) / (ΣC/10^12) = B·10^10 / ΣC */
-        if (p->sum_c[k])
-            dg_ratio_format((DgU128)pl->budget * (DgU128)10000000000ULL, p->sum_c[k], 4, price);
-        else
-            strcpy(price, "0.0000");
+        dg_allocate_unit_price(pl->budget, p->sum_c[k], price);
         json_object_set_new(jp, "unit_price", json_string(price));
         json_array_append_new(pools, jp);
     }
@@ -393,6 +367,8 @@ DgStatus dg_report_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
         st = write_csv(dir, tables[i].name, opt, tables[i].fn, &x, err);
     if (st == DG_OK)
         st = write_summary(&x, dir, err);
+    if (st == DG_OK)
+        st = dg_report_html(s, d, au, a, p, dir, err);
     return st;
 }
 

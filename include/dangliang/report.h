@@ -29,11 +29,23 @@ typedef struct DgRunMeta {
     uint64_t ms_validate, ms_score, ms_write, ms_total; /* wall-clock milliseconds */
 } DgRunMeta;
 
-/* payouts.csv, units.csv, items.csv, staff.csv, flags.csv and summary.json
- * into DIR (SPEC §4).  Deterministic bytes for the same inputs.  Errors:
+/* payouts.csv, units.csv, items.csv, staff.csv, flags.csv, summary.json and
+ * report.html into DIR (SPEC §4).  Deterministic bytes for the same inputs.  Errors:
  * DG_E_IO. */
 DgStatus dg_report_run(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
                        const DgPayouts *p, const char *dir, const DgReportOptions *opt, DgError *err);
+
+/* DIR/report.html (SPEC §4–5): one self-contained page for reviewers — the
+ * scheme and period, each pool's budget, Σ payouts and unit price, a
+ * sortable, filterable table of units with a per-unit drill-down (pools,
+ * indicators, items, staff, flags), inline SVG charts, the quality
+ * indicators against targets and the data-quality figures.  No external
+ * resources (a Content-Security-Policy forbids every load); every input
+ * string HTML-escaped.  Deterministic bytes for the same inputs, whatever
+ * the thread count.  au may be NULL (no checks ran).  All inputs borrowed.
+ * Errors: DG_E_IO.  Thread safety: touches only its arguments and the file. */
+DgStatus dg_report_html(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
+                        const DgPayouts *p, const char *dir, DgError *err);
 
 /* DIR/flags.csv: file, line, record_id, unit_id, check, excess_quantity,
  * detail — one line per (row, check), in input order.  Errors: DG_E_IO. */

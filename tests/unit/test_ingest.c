@@ -150,6 +150,7 @@ Test(csvscan, stray_quote_malformed)
     cr_assert(scan_next(&s));
     expect_field(&s.r, 0, "x");
     cr_expect(!s.r.malformed);
+    dg_csv_record_clear(&s.r);
 
     scan_init(&s, "\"a\"b,c\n");
     cr_assert(scan_next(&s));
@@ -188,42 +189,38 @@ static uint64_t rnd(void)
     return rng_state = x;
 }
 
-/* Naive parity rule: is p a record start? */
-static bool naive_is_start(const char *buf, size_t p, bool qa)
-{
-    if (p == 0)
-        return true;
-    if (buf[p - 1] != '\n')
-        return false;
-    if (!qa)
-        return true;
-    size_t q = 0;
-    for (size_t i = 0; i < p - 1; i++)
-        q += buf[i] == '"';
-    return q % 2 == 0;
-}
+/* Naive parity rule with prefix arrays: start[i] says whether i is a
+ * record start; nl[i] counts the '\n' in [0, i). */
+typedef struct Ref {
+    bool *start;
+    uint64_t *nl;
+    size_t consumed;
+} Ref;
 
-static size_t naive_consumed(const char *buf, size_t len, bool eof, bool qa)
+static void ref_build(Ref *r, const char *buf, size_t len, bool eof, bool qa)
 {
-    if (eof)
-        return len;
-    size_t cons = 0;
+    r->start = malloc(len + 1);
+    r->nl = malloc((len + 1) * sizeof *r->nl);
     bool inq = false;
+    r->nl[0] = 0;
+    r->start[0] = true;
+    r->consumed = 0;
     for (size_t i = 0; i < len; i++) {
+        r->start[i + 1] = buf[i] == '\n' && !inq;
+        if (r->start[i + 1])
+            r->consumed = i + 1;
         if (qa && buf[i] == '"')
             inq = !inq;
-        else if (buf[i] == '\n' && !inq)
-            cons = i + 1;
+        r->nl[i + 1] = r->nl[i] + (buf[i] == '\n');
     }
-    return cons;
+    if (eof)
+        r->consumed = len;
 }
 
-static uint64_t count_nl(const char *buf, size_t a, size_t b)
+static void ref_free(Ref *r)
 {
-    uint64_t k = 0;
-    for (size_t i = a; i < b; i++)
-        k += buf[i] == '\n';
-    return k;
+    free(r->start);
+    free(r->nl);
 }
 
 typedef struct RecRef {
@@ -252,7 +249,9 @@ static void check_split(const char *buf, size_t len, bool eof, bool qa, size_t c
     size_t n = 0, cons = 0;
     dg_chunk_split(buf, len, eof, qa, cs, line0, &ch, &n, &cons);
     n_split_checks++;
-    size_t want_cons = naive_consumed(buf, len, eof, qa);
+    Ref rf;
+    ref_build(&rf, buf, len, eof, qa);
+    size_t want_cons = rf.consumed;
     cr_assert_eq(cons, want_cons, "consumed %zu, want %zu (len %zu cs %zu eof %d qa %d)", cons, want_cons, len,
                  cs, eof, qa);
     size_t want_n = cons ? (cons - 1) / cs + 1 : 0;
@@ -276,15 +275,17 @@ static void check_split(const char *buf, size_t len, bool eof, bool qa, size_t c
     }
 
     /* chunk structure and the records of each chunk */
+    /* next record start at or after each offset, capped at cons */
+    size_t *next = malloc((cons + 1) * sizeof *next);
+    next[cons] = cons;
+    for (size_t i = cons; i-- > 0;)
+        next[i] = rf.start[i] ? i : next[i + 1];
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        size_t r = i * cs;
-        size_t b = r;
-        while (b < cons && !naive_is_start(buf, b, qa))
-            b++;
+        size_t b = next[i * cs];
         cr_assert_eq(ch[i].begin, b, "chunk %zu begin %zu want %zu (len %zu cs %zu)", i, ch[i].begin, b, len, cs);
         cr_assert_eq(ch[i].end, i + 1 < n ? ch[i + 1].begin : cons, "chunk %zu end", i);
-        cr_assert_eq(ch[i].first_line, line0 + count_nl(buf, 0, ch[i].begin), "chunk %zu first_line", i);
+        cr_assert_eq(ch[i].first_line, line0 + rf.nl[ch[i].begin], "chunk %zu first_line", i);
         pos = ch[i].begin;
         line = ch[i].first_line;
         while (pos < ch[i].end) {
@@ -299,8 +300,10 @@ static void check_split(const char *buf, size_t len, bool eof, bool qa, size_t c
     }
     cr_assert_eq(k, n_ref, "chunks hold %zu records, serial scan %zu", k, n_ref);
     dg_csv_record_clear(&rec);
+    free(next);
     free(ref);
     free(ch);
+    ref_free(&rf);
 }
 
 static const size_t chunk_sizes[] = {1, 2, 3, 7, 64, 4096};
@@ -808,6 +811,83 @@ Test(source, gb18030_large_across_buffers)
     expect_reads_as(tpath("big.csv.gz"), "GB18030", u->str, u->len);
     g_free(g);
     g_string_free(u, TRUE);
+}
+
+/* Reference decoder: iconv over the whole input at once, 0xFF + skip one
+ * byte on an invalid or truncated sequence, then the BOM rule. */
+static char *ref_decode_gb(const char *in, size_t n, size_t *out_n)
+{
+    GIConv cd = g_iconv_open("UTF-8", "GB18030");
+    cr_assert(cd != (GIConv)-1);
+    char *out = malloc(4 * n + 16);
+    gchar *ip = (gchar *)in, *op = out;
+    gsize il = n, ol = 4 * n + 16;
+    while (il > 0) {
+        if (g_iconv(cd, &ip, &il, &op, &ol) == (gsize)-1) {
+            cr_assert(errno == EILSEQ || errno == EINVAL, "errno %d", errno);
+            *op++ = (char)0xFF;
+            ol--;
+            ip++;
+            il--;
+        }
+    }
+    g_iconv_close(cd);
+    *out_n = (size_t)(op - out);
+    if (*out_n >= 3 && memcmp(out, "\xEF\xBB\xBF", 3) == 0) {
+        memmove(out, out + 3, *out_n - 3);
+        *out_n -= 3;
+    }
+    return out;
+}
+
+Test(source, gb18030_random_bytes_match_whole_buffer_iconv)
+{
+    gsize gn;
+    char *gb = to_gb("定海区普陀€𠀀岱山", &gn);
+    rng_state = 99;
+    for (int it = 0; it < 40; it++) {
+        size_t n = it < 30 ? rnd() % 200 : 300000 + rnd() % 300000; /* big ones cross the 256 KiB reads */
+        char *in = malloc(n + 1);
+        for (size_t i = 0; i < n; i++) {
+            switch (rnd() % 8) {
+            case 0: in[i] = (char)(0x81 + rnd() % 126); break;   /* a lead byte */
+            case 1: in[i] = (char)(0x30 + rnd() % 10); break;    /* a digit (4-byte second/fourth) */
+            case 2: in[i] = (char)(rnd() % 2 ? 0x80 : 0xFF); break;
+            case 3: in[i] = (char)(0x40 + rnd() % 0x40); break;  /* a 2-byte trail in ASCII range */
+            case 4:
+            case 5: {
+                size_t k = rnd() % (gn - 3);
+                size_t m = n - i < 4 ? n - i : 4;
+                memcpy(in + i, gb + k, m); /* a slice of valid text, maybe cut mid-character */
+                i += m - 1;
+                break;
+            }
+            default: in[i] = (char)('a' + rnd() % 26); break;
+            }
+        }
+        size_t rn;
+        char *ref = ref_decode_gb(in, n, &rn);
+        write_file(tpath("r.csv"), in, n);
+        size_t got_n;
+        DgStatus st;
+        size_t want = it % 3 == 0 ? 1 : it % 3 == 1 ? 777 : 1u << 20;
+        char *got = read_all(tpath("r.csv"), "GB18030", want, n > 1000 ? 5000 : 1 + it % 5, &got_n, &st);
+        cr_assert_eq(st, DG_OK);
+        cr_assert_eq(got_n, rn, "iteration %d: %zu bytes, reference %zu", it, got_n, rn);
+        cr_assert(memcmp(got, ref, rn) == 0, "iteration %d differs", it);
+        free(got);
+        if (it % 10 == 0) {
+            write_gz(tpath("r.csv.gz"), in, n, 2);
+            got = read_all(tpath("r.csv.gz"), "GB18030", want, 333, &got_n, &st);
+            cr_assert_eq(st, DG_OK);
+            cr_assert_eq(got_n, rn);
+            cr_assert(memcmp(got, ref, rn) == 0);
+            free(got);
+        }
+        free(ref);
+        free(in);
+    }
+    g_free(gb);
 }
 
 Test(source, fifo_is_streamed)
