@@ -117,34 +117,51 @@ WHERE a.k % 2 = 1;
 CREATE OR REPLACE TEMP TABLE span_lines AS
 SELECT s, unnest(range(s, e + 1)) AS ln FROM spans;
 
-CREATE OR REPLACE TEMP VIEW records AS
+-- plain records: one line, no quote (nearly every row), split at commas; fields are
+-- trimmed when used
+CREATE OR REPLACE TEMP VIEW rec_plain AS
+SELECT rowid AS ord, string_split(l, ',') AS f
+FROM lines
+WHERE l <> '' AND NOT contains(l, '"') AND rowid NOT IN (SELECT ln FROM span_lines);
+
+-- records with quotes, on one line or several
+CREATE OR REPLACE TEMP VIEW rec_quoted_text AS
 SELECT rowid AS ord, l AS txt
 FROM lines
-WHERE l IS NOT NULL AND l <> '' AND rowid NOT IN (SELECT ln FROM span_lines)
+WHERE contains(l, '"') AND rowid NOT IN (SELECT ln FROM span_lines)
 UNION ALL
 SELECT sl.s AS ord, string_agg(coalesce(x.l, ''), E'\n' ORDER BY sl.ln) AS txt
 FROM span_lines sl JOIN lines x ON x.rowid = sl.ln
 GROUP BY sl.s;
 
--- fields of a record, unescaped and trimmed; NULL when the record is malformed
+-- fields of a record with quotes, unescaped (quoted) or trimmed (unquoted); NULL when
+-- the record is not well formed: text after a closing quote, a quote inside an unquoted
+-- field, or a quote that never closes
 CREATE OR REPLACE TEMP MACRO csv_fields(txt) AS
-    CASE WHEN NOT contains(txt, '"') THEN list_transform(string_split(txt, ','), f -> ws_trim(f))
-         WHEN regexp_full_match(txt, '(?s)(?:[ \t]*"(?:[^"]|"")*"[ \t]*|[^",]*)(?:,(?:[ \t]*"(?:[^"]|"")*"[ \t]*|[^",]*))*')
+    CASE WHEN regexp_full_match(txt, '(?s)(?:[ \t]*"(?:[^"]|"")*"[ \t]*|[^",]*)(?:,(?:[ \t]*"(?:[^"]|"")*"[ \t]*|[^",]*))*')
          THEN list_transform(regexp_extract_all(',' || txt, '(?s),([ \t]*"(?:[^"]|"")*"[ \t]*|[^",]*)', 1),
                              f -> CASE WHEN regexp_matches(f, '^[ \t]*"')
                                        THEN replace(regexp_extract(f, '(?s)^[ \t]*"(.*)"[ \t]*$', 1), '""', '"')
                                        ELSE ws_trim(f) END)
-         ELSE NULL END;
+    END;
 
+CREATE OR REPLACE TEMP VIEW rec_quoted AS
+SELECT ord, csv_fields(txt) AS f FROM rec_quoted_text;
+
+-- the header is the first record; columns are found by name
 CREATE OR REPLACE TEMP TABLE hdr AS
-WITH h AS (
-    SELECT csv_fields(ltrim(txt, chr(65279))) AS f FROM records ORDER BY ord LIMIT 1
+WITH first AS (SELECT min(rowid) AS ord0 FROM lines WHERE l <> ''),
+h AS (
+    SELECT list_transform(f, x -> ws_trim(ltrim(x, chr(65279)))) AS f, ord
+    FROM rec_plain WHERE ord = (SELECT ord0 FROM first)
+    UNION ALL
+    SELECT list_transform(f, x -> ltrim(x, chr(65279))), ord FROM rec_quoted WHERE ord = (SELECT ord0 FROM first)
 )
 SELECT len(f) AS n,
        list_position(f, 'record_id') AS p_rid, list_position(f, 'unit_id') AS p_unit,
        list_position(f, 'staff_id') AS p_staff, list_position(f, 'patient_id') AS p_pat,
        list_position(f, 'item_code') AS p_item, list_position(f, 'service_date') AS p_date,
-       list_position(f, 'quantity') AS p_qty, (SELECT min(ord) FROM records) AS ord0,
+       list_position(f, 'quantity') AS p_qty, ord AS ord0,
        CASE WHEN list_position(f, 'record_id') IS NULL OR list_position(f, 'unit_id') IS NULL
                  OR list_position(f, 'staff_id') IS NULL OR list_position(f, 'item_code') IS NULL
                  OR list_position(f, 'service_date') IS NULL
@@ -154,26 +171,48 @@ FROM h;
 
 -- ---- validation (SPEC §3.1): the first failing check in the listed order ------------------
 
+-- the header's column positions become constants of the queries below
+SET VARIABLE n_cols = (SELECT n FROM hdr);
+SET VARIABLE ord0 = (SELECT ord0 FROM hdr);
+SET VARIABLE p_rid = (SELECT p_rid FROM hdr);
+SET VARIABLE p_unit = (SELECT p_unit FROM hdr);
+SET VARIABLE p_staff = (SELECT p_staff FROM hdr);
+SET VARIABLE p_pat = (SELECT p_pat FROM hdr);
+SET VARIABLE p_item = (SELECT p_item FROM hdr);
+SET VARIABLE p_date = (SELECT p_date FROM hdr);
+SET VARIABLE p_qty = (SELECT p_qty FROM hdr);
+
 CREATE OR REPLACE TEMP TABLE v AS
-WITH r AS (
-    SELECT ord, csv_fields(txt) AS f FROM records WHERE ord > (SELECT ord0 FROM hdr)
-), x AS (
-    SELECT r.ord, (f IS NULL OR len(f) <> h.n) AS bad_shape,
-           f[h.p_rid] AS rid, f[h.p_unit] AS unit, f[h.p_staff] AS staff,
-           coalesce(f[h.p_pat], '') AS patient, f[h.p_item] AS item, f[h.p_date] AS dt,
-           coalesce(f[h.p_qty], '') AS qty
-    FROM r, hdr h
+WITH x AS (
+    SELECT ord, len(f) <> getvariable('n_cols') AS bad_shape,
+           ws_trim(f[getvariable('p_rid')]) AS rid, ws_trim(f[getvariable('p_unit')]) AS unit,
+           ws_trim(f[getvariable('p_staff')]) AS staff, coalesce(ws_trim(f[getvariable('p_pat')]), '') AS patient,
+           ws_trim(f[getvariable('p_item')]) AS item, ws_trim(f[getvariable('p_date')]) AS dt,
+           coalesce(ws_trim(f[getvariable('p_qty')]), '') AS qty
+    FROM rec_plain WHERE ord > getvariable('ord0')
+    UNION ALL
+    SELECT ord, f IS NULL OR len(f) <> getvariable('n_cols') AS bad_shape,
+           f[getvariable('p_rid')], f[getvariable('p_unit')], f[getvariable('p_staff')],
+           coalesce(f[getvariable('p_pat')], ''), f[getvariable('p_item')], f[getvariable('p_date')],
+           coalesce(f[getvariable('p_qty')], '')
+    FROM rec_quoted WHERE ord > getvariable('ord0')
 ), y AS (
     SELECT x.*,
            CASE WHEN qty = '' THEN 1
                 WHEN regexp_full_match(qty, '[0-9]{1,20}') THEN TRY_CAST(qty AS HUGEINT) END AS q0,
-           CASE WHEN regexp_full_match(dt, '(?s)[0-9]{4}(?:-[0-9]{1,2}-[0-9]{1,2}|/[0-9]{1,2}/[0-9]{1,2})(?:[T ].*)?')
+           -- YYYY-MM-DD, the common spelling, is cast directly; the other spellings the
+           -- spec allows (1-2 digit month and day, '/', a time after T or a space) are
+           -- taken apart and rebuilt first
+           regexp_full_match(dt, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AS iso,
+           CASE WHEN NOT iso AND NOT starts_with(dt, '0000')
+                     AND regexp_full_match(dt, '(?s)[0-9]{4}(?:-[0-9]{1,2}-[0-9]{1,2}|/[0-9]{1,2}/[0-9]{1,2})(?:[T ].*)?')
                 THEN regexp_extract(dt, '^([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})', ['y', 'm', 'd']) END AS ymd
     FROM x
 ), z AS (
     SELECT y.*,
-           CASE WHEN ymd.y <> '0000'
-                THEN TRY_CAST(ymd.y || '-' || lpad(ymd.m, 2, '0') || '-' || lpad(ymd.d, 2, '0') AS DATE) END AS d
+           CASE WHEN starts_with(dt, '0000') THEN NULL
+                WHEN iso THEN TRY_CAST(dt AS DATE)
+                ELSE TRY_CAST(ymd.y || '-' || lpad(ymd.m, 2, '0') || '-' || lpad(ymd.d, 2, '0') AS DATE) END AS d
     FROM y
 )
 SELECT z.ord, z.rid, z.unit, z.staff, z.patient, z.item AS code, z.d, CAST(z.q0 AS BIGINT) AS q, c.ck,
@@ -198,39 +237,42 @@ LEFT JOIN cat c ON c.code = z.item AND z.d BETWEEN c.vfrom AND c.vto;
 CREATE OR REPLACE TEMP TABLE dup_first AS
 SELECT rid, min(ord) AS first_ord FROM v WHERE reason IS NULL GROUP BY rid HAVING count(*) > 1;
 
-CREATE OR REPLACE TEMP TABLE acc AS
-SELECT v.ord, v.unit, v.staff, v.patient, v.code, v.d, v.q, v.ck
-FROM v LEFT JOIN dup_first f ON f.rid = v.rid
-WHERE v.reason IS NULL AND (f.first_ord IS NULL OR f.first_ord = v.ord);
-
 -- ---- authenticity checks (SPEC §3.2) -----------------------------------------------------
 
--- 1. day cap per (unit, patient, code, date), rows in input order, on the raw quantity
-CREATE OR REPLACE TEMP TABLE capped AS
-WITH subj AS (
-    SELECT a.*, c.cap_day, c.cap_period
-    FROM acc a JOIN cat c ON c.ck = a.ck
-    WHERE a.patient <> '' AND c.code_capped
+-- rows subject to the patient caps: with a patient, of a code capped in some version
+CREATE OR REPLACE TEMP TABLE kept AS
+WITH acc AS (
+    SELECT v.ord, v.unit, v.staff, v.patient, v.code, v.d, v.q, v.ck,
+           v.patient <> '' AND c.code_capped AS subj, c.cap_day, c.cap_period
+    FROM v LEFT JOIN dup_first f ON f.rid = v.rid JOIN cat c ON c.ck = v.ck
+    WHERE v.reason IS NULL AND (f.first_ord IS NULL OR f.first_ord = v.ord)
 ), day AS (
+    -- 1. day cap per (unit, patient, code, date), rows in input order, on the raw quantity
     SELECT *,
            CASE WHEN cap_day IS NULL THEN q
                 ELSE greatest(0, least(q, cap_day - CAST(coalesce(sum(q) OVER (
                          PARTITION BY unit, patient, code, d ORDER BY ord
                          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS BIGINT))) END AS kept_day
-    FROM subj
+    FROM acc WHERE subj
 )
 -- 2. period cap per (unit, patient, code), rows by (date, input order), one running total
 --    of what the day cap kept, each row judged by the cap of its own catalog version
-SELECT ord, q, kept_day,
+SELECT ord, unit, staff, d, q, ck, true AS subj, kept_day,
        CASE WHEN cap_period IS NULL OR kept_day = 0 THEN kept_day
             ELSE greatest(0, least(kept_day, cap_period - CAST(coalesce(sum(kept_day) OVER (
                      PARTITION BY unit, patient, code ORDER BY d, ord
                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS BIGINT))) END AS kept
-FROM day;
+FROM day
+UNION ALL
+SELECT ord, unit, staff, d, q, ck, false, q, q FROM acc WHERE NOT subj;
 
-CREATE OR REPLACE TEMP TABLE kept AS
-SELECT a.ord, a.unit, a.staff, a.d, a.q, a.ck, coalesce(c.kept_day, a.q) AS kept_day, coalesce(c.kept, a.q) AS kept
-FROM acc a LEFT JOIN capped c ON c.ord = a.ord;
+-- what validation decided, counted; the raw lines and row table are no longer needed
+CREATE OR REPLACE TEMP TABLE v_counts AS SELECT reason, count(*) AS n FROM v GROUP BY reason;
+DROP TABLE v;
+DROP VIEW rec_quoted;
+DROP VIEW rec_quoted_text;
+DROP VIEW rec_plain;
+DROP TABLE lines;
 
 -- 3. staff-day check on what both caps kept
 CREATE OR REPLACE TEMP TABLE overload AS
@@ -353,21 +395,21 @@ COPY (
 ) TO {{OUT_PAYOUTS}} (HEADER, DELIMITER ',');
 
 -- accounting for the comparison with summary.json (one row)
-SELECT (SELECT count(*) FROM v) AS rows_read,
-       (SELECT count(*) FROM acc) AS rows_accepted,
-       (SELECT count(*) FILTER (WHERE reason = 'malformed') FROM v) AS malformed,
-       (SELECT count(*) FILTER (WHERE reason = 'missing_field') FROM v) AS missing_field,
-       (SELECT count(*) FILTER (WHERE reason = 'bad_quantity') FROM v) AS bad_quantity,
-       (SELECT count(*) FILTER (WHERE reason = 'bad_date') FROM v) AS bad_date,
-       (SELECT count(*) FILTER (WHERE reason = 'out_of_period') FROM v) AS out_of_period,
-       (SELECT count(*) FILTER (WHERE reason = 'unknown_unit') FROM v) AS unknown_unit,
-       (SELECT count(*) FILTER (WHERE reason = 'unknown_item') FROM v) AS unknown_item,
-       (SELECT count(*) FILTER (WHERE reason = 'item_not_in_force') FROM v) AS item_not_in_force,
-       (SELECT count(*) FILTER (WHERE reason IS NULL) FROM v) - (SELECT count(*) FROM acc) AS duplicate_record_id,
-       (SELECT count(*) FILTER (WHERE kept_day < q) FROM capped) AS over_patient_day_flags,
-       (SELECT coalesce(sum(q - kept_day), 0) FROM capped) AS over_patient_day_qty,
-       (SELECT count(*) FILTER (WHERE kept < kept_day) FROM capped) AS over_patient_period_flags,
-       (SELECT coalesce(sum(kept_day - kept), 0) FROM capped) AS over_patient_period_qty,
+SELECT (SELECT sum(n) FROM v_counts) AS rows_read,
+       (SELECT count(*) FROM kept) AS rows_accepted,
+       (SELECT coalesce(sum(n), 0) FROM v_counts WHERE reason = 'malformed') AS malformed,
+       (SELECT coalesce(sum(n), 0) FROM v_counts WHERE reason = 'missing_field') AS missing_field,
+       (SELECT coalesce(sum(n), 0) FROM v_counts WHERE reason = 'bad_quantity') AS bad_quantity,
+       (SELECT coalesce(sum(n), 0) FROM v_counts WHERE reason = 'bad_date') AS bad_date,
+       (SELECT coalesce(sum(n), 0) FROM v_counts WHERE reason = 'out_of_period') AS out_of_period,
+       (SELECT coalesce(sum(n), 0) FROM v_counts WHERE reason = 'unknown_unit') AS unknown_unit,
+       (SELECT coalesce(sum(n), 0) FROM v_counts WHERE reason = 'unknown_item') AS unknown_item,
+       (SELECT coalesce(sum(n), 0) FROM v_counts WHERE reason = 'item_not_in_force') AS item_not_in_force,
+       (SELECT sum(n) FROM v_counts WHERE reason IS NULL) - (SELECT count(*) FROM kept) AS duplicate_record_id,
+       (SELECT count(*) FILTER (WHERE kept_day < q) FROM kept) AS over_patient_day_flags,
+       (SELECT coalesce(sum(q - kept_day), 0) FROM kept) AS over_patient_day_qty,
+       (SELECT count(*) FILTER (WHERE kept < kept_day) FROM kept) AS over_patient_period_flags,
+       (SELECT coalesce(sum(kept_day - kept), 0) FROM kept) AS over_patient_period_qty,
        (SELECT coalesce(sum(n_rows), 0) FROM overload) AS staff_overload_flags,
        (SELECT CASE WHEN (SELECT staff_policy FROM cfg_scheme) = 'exclude' THEN coalesce(sum(kept_qty), 0) ELSE 0 END
         FROM overload) AS staff_overload_qty,

@@ -12,4 +12,4 @@ echo "== dangliang gen: 200,000 service records for $SCHEME (seed 2020, 0.2% fau
 echo "== dangliang run"
 "$DG" run --scheme "$SCHEME" --out "$OUT/run" "$LOG"
 echo
-echo "demo outputs: $OUT/run/ (open payouts.csv in Excel/WPS; summary.json; manifest.json)"
+echo "demo outputs: $OUT/run/ (open report.html in a browser, payouts.csv in Excel/WPS; summary.json; manifest.json)"

@@ -18,7 +18,7 @@ python3 tests/crosscheck.py "$SCHEME" "$T/run1"
 "$DG" run --scheme "$SCHEME" --out "$T/run5" --threads 2 --chunk-size 1 --window-size 4096 "$T/log.csv" >/dev/null
 fail=0
 for r in run2 run4 run5; do
-    for f in payouts.csv units.csv items.csv staff.csv rejects.csv flags.csv summary.json; do
+    for f in payouts.csv units.csv items.csv staff.csv rejects.csv flags.csv summary.json report.html; do
         if ! cmp -s "$T/run1/$f" "$T/$r/$f"; then echo "determinism: $r/$f differs from run1"; fail=1; fi
     done
 done

@@ -15,8 +15,8 @@ static const char usage_text[] =
     "  dangliang run     --scheme FILE --out DIR [--threads N] [--encoding E] [--format F] [--no-bom] [--strict] LOG...\n"
     "  dangliang check   --scheme FILE [--out DIR] [--threads N] [--encoding E] [--format F] [--strict] LOG...\n"
     "  dangliang gen     --scheme FILE --rows N [--seed S] [--format csv|jsonl] [--bad-rate F] -o LOG\n"
-    "  dangliang explain --run DIR --unit ID [--format text|json]\n"
-    "  dangliang diff    DIR_A DIR_B [--out FILE.csv]\n"
+    "  dangliang explain --run DIR --unit ID [--format text|json] [--scheme FILE]\n"
+    "  dangliang diff    DIR_A DIR_B [--out FILE.csv] [--no-bom] [--top N]\n"
     "  dangliang --version\n"
     "\n"
     "exit codes: 0 ok, 1 rows rejected under --strict, 2 usage, 3 scheme/configuration, 4 I/O, 5 internal\n";

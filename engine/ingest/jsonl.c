@@ -20,6 +20,7 @@
 
 #define MAX_DEPTH 64
 #define PAIRWISE_MAX 16
+#define KEYLEN_CACHE 16 /* wanted keys whose lengths are computed once per call */
 
 typedef struct KeyRef {
     const char *p;
@@ -126,6 +127,17 @@ static bool parse_string(P *p, bool decode, const char **ptr, size_t *len)
     const char *s = p->s;
     size_t i = p->i + 1, n = p->n;
     size_t start = i;
+    /* 8 bytes at a time while none is '"', '\\' or a control byte */
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    while (n - i >= 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+        uint64_t hit = ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w);
+        if (hit & high)
+            break;
+        i += 8;
+    }
     while (i < n && !str_stop[(unsigned char)s[i]])
         i++;
     if (i < n && s[i] == '"') { /* fast path: no escape */
@@ -411,11 +423,15 @@ static bool has_duplicate(KeyRef *k, size_t n)
 bool dg_jsonl_parse(const char *line, size_t len, const char *const *keys, size_t n_keys, DgJsonVal *vals,
                     DgJsonScratch *scratch, const char **why)
 {
+    size_t klen[KEYLEN_CACHE];
     for (size_t k = 0; k < n_keys; k++) {
         vals[k].type = DG_JSON_ABSENT;
         vals[k].ptr = NULL;
         vals[k].len = 0;
+        if (k < KEYLEN_CACHE)
+            klen[k] = strlen(keys[k]);
     }
+    size_t next_key = 0;
     *why = NULL;
 
     /* Every top-level member takes at least 5 bytes ("":0,), so len / 4 + 1
@@ -450,11 +466,15 @@ bool dg_jsonl_parse(const char *line, size_t len, const char *const *keys, size_
                 ok = fail(&p, "expected a key in a JSON object");
                 break;
             }
-            KeyRef key;
-            if (!(ok = parse_string(&p, true, &key.p, &key.n)))
+            const char *kp;
+            size_t kn;
+            if (!(ok = parse_string(&p, true, &kp, &kn)))
                 break;
-            if (p.n_keys < p.cap_keys) /* always true by the size argument above */
-                p.keys[p.n_keys++] = key;
+            if (p.n_keys < p.cap_keys) { /* always true by the size argument above */
+                p.keys[p.n_keys].p = kp;
+                p.keys[p.n_keys].n = kn;
+                p.n_keys++;
+            }
             skip_ws(&p);
             if (p.i >= p.n || line[p.i] != ':') {
                 ok = fail(&p, "expected ':' in a JSON object");
@@ -462,10 +482,15 @@ bool dg_jsonl_parse(const char *line, size_t len, const char *const *keys, size_
             }
             p.i++;
             skip_ws(&p);
+            /* rows usually list the keys in the same order: try the one after
+             * the previous match first */
             DgJsonVal *v = NULL;
-            for (size_t k = 0; k < n_keys; k++) {
-                if (strlen(keys[k]) == key.n && memcmp(keys[k], key.p, key.n) == 0) {
+            for (size_t t = 0; t < n_keys; t++) {
+                size_t k = next_key + t < n_keys ? next_key + t : next_key + t - n_keys;
+                size_t kl = k < KEYLEN_CACHE ? klen[k] : strlen(keys[k]);
+                if (kl == kn && memcmp(keys[k], kp, kn) == 0) {
                     v = &vals[k];
+                    next_key = k + 1 < n_keys ? k + 1 : 0;
                     break;
                 }
             }

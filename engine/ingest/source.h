@@ -32,14 +32,18 @@ typedef struct DgSource DgSource;
 DgFormat dg_format_from_path(const char *path);
 
 /* Open `path`.  encoding: NULL, "" or "UTF-8" for none; "GB18030" or "GBK"
- * (case-insensitive) to convert.  Errors: DG_E_IO (cannot open/read; the
+ * (case-insensitive; both are decoded as GB18030, a superset of GBK) to
+ * convert.  Data after the last gzip member that is not another member is
+ * an error, as is truncated gzip data.  Errors: DG_E_IO (cannot open/read; the
  * text names the path and strerror), DG_E_USAGE (unknown encoding).  "-" is
  * not supported (a run must be reproducible from files).  *out owned by the
  * caller: dg_source_close. */
 DgStatus dg_source_open(const char *path, const char *encoding, DgSource **out, DgError *err);
 
 /* Current window: bytes from the first unconsumed byte.  Reads/decodes
- * until at least `want` bytes are available or the input ends.  *eof is
+ * until at least `want` bytes are available or the input ends.  A mapped
+ * file's window is exactly min(want, rest) long, so resident memory follows
+ * `want`; a decoded window may be longer.  *eof is
  * true when the window ends at the end of input.  The pointer stays valid
  * until the next dg_source_window / dg_source_consume / dg_source_close.
  * Errors: DG_E_IO (read or gzip failure, with the path). */

@@ -159,7 +159,8 @@ DgStatus dg_review_attribute(int64_t budget_a, int64_t budget_b, const DgAttrUni
     }
     free(x);
     if (!ok) {
-        memset(out, 0, n * sizeof *out);
+        if (n)
+            memset(out, 0, n * sizeof *out);
         return dg_error_set(err, DG_E_INTERNAL, NULL, 0, 0,
                             "the exact cause attribution outgrew its number size (internal limit)");
     }

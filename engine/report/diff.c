@@ -116,18 +116,19 @@ static int pair_cmp(const void *a, const void *b)
     return strcmp(((const Pair *)a)->unit_id, ((const Pair *)b)->unit_id);
 }
 
-/* Add side `side` (0 = A, 1 = B) rows of pool `id` into pairs. */
-static DgStatus collect(Side *s, int side, const char *id, Pair **pairs, size_t *n, size_t *cap, DgError *err)
+/* Add side `side` (0 = A, 1 = B) rows of pool `id` into pairs; `seen` maps unit_id -> index + 1. */
+static DgStatus collect(Side *s, int side, const char *id, Pair **pairs, size_t *n, size_t *cap, GHashTable *seen,
+                        DgError *err)
 {
     for (size_t r = 0; r < s->pay.n_rows; r++) {
         if (strcmp(dg_runread_cell(&s->pay, r, P_POOL), id))
             continue;
         const char *uid = dg_runread_cell(&s->pay, r, P_UNIT);
-        Pair *p = NULL;
-        for (size_t i = 0; i < *n && side == 1; i++) /* B after A: look the unit up */
-            if (!strcmp((*pairs)[i].unit_id, uid))
-                p = &(*pairs)[i];
-        if (!p) {
+        size_t at = GPOINTER_TO_SIZE(g_hash_table_lookup(seen, uid));
+        Pair *p;
+        if (at) {
+            p = &(*pairs)[at - 1];
+        } else {
             if (*n == *cap) {
                 *cap = *cap ? *cap * 2 : 32;
                 *pairs = dg_xrealloc(*pairs, *cap * sizeof **pairs);
@@ -135,6 +136,7 @@ static DgStatus collect(Side *s, int side, const char *id, Pair **pairs, size_t 
             p = &(*pairs)[(*n)++];
             memset(p, 0, sizeof *p);
             p->unit_id = uid;
+            g_hash_table_insert(seen, (gpointer)uid, GSIZE_TO_POINTER(*n));
         }
         p->unit_name = dg_runread_cell(&s->pay, r, P_UNITNAME);
         DgU128 w;
@@ -316,16 +318,11 @@ DgStatus dg_review_diff(const char *dir_a, const char *dir_b, DgDiff **out, DgEr
     d->dir_b = dg_xstrdup(dir_b);
     d->scheme_a = dg_xstrdup(a.info.scheme_id);
     d->scheme_b = dg_xstrdup(b.info.scheme_id);
-    d->period_a = g_strdup_printf("%s to %s", a.info.period_from, a.info.period_to);
-    d->period_b = g_strdup_printf("%s to %s", b.info.period_from, b.info.period_to);
-    {   /* g_strdup_printf memory goes back through free() like the rest */
-        char *t = dg_xstrdup(d->period_a);
-        g_free(d->period_a);
-        d->period_a = t;
-        t = dg_xstrdup(d->period_b);
-        g_free(d->period_b);
-        d->period_b = t;
-    }
+    char per[128];
+    snprintf(per, sizeof per, "%s to %s", a.info.period_from, a.info.period_to);
+    d->period_a = dg_xstrdup(per);
+    snprintf(per, sizeof per, "%s to %s", b.info.period_from, b.info.period_to);
+    d->period_b = dg_xstrdup(per);
 
     /* run B's scheme: which items each pool pays for (only to separate catalog from workload) */
     DgScheme *sb = NULL;
@@ -333,12 +330,11 @@ DgStatus dg_review_diff(const char *dir_a, const char *dir_b, DgDiff **out, DgEr
     if (dg_scheme_load(b.info.scheme_file, &sb, &serr) != DG_OK) {
         char buf[1400];
         dg_error_format(&serr, buf, sizeof buf);
-        d->note = g_strdup_printf("run B's scheme cannot be loaded (%s), so workload and catalog (equivalent) "
+        char *t = g_strdup_printf("run B's scheme cannot be loaded (%s), so workload and catalog (equivalent) "
                                   "changes are not separated: both count as workload",
                                   buf);
-        char *t = dg_xstrdup(d->note);
-        g_free(d->note);
-        d->note = t;
+        d->note = dg_xstrdup(t);
+        g_free(t);
     }
 
     /* pools: run B's order, then those only in A */
@@ -368,10 +364,12 @@ DgStatus dg_review_diff(const char *dir_a, const char *dir_b, DgDiff **out, DgEr
     for (size_t k = 0; k < np && st == DG_OK; k++) {
         DgDiffPool *p = &d->pools[k];
         size_t n = 0;
+        GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
         if (p->in_a)
-            st = collect(&a, 0, p->id, &pairs, &n, &pcap, err);
+            st = collect(&a, 0, p->id, &pairs, &n, &pcap, seen, err);
         if (st == DG_OK && p->in_b)
-            st = collect(&b, 1, p->id, &pairs, &n, &pcap, err);
+            st = collect(&b, 1, p->id, &pairs, &n, &pcap, seen, err);
+        g_hash_table_destroy(seen);
         if (st != DG_OK)
             break;
         if (n > 1)
@@ -566,7 +564,15 @@ char *dg_review_diff_table(const DgDiff *d, size_t top)
     GString *g = g_string_new(NULL);
     g_string_append_printf(g, "dangliang diff\nA: %s  scheme %s, %s\nB: %s  scheme %s, %s\n\n", d->dir_a, d->scheme_a,
                            d->period_a, d->dir_b, d->scheme_b, d->period_b);
-    g_string_append_printf(g, "%-14s %14s %14s %14s %8s %8s  %s\n", "pool", "budget A", "budget B", "change",
+    /* pool and unit columns as wide as the longest id (at least 14 and 12) */
+    int pw = 14, uw = 12;
+    for (size_t k = 0; k < d->n_pools; k++)
+        if ((int)strlen(d->pools[k].id) > pw)
+            pw = (int)strlen(d->pools[k].id);
+    for (size_t i = 0; i < d->n_rows && i < (top ? top : d->n_rows); i++)
+        if ((int)strlen(d->rows[i].unit_id) > uw)
+            uw = (int)strlen(d->rows[i].unit_id);
+    g_string_append_printf(g, "%-*s %14s %14s %14s %8s %8s  %s\n", pw, "pool", "budget A", "budget B", "change",
                            "units A", "units B", "name");
     char x[72], y[72], z[72];
     for (size_t k = 0; k < d->n_pools; k++) {
@@ -577,7 +583,7 @@ char *dg_review_diff_table(const DgDiff *d, size_t top)
         char ua[24], ub[24];
         snprintf(ua, sizeof ua, "%zu", p->units_a);
         snprintf(ub, sizeof ub, "%zu", p->units_b);
-        g_string_append_printf(g, "%-14s %14s %14s %14s %8s %8s  %s\n", p->id, p->in_a ? x : "-", p->in_b ? y : "-", z,
+        g_string_append_printf(g, "%-*s %14s %14s %14s %8s %8s  %s\n", pw, p->id, p->in_a ? x : "-", p->in_b ? y : "-", z,
                                p->in_a ? ua : "-", p->in_b ? ub : "-", p->name);
     }
     size_t changed = 0;
@@ -593,8 +599,8 @@ char *dg_review_diff_table(const DgDiff *d, size_t top)
     } else {
         size_t show = top == 0 || top > changed ? changed : top;
         g_string_append_printf(g, "; %s:\n", show < changed ? "the largest" : "largest first");
-        g_string_append_printf(g, "%-14s %-12s %12s %12s %12s  %-19s %s\n", "pool", "unit", "payout A", "payout B",
-                               "change", "main cause", "name");
+        g_string_append_printf(g, "%-*s %-*s %12s %12s %12s  %-19s %s\n", pw, "pool", uw, "unit", "payout A",
+                               "payout B", "change", "main cause", "name");
         for (size_t i = 0; i < show; i++) {
             const DgDiffRow *r = &d->rows[i];
             money(r->u.pay_a, false, x);
@@ -604,7 +610,7 @@ char *dg_review_diff_table(const DgDiff *d, size_t top)
             const char *from = cause_from(r);
             snprintf(cause, sizeof cause, "%s%s%s%s", dg_review_cause_name(r->r.cause), *from ? " (" : "", from,
                      *from ? ")" : "");
-            g_string_append_printf(g, "%-14s %-12s %12s %12s %12s  %-19s %s\n", r->pool_id, r->unit_id,
+            g_string_append_printf(g, "%-*s %-*s %12s %12s %12s  %-19s %s\n", pw, r->pool_id, uw, r->unit_id,
                                    r->u.in_a ? x : "-", r->u.in_b ? y : "-", z, cause, r->unit_name);
         }
         if (show < changed)
@@ -614,7 +620,7 @@ char *dg_review_diff_table(const DgDiff *d, size_t top)
     money(ta, false, x);
     money(tb, false, y);
     money(tb - ta, true, z);
-    g_string_append_printf(g, "%-14s %-12s %12s %12s %12s  (all %zu rows)\n", "total", "", x, y, z, d->n_rows);
+    g_string_append_printf(g, "%-*s %-*s %12s %12s %12s  (all %zu rows)\n", pw, "total", uw, "", x, y, z, d->n_rows);
     if (d->note)
         g_string_append_printf(g, "note: %s\n", d->note);
     char *out = dg_xstrdup(g->str);

@@ -35,6 +35,7 @@
 #define TOP_FLAGGED 20     /* rows in "units with most flagged workload" */
 #define SAMPLE_REJECTS 20  /* rejected rows quoted in the page */
 #define MATRIX_OPEN_MAX 100 /* quality matrix starts expanded up to this many units */
+#define PAGE_ROWS 200      /* unit rows shown at once (the rest: "show all"), so 2,000 units stay fast */
 #define LABEL_CHARS 16     /* chart labels: unit names cut to this many characters */
 
 static const char *const pool_colors[] = {"#2f6fb0", "#e07b39", "#3a9d5d", "#c44e52", "#8172b2",
@@ -49,6 +50,7 @@ typedef struct H {
     const DgAggregate *a;
     const DgPayouts *p;
     DgFlagStats fs;
+    int wzeros; /* every workload (Σ quantity × equivalent, 10^-4) is a multiple of 10^wzeros */
 } H;
 
 #define OUT(...) fprintf(h->fp, __VA_ARGS__)
@@ -625,10 +627,11 @@ static void units_table(H *h)
     OUT("</select><select id=\"f-comm\" aria-label=\"医共体 community\"><option value=\"\">全部医共体 All communities"
         "</option>");
     options(h, 0);
-    OUT("</select><span id=\"f-count\" class=\"count\">显示 %zu / %zu 个单位</span></div>\n", nu, nu);
+    OUT("</select><span id=\"f-count\" class=\"count\">显示 %zu / %zu 个单位</span></div>\n",
+        nu < PAGE_ROWS ? nu : (size_t)PAGE_ROWS, nu);
     OUT("<p class=\"hint\">点击表头排序；点击单位行展开明细（系数、各资金池、质量指标、服务项目、医务人员、核查标记）。"
         "Click a column header to sort, a row to drill down.</p>\n");
-    OUT("<div class=\"scroll\"><table id=\"unit-table\" class=\"t units\">\n<thead><tr>"
+    OUT("<div class=\"scroll\"><table id=\"unit-table\" class=\"t units\" data-page=\"%d\">\n<thead><tr>"
         "<th data-type=\"text\" tabindex=\"0\">编码<br><small>Unit</small></th>"
         "<th data-type=\"text\" tabindex=\"0\">名称<br><small>Name</small></th>"
         "<th data-type=\"text\" tabindex=\"0\">医共体<br><small>Community</small></th>"
@@ -638,7 +641,8 @@ static void units_table(H *h)
         "<th data-type=\"num\" tabindex=\"0\">核定工作量<br><small>Audited W</small></th>"
         "<th data-type=\"num\" tabindex=\"0\">标记行<br><small>Flagged</small></th>"
         "<th data-type=\"num\" tabindex=\"0\">质量系数<br><small>Q</small></th>"
-        "<th data-type=\"num\" tabindex=\"0\">调整系数<br><small>A</small></th>");
+        "<th data-type=\"num\" tabindex=\"0\">调整系数<br><small>A</small></th>",
+        PAGE_ROWS);
     for (size_t k = 0; k < np; k++) {
         OUT("<th data-type=\"num\" tabindex=\"0\" class=\"pool\" title=\"");
         T(h, s->pools[k].name);
@@ -652,25 +656,26 @@ static void units_table(H *h)
     uint64_t sflag = 0;
     for (size_t u = 0; u < nu; u++) {
         const DgUnit *un = &s->units[u];
-        OUT("<tr class=\"unit-row\" data-i=\"%zu\"><td>", u);
+        /* optional </td> and </tr> left out (HTML5): 2,000 rows are 200 KB lighter */
+        OUT("<tr class=\"unit-row\" data-i=\"%zu\"%s><td>", u, u < PAGE_ROWS ? "" : " hidden");
         T(h, un->id);
-        OUT("</td><td>");
+        OUT("<td>");
         T(h, un->name);
-        OUT("</td><td>");
+        OUT("<td>");
         T(h, un->community);
-        OUT("</td><td>");
+        OUT("<td>");
         T(h, un->county);
-        OUT("</td><td>%d</td><td>%s</td><td>%s</td><td>%s</td>", un->tier, wl(a->unit_raw_w[u], 4, 4).b,
-            wl(a->unit_audited_w[u], 4, 4).b, count(h->fs.rows[u]).b);
-        OUT("<td%s>%s</td><td>%s</td>", p->q_rule[u] == DG_QRULE_FLOOR ? " class=\"bad\"" : "",
-            fixed(p->q[u], 4).b, fixed(p->a[u], 4).b);
+        OUT("<td>%d<td>%s<td>%s<td>%s", un->tier, wl(a->unit_raw_w[u], 4, 4).b, wl(a->unit_audited_w[u], 4, 4).b,
+            count(h->fs.rows[u]).b);
+        OUT("<td%s>%s<td>%s", p->q_rule[u] == DG_QRULE_FLOOR ? " class=\"bad\"" : "", fixed(p->q[u], 4).b,
+            fixed(p->a[u], 4).b);
         for (size_t k = 0; k < np; k++) {
             if (s->pool_unit[k * nu + u])
-                OUT("<td>%s</td>", money(p->payout[k * nu + u]).b);
+                OUT("<td>%s", money(p->payout[k * nu + u]).b);
             else
-                OUT("<td class=\"na\">—</td>");
+                OUT("<td>"); /* out of the pool's scope: CSS shows a dash */
         }
-        OUT("<td class=\"tot\">%s</td></tr>\n", money(p->unit_payout[u]).b);
+        OUT("<td class=\"tot\">%s\n", money(p->unit_payout[u]).b);
         sraw += a->unit_raw_w[u];
         saud += a->unit_audited_w[u];
         sflag += h->fs.rows[u];
@@ -683,7 +688,10 @@ static void units_table(H *h)
         OUT("<td>%s</td>", money(p->pool_total[k]).b);
         all += (DgU128)p->pool_total[k];
     }
-    OUT("<td class=\"tot\">%s</td></tr></tfoot>\n</table></div>\n</section>\n", money_u(all).b);
+    OUT("<td class=\"tot\">%s</td></tr></tfoot>\n</table></div>\n", money_u(all).b);
+    OUT("<div class=\"more\"><button id=\"f-more\" type=\"button\"%s>显示全部 %zu 个单位 Show all</button></div>\n"
+        "</section>\n",
+        nu > PAGE_ROWS ? "" : " hidden", nu);
 }
 
 static const char *ach_class(int64_t a)
@@ -818,6 +826,10 @@ static void quality(H *h)
     for (size_t u = 0, i = 0; n_floor && u < nu; u++) {
         if (p->q_rule[u] != DG_QRULE_FLOOR)
             continue;
+        if (i == TOP_FLAGGED) {
+            OUT("…（其余见下表，最终 Q 为 0.0000）");
+            break;
+        }
         OUT("%s<a href=\"#units\" data-open=\"%zu\">", i++ ? "、" : "", u);
         T(h, s->units[u].id);
         OUT(" ");
@@ -993,6 +1005,34 @@ static void js_w4(H *h, DgU128 v, int from)
     js_digits(h, r);
 }
 
+/* a workload of 10^-4 (a sum of quantity × equivalent) divided by 10^wzeros, exactly:
+ * "21.4000" goes out as 214 when every equivalent has at most one decimal */
+static void js_wl(H *h, DgU128 v)
+{
+    for (int i = 0; i < h->wzeros; i++)
+        v /= 10;
+    char r[64];
+    dg_decimal_format_u128(v, 0, 0, r);
+    js_digits(h, r);
+}
+
+/* The largest k <= 4 such that 10^k divides every equivalent of the catalog. */
+static int equivalent_zeros(const DgScheme *s)
+{
+    int k = 4;
+    for (size_t c = 0; c < s->n_catalog && k > 0; c++)
+        for (int t = 0; t < 3; t++) {
+            int64_t eq = s->catalog[c].eq[t], m = 1;
+            for (int i = 0; i < k; i++)
+                m *= 10;
+            while (k > 0 && eq % m != 0) {
+                k--;
+                m /= 10;
+            }
+        }
+    return k;
+}
+
 static void js_fen(H *h, int64_t fen)
 {
     char r[64];
@@ -1066,7 +1106,7 @@ static void drill_data(H *h)
     OUT("],\n\"checks\":[");
     for (int c = 0; c < DG_CHECK_COUNT; c++)
         OUT("%s\"%s\"", c ? "," : "", check_zh(c));
-    OUT("],\"floor\":");
+    OUT("],\"wz\":%d,\"floor\":", h->wzeros);
     if (s->floor != DG_NONE)
         OUT("\"%s\"", fixed(s->floor, 4).b);
     else
@@ -1101,7 +1141,7 @@ static void drill_data(H *h)
             char wgt[80];
             dg_allocate_weight_format(p->c[k * nu + u], p->sum_c[k], wgt);
             OUT("%s%zu,", first ? "" : ",", k);
-            js_w4(h, a->pool_unit_w[k * nu + u], 4);
+            js_wl(h, a->pool_unit_w[k * nu + u]);
             OUT(",");
             js_w4(h, p->c[k * nu + u], 12);
             OUT(",\"%s\",", wgt);
@@ -1142,7 +1182,7 @@ static void drill_data(H *h)
                 js_u64(h, it.audited_qty);
             }
             OUT(",");
-            js_w4(h, it.audited_w, 4);
+            js_wl(h, it.audited_w);
             first = false;
         }
         /* staff: the ids' common prefix, then [suffix, (k, W, amount)*] */
@@ -1162,7 +1202,7 @@ static void drill_data(H *h)
                 if (!s->pool_unit[k * nu + u] || sw == 0)
                     continue;
                 OUT(",%zu,", k);
-                js_w4(h, sw, 4);
+                js_wl(h, sw);
                 OUT(",");
                 js_fen(h, p->staff_amount[k * ns + st]);
             }
@@ -1172,12 +1212,12 @@ static void drill_data(H *h)
         OUT("],[");
         js_u64(h, h->fs.rows[u]);
         OUT(",");
-        js_w4(h, h->fs.flagged_w[u], 4);
+        js_wl(h, h->fs.flagged_w[u]);
         for (int c = 0; c < DG_CHECK_COUNT; c++) {
             OUT(",");
             js_u64(h, h->fs.flags[u * DG_CHECK_COUNT + c]);
             OUT(",");
-            js_w4(h, h->fs.removed[u * DG_CHECK_COUNT + c], 4);
+            js_wl(h, h->fs.removed[u * DG_CHECK_COUNT + c]);
         }
         OUT("]]");
     }
@@ -1208,6 +1248,7 @@ DgStatus dg_report_html(const DgScheme *s, const DgDataset *d, const DgAudit *au
         return st;
     H h = {.fp = o.fp, .s = s, .d = d, .au = au, .a = a, .p = p};
     dg_flag_stats_compute(s, d, au, &h.fs);
+    h.wzeros = equivalent_zeros(s);
     page_head(&h);
     overview(&h);
     pools(&h);

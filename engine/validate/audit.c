@@ -101,7 +101,7 @@ static inline uint32_t key_row(const Key *k)
 
 static inline int32_t key_date(const Key *k)
 {
-    return (int32_t)(uint32_t)(k->lo >> 32) + INT32_MIN;
+    return (int32_t)((uint32_t)(k->lo >> 32) + (uint32_t)INT32_MIN); /* wraps back: GCC converts modulo 2^32 */
 }
 
 static inline uint64_t lo_of(int32_t date, uint32_t row)

@@ -91,7 +91,7 @@ async function demo(context) {
   let vis = await page.$$eval('#unit-table tbody tr.unit-row', rs => rs.filter(r => !r.hidden && r.offsetParent !== null).map(r => r.cells[0].textContent));
   check(JSON.stringify(vis) === JSON.stringify(want.map(u => u.unit_id)) && want.length < units.length,
     `filter "${word}" shows exactly its ${want.length} units`);
-  check((await page.textContent('#f-count')).includes(`${want.length} / ${units.length}`), 'the count line follows the filter');
+  check((await page.textContent('#f-count')).includes(`${want.length} / ${want.length} 个单位（共 ${units.length}）`), 'the count line follows the filter');
   await page.fill('#f-text', '');
   await page.selectOption('#f-county', units[0].county);
   vis = await page.$$eval('#unit-table tbody tr.unit-row', rs => rs.filter(r => !r.hidden).length);
@@ -111,8 +111,8 @@ async function demo(context) {
     const wantCodes = items.filter(r => r.unit_id === first).map(r => r.item_code + '|' + r.quantity).sort();
     check(JSON.stringify(codes.slice().sort()) === JSON.stringify(wantCodes), 'drill-down quantities equal items.csv');
   }
-  /* screenshot with the drill-down open, scrolled to the table */
-  await page.setViewportSize({ width: 1360, height: 900 });
+  /* full-page screenshot with the drill-down open */
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: shot, fullPage: true });
   await page.click('#unit-table tbody tr.unit-row >> nth=0');
   check(await page.$('#unit-table tr.detail') === null, 'clicking again closes it');

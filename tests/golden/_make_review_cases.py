@@ -428,6 +428,29 @@ def main():
           "> /dev/null && mv $OUT/s $OUT/moved && $DG explain --run $OUT/run --unit A2 --scheme $OUT/moved/scheme.json "
           "| grep -c '^check: recomputed 9 payouts in 2 pools and 1 staff amounts; all equal'",
           stdout="1\n")
+    # items and flags of a unit whose quantities the authenticity checks cut (../audit_check/README.md):
+    # FU old version (eq 1, day cap 1, period cap 3): a1 3 -> 1, a2 1 -> 0, a3 1, a4 1, a5 1 -> 0 (4th in
+    # the period): 7 raw, 3 audited; new version (eq 2, period cap 5, one running total): a6 2 -> 1,
+    # a7 1 -> 0 (6th), a8 2 -> 0: 5 raw, 1 audited.  LECTURE b1 ×2 × 5, no patient, no caps.
+    # Day-cap flags a1 (2), a2 (1), a6 (1), a8 (1); period flags a5, a7, a8 (1 each); 6 rows flagged.
+    items = "\n".join(["1. Items and workload W (items.csv; equivalents of tier 1)",
+                       IT % ("item", "quantity", "audited", "equivalent", "raw workload", "audited workload", "name"),
+                       IT % ("FU", 12, 4, "2 versions", "17.0000", "5.0000", "慢病随访"),
+                       VER % ("to 2020-06-30", 7, 3, "1.0000", "7.0000", "3.0000"),
+                       VER % ("from 2020-07-01", 5, 1, "2.0000", "10.0000", "2.0000"),
+                       IT % ("LECTURE", 2, 2, "5.0000", "10.0000", "10.0000", "健康教育讲座"),
+                       "  W = 15.0000 audited (raw 27.0000); 9 rows accepted, 6 flagged",
+                       "  flagged by over_patient_day: 4 rows, 5 quantity removed (see flags.csv)",
+                       "  flagged by over_patient_period: 3 rows, 3 quantity removed (see flags.csv)", ""])
+    write("explain_flags",
+          "$DG run --scheme ../_audit/scheme.json --out $OUT/run --threads 2 ../audit_review/log.csv > /dev/null && "
+          "$DG explain --run $OUT/run --unit U1 | sed -n '/^1. Items/,/^$/p'", stdout=items + "\n")
+    # run B's scheme gone: the diff is still made, catalog and workload not separated, and says so
+    write("diff_scheme_gone",
+          "cp -r ../_pay $OUT/s && $DG run --scheme ../_pay/scheme.json --out $OUT/a --threads 2 ../run_basic/log.csv "
+          "> /dev/null && $DG run --scheme $OUT/s/scheme.json --out $OUT/b --threads 2 ../run_basic/log.csv > /dev/null "
+          "&& rm -r $OUT/s && $DG diff $OUT/a $OUT/b | grep -c \"^note: run B's scheme cannot be loaded\"",
+          stdout="1\n")
     csv, out = diff_whatif()
     write("diff_whatif",
           "$DG run --scheme ../_pay/scheme.json --out $OUT/a --threads 2 ../run_basic/log.csv > /dev/null && "

@@ -1285,3 +1285,32 @@ Test(jsonl, decoded_never_longer_than_source)
     J *j = jparse("{\"x\":\"\\udbff\\udfff\"}");
     expect_val(&j->v[3], DG_JSON_STRING, "\xF4\x8F\xBF\xBF"); /* U+10FFFF */
 }
+
+Test(jsonl, many_wanted_keys_any_order)
+{
+    /* more wanted keys than the length cache holds, given in an order unlike the line's */
+    const char *keys[20];
+    char names[20][8];
+    for (int i = 0; i < 20; i++) {
+        snprintf(names[i], sizeof names[i], "key%d", i);
+        keys[i] = names[i];
+    }
+    DgJsonVal v[20];
+    DgJsonScratch sc = {0};
+    const char *why;
+    const char *line = "{\"key19\":\"a\",\"key3\":3,\"other\":1,\"key17\":\"b\\u0021\",\"key0\":null,\"key18\":\"c\"}";
+    cr_assert(dg_jsonl_parse(line, strlen(line), keys, 20, v, &sc, &why), "%s", why);
+    expect_val(&v[19], DG_JSON_STRING, "a");
+    expect_val(&v[3], DG_JSON_INT, "3");
+    expect_val(&v[17], DG_JSON_STRING, "b!");
+    expect_val(&v[0], DG_JSON_NULL, NULL);
+    expect_val(&v[18], DG_JSON_STRING, "c");
+    expect_val(&v[1], DG_JSON_ABSENT, NULL);
+    expect_val(&v[16], DG_JSON_ABSENT, NULL);
+    /* a key that is a prefix of a wanted one does not match it */
+    const char *l2 = "{\"key1\":1,\"key\":2,\"key10x\":3}";
+    cr_assert(dg_jsonl_parse(l2, strlen(l2), keys, 20, v, &sc, &why));
+    expect_val(&v[1], DG_JSON_INT, "1");
+    expect_val(&v[10], DG_JSON_ABSENT, NULL);
+    dg_json_scratch_free(&sc);
+}

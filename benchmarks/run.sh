@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# make bench: dangliang against the tools an analyst would use instead, on the same
+# files, in the same run.
+#
+# Design: inputs are generated once and cached in benchmarks/data/ (git-ignored): a
+# 2,000-unit scheme derived from configs/zhoushan-2020 (make_scheme.py) and 1M- and
+# 20M-row logs from `dangliang gen --seed 1 --bad-rate 0.001`, regenerated only when
+# the scheme or the generator command changes.  Each repetition runs every case once,
+# in a fixed order, so slow drifts of a shared machine spread over all tools instead
+# of favouring one; the whole process is timed (wall clock) and its peak RSS taken from
+# /usr/bin/time -v.  The DuckDB implementation of the spec (spec.sql) doubles as a
+# differential test: after each of its runs, compare.py checks its payouts and
+# accounting against dangliang's, and the benchmark fails loudly on any difference.
+# report.py turns the measurements into the table and docs/performance.md.
+#
+# usage: benchmarks/run.sh build/dangliang
+#   BENCH_QUICK=1  the 1M-row file only, one repetition (writes benchmarks/data/performance-quick.md)
+#   BENCH_REPS=N   repetitions (default 3; quick mode 1)
+set -euo pipefail
+
+if [ $# -ne 1 ]; then
+    echo "usage: benchmarks/run.sh path/to/dangliang" >&2
+    exit 2
+fi
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DG=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+cd "$ROOT"
+B=benchmarks
+DATA=$B/data
+SCHEME=$DATA/scheme-2000/scheme.json
+QUICK=${BENCH_QUICK:-0}
+if [ "$QUICK" = 1 ]; then REPS=${BENCH_REPS:-1}; else REPS=${BENCH_REPS:-3}; fi
+WORK=$DATA/work
+RESULTS=$WORK/results.tsv
+NPROC=$(nproc)
+
+say() { printf '== %s\n' "$*" >&2; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+# ---- tools ------------------------------------------------------------------------------
+APT_UPDATED=0
+need() { # need COMMAND DEBIAN-PACKAGE
+    command -v "$1" >/dev/null 2>&1 && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        die "needs $1: run: sudo apt-get update && sudo apt-get install -y $2"
+    fi
+    say "installing Debian package $2 (for $1)"
+    export DEBIAN_FRONTEND=noninteractive
+    if [ $APT_UPDATED = 0 ]; then apt-get update -qq >&2; APT_UPDATED=1; fi
+    apt-get install -y -qq --no-install-recommends "$2" >&2
+}
+need /usr/bin/time time
+need sqlite3 sqlite3
+need node nodejs
+need npm npm
+need python3 python3
+if [ ! -f $B/node_modules/@duckdb/node-api/package.json ]; then
+    say "installing @duckdb/node-api into $B/node_modules"
+    (cd $B && npm install --no-audit --no-fund --no-package-lock --loglevel=error >&2)
+fi
+
+# ---- inputs (cached) ----------------------------------------------------------------------
+mkdir -p "$DATA" "$WORK"
+python3 $B/make_scheme.py --out "$DATA/scheme-2000" >&2
+
+scheme_sum=$(cat "$DATA"/scheme-2000/* | sha256sum | cut -c1-16)
+gen_log() { # gen_log ROWS FILE
+    local rows=$1 file=$2
+    local stamp="rows=$rows seed=1 bad-rate=0.001 scheme=$scheme_sum $("$DG" --version 2>&1 | head -1)"
+    if [ -f "$file" ] && [ -f "$file.stamp" ] && [ "$(cat "$file.stamp")" = "$stamp" ]; then
+        return 0
+    fi
+    say "generating $file ($rows rows)"
+    rm -f "$file" "$file.stamp"
+    "$DG" gen --scheme "$SCHEME" --rows "$rows" --seed 1 --bad-rate 0.001 -o "$file" >&2
+    printf '%s\n' "$stamp" >"$file.stamp"
+}
+FILES=("1M:1000000:$DATA/log-1m.csv")
+[ "$QUICK" = 1 ] || FILES+=("20M:20000000:$DATA/log-20m.csv")
+for f in "${FILES[@]}"; do
+    IFS=: read -r _ rows path <<<"$f"
+    gen_log "$rows" "$path"
+done
+
+# ---- cases ---------------------------------------------------------------------------------
+# On a 2-core machine the default thread count is 2: the default-thread cases would
+# repeat the --threads 2 runs exactly, so they are measured once and reported as both.
+CASES=(run-t1 run-t2 check-t1 check-t2 duckdb-groupby duckdb-spec sqlite3-groupby wc)
+ALIAS='{"run": "run-t2", "check": "check-t2"}'
+if [ "$NPROC" != 2 ]; then
+    CASES=(run run-t1 run-t2 check check-t1 check-t2 duckdb-groupby duckdb-spec sqlite3-groupby wc)
+    ALIAS='{}'
+fi
+
+SQLITE_SQL=$WORK/sqlite.sql
+cmd_for() { # cmd_for CASE LOG OUTDIR -> the command, one word per line
+    local c=$1 log=$2 out=$3
+    case $c in
+    run) printf '%s\n' "$DG" run --scheme "$SCHEME" --out "$out/run" "$log" ;;
+    run-t1 | run-t2) printf '%s\n' "$DG" run --scheme "$SCHEME" --threads "${c#run-t}" --out "$out/$c" "$log" ;;
+    check) printf '%s\n' "$DG" check --scheme "$SCHEME" --out "$out/check" "$log" ;;
+    check-t1 | check-t2) printf '%s\n' "$DG" check --scheme "$SCHEME" --threads "${c#check-t}" --out "$out/$c" "$log" ;;
+    duckdb-groupby) printf '%s\n' node $B/duckdb_run.mjs groupby "$SCHEME" "$log" ;;
+    duckdb-spec) printf '%s\n' node $B/duckdb_run.mjs spec "$SCHEME" "$log" "$out/duckdb-spec" ;;
+    sqlite3-groupby) printf '%s\n' sqlite3 -batch :memory: ".read $SQLITE_SQL.$(basename "$log")" ;;
+    wc) printf '%s\n' wc -l "$log" ;;
+    esac
+}
+
+sqlite_script() { # the same plain group-by as DuckDB's, in sqlite3
+    cat >"$SQLITE_SQL.$(basename "$1")" <<EOF
+.mode csv
+.import $DATA/scheme-2000/catalog.csv cat0
+.import $1 log
+CREATE TABLE cat AS SELECT item_code, min(CAST(equivalent AS NUMERIC)) AS equivalent FROM cat0 GROUP BY item_code;
+.output /dev/null
+SELECT l.unit_id, count(*), sum(l.quantity * c.equivalent) FROM log l JOIN cat c ON c.item_code = l.item_code GROUP BY l.unit_id;
+EOF
+}
+
+EQUAL=""
+measure() { # measure LABEL CASE REP LOG OUTDIR
+    local label=$1 c=$2 rep=$3 log=$4 out=$5
+    local -a cmd
+    mapfile -t cmd < <(cmd_for "$c" "$log" "$out")
+    local tfile=$WORK/time.txt
+    local t0=$EPOCHREALTIME
+    if ! /usr/bin/time -v -o "$tfile" "${cmd[@]}" >"$WORK/$c.out" 2>"$WORK/$c.err"; then
+        tail -20 "$WORK/$c.err" >&2
+        die "$c on $log failed (command: ${cmd[*]})"
+    fi
+    local t1=$EPOCHREALTIME
+    local ms=$(( (${t1/./} - ${t0/./}) / 1000 ))
+    local rss
+    rss=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$tfile")
+    local stages=$'\t\t\t'
+    case $c in run | run-t1 | run-t2) stages=$(python3 $B/report.py manifest "$out/$c") ;; esac
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$c" "$rep" "$ms" "$rss" "$stages" >>"$RESULTS"
+    printf '   %-16s rep %d  %8.2f s  %6d MiB\n' "$c" "$rep" "$(awk "BEGIN{print $ms/1000}")" $((rss / 1024)) >&2
+    if [ "$c" = duckdb-spec ]; then
+        # the differential test: DuckDB's SQL must pay exactly what dangliang pays
+        local ref=$out/run-t2
+        [ -d "$ref" ] || ref=$out/run
+        if ! python3 $B/compare.py "$ref" "$out/duckdb-spec" >"$WORK/compare.txt" 2>&1; then
+            cat "$WORK/compare.txt" >&2
+            die "DIFFERENTIAL TEST FAILED on $log: DuckDB's spec.sql and dangliang disagree (see above)"
+        fi
+        EQUAL="$label: $(cat "$WORK/compare.txt")"
+        say "$EQUAL"
+    fi
+    if [ "$c" = run-t2 ] && [ -d "$out/run-t1" ]; then
+        for f in payouts.csv units.csv items.csv staff.csv rejects.csv flags.csv summary.json; do
+            cmp -s "$out/run-t1/$f" "$out/run-t2/$f" || die "determinism: $f differs between --threads 1 and 2 on $log"
+        done
+    fi
+}
+
+printf 'file\tcase\trep\tms\trss_kb\tvalidate_ms\tscore_ms\twrite_ms\ttotal_ms\n' >"$RESULTS"
+EQUALS=()
+for f in "${FILES[@]}"; do
+    IFS=: read -r label rows path <<<"$f"
+    out=$WORK/$label
+    mkdir -p "$out"
+    sqlite_script "$path"
+    cat "$path" >/dev/null # into the page cache, as for every later run
+    say "$label rows: $path ($(du -h "$path" | cut -f1)), $REPS repetition(s) of: ${CASES[*]}"
+    for rep in $(seq 1 "$REPS"); do
+        for c in "${CASES[@]}"; do
+            measure "$label" "$c" "$rep" "$path" "$out"
+        done
+    done
+    EQUALS+=("$EQUAL")
+done
+
+# ---- report --------------------------------------------------------------------------------
+META=$WORK/meta.json
+files_json=""
+for f in "${FILES[@]}"; do
+    IFS=: read -r label rows path <<<"$f"
+    bytes=$(stat -c %s "$path")
+    # data rows = physical records the generator wrote (header excluded)
+    files_json+="{\"label\": \"$label\", \"rows\": $rows, \"bytes\": $bytes, \"path\": \"$path\"},"
+done
+duck_ver=$(cd $B && node -e "import('@duckdb/node-api').then(async m => { const i = await m.DuckDBInstance.create(':memory:'); const c = await i.connect(); const r = await c.runAndReadAll('select version()'); console.log(r.getRows()[0][0]); })")
+export META_FILES="[${files_json%,}]" META_ALIAS="$ALIAS" META_QUICK="$QUICK" \
+    META_EQUAL="$(printf '%s; ' "${EQUALS[@]}")" \
+    META_VERSIONS="$("$DG" --version 2>&1 | head -1); DuckDB $duck_ver (@duckdb/node-api $(node -p "require('./$B/node_modules/@duckdb/node-api/package.json').version")); sqlite3 $(sqlite3 --version | cut -d' ' -f1); node $(node --version); $(python3 --version)" \
+    META_CPU="$(lscpu | sed -n 's/^Model name: *//p' | head -1)" \
+    META_MEM="$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)" \
+    META_KERNEL="$(uname -sr)" META_NPROC="$NPROC" META_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
+export META_COMMANDS
+META_COMMANDS=$(
+    cat <<EOF
+python3 benchmarks/make_scheme.py                 # benchmarks/data/scheme-2000/
+dangliang gen --scheme \$S --rows N --seed 1 --bad-rate 0.001 -o \$LOG
+dangliang run   --scheme \$S [--threads 1|2] --out DIR \$LOG
+dangliang check --scheme \$S [--threads 1|2] --out DIR \$LOG
+node benchmarks/duckdb_run.mjs groupby \$S \$LOG      # read_csv + GROUP BY unit_id, catalog join
+node benchmarks/duckdb_run.mjs spec \$S \$LOG DIR     # benchmarks/spec.sql, then benchmarks/compare.py
+sqlite3 -batch :memory: ".read SCRIPT"             # .import \$LOG, same GROUP BY
+wc -l \$LOG
+EOF
+)
+python3 - "$META" <<'EOF'
+import json, os, sys
+e = os.environ
+meta = {
+    "files": json.loads(e["META_FILES"]), "alias": json.loads(e["META_ALIAS"]),
+    "quick": e["META_QUICK"] == "1", "equal": e["META_EQUAL"].strip("; "),
+    "versions": e["META_VERSIONS"], "date": e["META_DATE"], "commands": e["META_COMMANDS"].splitlines(),
+    "machine": {"nproc": e["META_NPROC"], "cpu": e["META_CPU"], "mem": e["META_MEM"], "kernel": e["META_KERNEL"]},
+}
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    json.dump(meta, f, ensure_ascii=False, indent=1)
+EOF
+if [ "$QUICK" = 1 ]; then DOC=$DATA/performance-quick.md; else DOC=docs/performance.md; fi
+python3 $B/report.py "$RESULTS" "$META" "$DOC"
