@@ -80,6 +80,7 @@ check:
 	@scripts/install-deps.sh
 	@$(MAKE) --no-print-directory SAN=$(SAN) check-build
 	@$(MAKE) --no-print-directory SAN=$(SAN) unit fuzz-replay golden crosscheck
+	@tests/browser/report_test.sh $(BIN) $(BUILD)
 	@echo "dangliang: all checks passed"
 
 demo:

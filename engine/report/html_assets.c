@@ -447,6 +447,7 @@ const char *const dg_html_js[] = {
     "    if (!r) return;",
     "    fText.value = ''; fCounty.value = ''; fComm.value = '';",
     "    applyFilter();",
+    "    r.hidden = false; /* past the first page: show this row too */",
     "    toggle(r);",
     "    r.scrollIntoView({ block: 'center' });",
     "    r.focus({ preventScroll: true });",
