@@ -7,6 +7,7 @@
  * recursion depth is bounded.  Duplicate keys are found by sorting the key
  * indexes, so an object with many keys costs n log n, not n^2.
  */
+#include "common/textutil.h"
 #include "catalog/scheme_json.h"
 
 #include "common/csvscan.h"
@@ -146,24 +147,13 @@ void dg_catalog_json_free(DgJson *v)
     free(v);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool read_hex4(Parser *p, unsigned *out)
 {
     if (p->len - p->pos < 4)
         return false;
     unsigned v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(p->buf[p->pos + (size_t)i]);
+        int h = dg_hexval(p->buf[p->pos + (size_t)i]);
         if (h < 0)
             return false;
         v = v * 16 + (unsigned)h;
@@ -171,30 +161,6 @@ static bool read_hex4(Parser *p, unsigned *out)
     p->pos += 4;
     *out = v;
     return true;
-}
-
-static size_t put_utf8(char *o, unsigned cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
 }
 
 /* p->pos is at the opening quote.  The buffer is valid UTF-8 already. */
@@ -274,7 +240,7 @@ static DgStatus parse_string(Parser *p, char **out, size_t *out_len)
                 return perr(p, "\\u0000 is not allowed in a scheme string");
             }
             /* an escape's UTF-8 (<= 4 bytes) is never longer than the escape (6 or 12 bytes) */
-            n += put_utf8(o + n, cp);
+            n += dg_utf8_put(o + n, cp);
             break;
         }
         default:

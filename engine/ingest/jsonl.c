@@ -12,6 +12,7 @@
  * keys, an in-place heapsort beyond that (no allocation, O(k log k) even
  * for a line of a million keys).
  */
+#include "common/textutil.h"
 #include "jsonl.h"
 
 #include <stdalign.h>
@@ -63,17 +64,6 @@ static inline void skip_ws(P *p)
     }
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Four hex digits at s[i..i+4) -> *cp. */
 static bool hex4(const P *p, size_t i, unsigned *cp)
 {
@@ -81,37 +71,13 @@ static bool hex4(const P *p, size_t i, unsigned *cp)
         return false;
     unsigned v = 0;
     for (int k = 0; k < 4; k++) {
-        int h = hexval(p->s[i + (size_t)k]);
+        int h = dg_hexval(p->s[i + (size_t)k]);
         if (h < 0)
             return false;
         v = v << 4 | (unsigned)h;
     }
     *cp = v;
     return true;
-}
-
-static size_t put_utf8(char *o, unsigned cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | cp >> 6);
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | cp >> 12);
-        o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | cp >> 18);
-    o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-    o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
 }
 
 /* 1 for bytes that end the fast scan of a string body: '"', '\\', controls. */
@@ -197,7 +163,7 @@ static bool parse_string(P *p, bool decode, const char **ptr, size_t *len)
                 i += 6;
             }
             if (decode)
-                olen += put_utf8(o + olen, cp);
+                olen += dg_utf8_put(o + olen, cp);
             continue;
         }
         default:

@@ -228,6 +228,20 @@ static json_t *jdec(int64_t v, int scale)
     return json_string(b);
 }
 
+/* Write `root` (taken: freed here) as indented JSON to DIR/NAME, atomically. */
+static DgStatus write_json_take(const char *dir, const char *name, json_t *root, DgError *err)
+{
+    DgOutFile o;
+    DgStatus st = dg_outfile_open(&o, dir, name, err);
+    if (st == DG_OK) {
+        json_dumpf(root, o.fp, JSON_INDENT(2));
+        fputc('\n', o.fp);
+        st = dg_outfile_commit(&o, err);
+    }
+    json_decref(root);
+    return st;
+}
+
 /* Flags by check (count, quantity and workload removed) and per unit. */
 static json_t *audit_summary(const Ctx *x)
 {
@@ -342,15 +356,7 @@ static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
     json_object_set_new(root, "units", json_integer((json_int_t)nu));
     json_object_set_new(root, "flags", audit_summary(x));
 
-    DgOutFile o;
-    DgStatus st = dg_outfile_open(&o, dir, "summary.json", err);
-    if (st == DG_OK) {
-        json_dumpf(root, o.fp, JSON_INDENT(2));
-        fputc('\n', o.fp);
-        st = dg_outfile_commit(&o, err);
-    }
-    json_decref(root);
-    return st;
+    return write_json_take(dir, "summary.json", root, err);
 }
 
 DgStatus dg_report_run(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
@@ -431,15 +437,9 @@ DgStatus dg_report_manifest(const DgScheme *s, const DgDataset *d, const char *d
         json_object_set_new(t, "total_ms", json_integer((json_int_t)meta->ms_total));
     }
     json_object_set_new(root, "timings", t);
-    if (st == DG_OK) {
-        DgOutFile o;
-        st = dg_outfile_open(&o, dir, "manifest.json", err);
-        if (st == DG_OK) {
-            json_dumpf(root, o.fp, JSON_INDENT(2));
-            fputc('\n', o.fp);
-            st = dg_outfile_commit(&o, err);
-        }
+    if (st != DG_OK) {
+        json_decref(root);
+        return st;
     }
-    json_decref(root);
-    return st;
+    return write_json_take(dir, "manifest.json", root, err);
 }
