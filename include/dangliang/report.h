@@ -26,7 +26,9 @@ DgStatus dg_report_rejects(const DgDataset *d, const char *dir, const DgReportOp
 typedef struct DgRunMeta {
     int threads;
     const char *command;        /* "run" or "check" */
-    uint64_t ms_validate, ms_score, ms_write, ms_total; /* wall-clock milliseconds */
+    /* wall-clock milliseconds: reading + validation, authenticity checks,
+     * checks + aggregation + scoring + allocation, writing, total */
+    uint64_t ms_validate, ms_audit, ms_score, ms_write, ms_total;
 } DgRunMeta;
 
 /* payouts.csv, units.csv, items.csv, staff.csv, flags.csv, summary.json and
