@@ -1,36 +1,45 @@
 /*
- * String interning.  Strings live in large arena blocks that never move
- * (so returned pointers stay valid), each preceded by its 4-byte length;
- * the id table holds one pointer per string; the hash table holds 8-byte
- * slots (the high 32 bits of the hash as a tag, id + 1) with linear probing
- * at load <= 3/4.  Slot index uses the low bits, the tag the high bits, so
- * a tag match is a near-certain hit before the byte comparison.  Memory per
- * distinct string: its bytes + 5, 8 for the id table, 11-21 for slots —
- * this is what record-id deduplication costs per row.
+ * String interning.  Strings live in 1 MiB arena blocks that never move (so
+ * returned pointers stay valid while the table grows), each entry laid out
+ * as [len:4][id:4][bytes][NUL].  A 32-bit reference names an entry: block
+ * number in the high 12 bits, offset in the low 20 (a string longer than a
+ * block gets a block of its own at offset 0), so a table holds up to 4 GiB
+ * of strings.
+ *
+ * The hash table holds 8-byte slots (the low 32 bits of the hash as a tag,
+ * the entry reference + 1) with linear probing at load <= 3/4.  Two choices
+ * serve the hot loop of validation, which looks up tens of millions of
+ * record and patient ids:
+ *  - the slot points at the entry, not at an id, so a hit costs two memory
+ *    accesses (slot, string) instead of three (slot, id table, string);
+ *  - the slot index is the tag's low bits, so growing the table re-slots
+ *    entries from their tags alone, without touching (and missing the cache
+ *    on) every string again.
+ * The price of deriving the index from the tag is that neighbours share the
+ * tag's low bits: a false tag match costs one string comparison, which is
+ * rare (1 in 2^(32 - log2 slots) per probe) and never wrong.
+ * Memory per distinct string: its bytes + 9, 4 for the id table, 11-21 for
+ * slots — this is what record-id deduplication costs per row.
  */
 #include "intern.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK (1u << 20)
+#define BLOCK_BITS 20
+#define BLOCK ((size_t)1 << BLOCK_BITS)
+#define MAX_BLOCKS ((size_t)1 << (32 - BLOCK_BITS))
+#define HDR 8 /* len + id */
 
 typedef struct Slot {
-    uint32_t tag; /* hash >> 32 */
-    uint32_t id1; /* id + 1; 0 = empty */
+    uint32_t tag;  /* (uint32_t)hash */
+    uint32_t ref1; /* entry reference + 1; 0 = empty */
 } Slot;
-
-static inline uint32_t ref_len(const char *p)
-{
-    uint32_t n;
-    memcpy(&n, p - 4, 4);
-    return n;
-}
 
 struct DgIntern {
     Slot *slots;
     size_t mask;
-    const char **refs;
+    uint32_t *refs; /* id -> entry reference */
     size_t n, cap;
     char **blocks;
     size_t n_blocks;
@@ -62,11 +71,36 @@ uint64_t dg_hash_bytes(const char *s, size_t len)
     return mix(h, k2) ^ h;
 }
 
+static inline const char *entry(const DgIntern *t, uint32_t ref)
+{
+    return t->blocks[ref >> BLOCK_BITS] + (ref & (BLOCK - 1));
+}
+
+static inline uint32_t entry_len(const char *e)
+{
+    uint32_t n;
+    memcpy(&n, e, 4);
+    return n;
+}
+
+static inline uint32_t entry_id(const char *e)
+{
+    uint32_t id;
+    memcpy(&id, e + 4, 4);
+    return id;
+}
+
+static void slots_alloc(DgIntern *t, size_t n_slots)
+{
+    t->slots = dg_xcalloc(n_slots, sizeof *t->slots);
+    t->mask = n_slots - 1;
+    dg_hint_huge(t->slots, n_slots * sizeof *t->slots);
+}
+
 DgIntern *dg_intern_new(void)
 {
     DgIntern *t = dg_xcalloc(1, sizeof *t);
-    t->mask = 63;
-    t->slots = dg_xcalloc(t->mask + 1, sizeof *t->slots);
+    slots_alloc(t, 64);
     return t;
 }
 
@@ -82,54 +116,75 @@ void dg_intern_free(DgIntern *t)
     free(t);
 }
 
-static const char *store(DgIntern *t, const char *s, size_t len)
+static uint32_t store(DgIntern *t, const char *s, size_t len, uint32_t id)
 {
-    if (t->n_blocks == 0 || t->used + len + 5 > t->block_cap) {
-        size_t cap = len + 5 > BLOCK ? len + 5 : BLOCK;
+    size_t need = len + HDR + 1;
+    if (t->n_blocks == 0 || t->used + need > t->block_cap) {
+        if (t->n_blocks == MAX_BLOCKS)
+            abort(); /* 4 GiB of distinct ids in one table is not data */
+        size_t cap = need > BLOCK ? need : BLOCK;
         t->blocks = dg_xrealloc(t->blocks, (t->n_blocks + 1) * sizeof *t->blocks);
         t->blocks[t->n_blocks++] = dg_xmalloc(cap);
         t->block_cap = cap;
         t->used = 0;
         t->bytes += cap;
     }
+    uint32_t ref = (uint32_t)((t->n_blocks - 1) << BLOCK_BITS | t->used);
     char *p = t->blocks[t->n_blocks - 1] + t->used;
     uint32_t n32 = (uint32_t)len;
     memcpy(p, &n32, 4);
-    p += 4;
-    memcpy(p, s, len);
-    p[len] = 0;
-    t->used += len + 5;
-    return p;
+    memcpy(p + 4, &id, 4);
+    memcpy(p + HDR, s, len);
+    p[HDR + len] = 0;
+    t->used += need;
+    return ref;
 }
 
-static void grow(DgIntern *t)
+static void rehash(DgIntern *t, size_t n_slots)
 {
-    size_t ncap = (t->mask + 1) * 2;
-    Slot *ns = dg_xcalloc(ncap, sizeof *ns);
-    for (size_t i = 0; i <= t->mask; i++) {
-        if (!t->slots[i].id1)
+    Slot *old = t->slots;
+    size_t old_n = t->mask + 1;
+    slots_alloc(t, n_slots);
+    for (size_t i = 0; i < old_n; i++) {
+        if (!old[i].ref1)
             continue;
-        const char *str = t->refs[t->slots[i].id1 - 1];
-        size_t j = dg_hash_bytes(str, ref_len(str)) & (ncap - 1);
-        while (ns[j].id1)
-            j = (j + 1) & (ncap - 1);
-        ns[j] = t->slots[i];
+        size_t j = old[i].tag & t->mask;
+        while (t->slots[j].ref1)
+            j = (j + 1) & t->mask;
+        t->slots[j] = old[i];
     }
-    free(t->slots);
-    t->slots = ns;
-    t->mask = ncap - 1;
+    free(old);
+}
+
+void dg_intern_reserve(DgIntern *t, size_t n)
+{
+    size_t want = t->mask + 1;
+    while (n * 4 > want * 3 && want <= (size_t)UINT32_MAX)
+        want *= 2;
+    if (want > t->mask + 1)
+        rehash(t, want);
+    if (n > t->cap) {
+        t->refs = dg_xrealloc(t->refs, n * sizeof *t->refs);
+        t->cap = n;
+        dg_hint_huge(t->refs, n * sizeof *t->refs);
+    }
+}
+
+void dg_intern_prefetch(const DgIntern *t, uint64_t h)
+{
+    __builtin_prefetch(&t->slots[(uint32_t)h & t->mask]);
 }
 
 int64_t dg_intern_find(const DgIntern *t, const char *s, size_t len)
 {
     uint64_t h = dg_hash_bytes(s, len);
-    uint32_t tag = (uint32_t)(h >> 32);
-    size_t j = h & t->mask;
-    while (t->slots[j].id1) {
+    uint32_t tag = (uint32_t)h;
+    size_t j = tag & t->mask;
+    while (t->slots[j].ref1) {
         if (t->slots[j].tag == tag) {
-            const char *r = t->refs[t->slots[j].id1 - 1];
-            if (ref_len(r) == len && memcmp(r, s, len) == 0)
-                return (int64_t)t->slots[j].id1 - 1;
+            const char *e = entry(t, t->slots[j].ref1 - 1);
+            if (entry_len(e) == len && memcmp(e + HDR, s, len) == 0)
+                return entry_id(e);
         }
         j = (j + 1) & t->mask;
     }
@@ -143,20 +198,20 @@ uint32_t dg_intern_add(DgIntern *t, const char *s, size_t len, bool *added)
 
 uint32_t dg_intern_add_h(DgIntern *t, const char *s, size_t len, uint64_t h, bool *added)
 {
-    uint32_t tag = (uint32_t)(h >> 32);
-    size_t j = h & t->mask;
-    while (t->slots[j].id1) {
+    uint32_t tag = (uint32_t)h;
+    size_t j = tag & t->mask;
+    while (t->slots[j].ref1) {
         if (t->slots[j].tag == tag) {
-            const char *r = t->refs[t->slots[j].id1 - 1];
-            if (ref_len(r) == len && memcmp(r, s, len) == 0) {
+            const char *e = entry(t, t->slots[j].ref1 - 1);
+            if (entry_len(e) == len && memcmp(e + HDR, s, len) == 0) {
                 if (added)
                     *added = false;
-                return t->slots[j].id1 - 1;
+                return entry_id(e);
             }
         }
         j = (j + 1) & t->mask;
     }
-    if (len > UINT32_MAX || t->n >= UINT32_MAX - 1) {
+    if (len > UINT32_MAX - HDR - 1 || t->n >= UINT32_MAX - 1) {
         /* ids and lengths are 32-bit by design; a 4 GiB field is not data */
         abort();
     }
@@ -165,11 +220,15 @@ uint32_t dg_intern_add_h(DgIntern *t, const char *s, size_t len, uint64_t h, boo
         t->refs = dg_xrealloc(t->refs, t->cap * sizeof *t->refs);
     }
     uint32_t id = (uint32_t)t->n++;
-    t->refs[id] = store(t, s, len);
+    uint32_t ref = store(t, s, len, id);
+    t->refs[id] = ref;
     t->slots[j].tag = tag;
-    t->slots[j].id1 = id + 1;
-    if (t->n * 4 > (t->mask + 1) * 3)
-        grow(t);
+    t->slots[j].ref1 = ref + 1;
+    if (t->n * 4 > (t->mask + 1) * 3) {
+        if (t->mask + 1 > (size_t)UINT32_MAX)
+            abort(); /* the index comes from a 32-bit tag */
+        rehash(t, (t->mask + 1) * 2);
+    }
     if (added)
         *added = true;
     return id;
@@ -177,9 +236,10 @@ uint32_t dg_intern_add_h(DgIntern *t, const char *s, size_t len, uint64_t h, boo
 
 const char *dg_intern_str(const DgIntern *t, uint32_t id, size_t *len)
 {
+    const char *e = entry(t, t->refs[id]);
     if (len)
-        *len = ref_len(t->refs[id]);
-    return t->refs[id];
+        *len = entry_len(e);
+    return e + HDR;
 }
 
 size_t dg_intern_count(const DgIntern *t)

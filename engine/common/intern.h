@@ -10,6 +10,7 @@
 #define DG_INTERN_H
 
 #include "dangliang/common.h"
+#include "hugemem.h"
 
 typedef struct DgIntern DgIntern;
 
@@ -22,6 +23,14 @@ uint32_t dg_intern_add(DgIntern *t, const char *s, size_t len, bool *added);
 /* The same with the caller's dg_hash_bytes(s, len), computed earlier (e.g.
  * in parallel): the hash must be exactly that value. */
 uint32_t dg_intern_add_h(DgIntern *t, const char *s, size_t len, uint64_t hash, bool *added);
+
+/* Make room for n strings in all without growing (an estimate is fine:
+ * more strings still fit, the table just grows then). */
+void dg_intern_reserve(DgIntern *t, size_t n);
+
+/* Hint that a lookup of hash h is coming: start loading its slot.  Loops
+ * over many ids call this a few ids ahead so cache misses overlap. */
+void dg_intern_prefetch(const DgIntern *t, uint64_t h);
 
 /* Id of the string or -1.  Pure. */
 int64_t dg_intern_find(const DgIntern *t, const char *s, size_t len);

@@ -432,6 +432,9 @@ DgStatus dg_report_manifest(const DgScheme *s, const DgDataset *d, const char *d
     json_t *t = json_object();
     if (meta) {
         json_object_set_new(t, "validate_ms", json_integer((json_int_t)meta->ms_validate));
+        json_object_set_new(t, "validate_parse_ms", json_integer((json_int_t)(d->us_parse / 1000)));
+        json_object_set_new(t, "validate_ids_ms", json_integer((json_int_t)(d->us_ids / 1000)));
+        json_object_set_new(t, "validate_merge_ms", json_integer((json_int_t)(d->us_merge / 1000)));
         json_object_set_new(t, "audit_ms", json_integer((json_int_t)meta->ms_audit));
         json_object_set_new(t, "score_ms", json_integer((json_int_t)meta->ms_score));
         json_object_set_new(t, "write_ms", json_integer((json_int_t)meta->ms_write));

@@ -65,7 +65,7 @@ static inline uint32_t pack(uint32_t local, uint32_t shard)
 
 struct DgDatasetIds {
     DgIntern *rec[SHARDS], *staff[SHARDS], *pat[SHARDS];
-    uint32_t *rec_row[SHARDS];   /* local record id -> the accepted row that first had it */
+    uint32_t *rec_row[SHARDS];   /* local record id -> candidate number of its first row */
     size_t rec_row_cap[SHARDS];
     uint32_t *row_rec;           /* [n_rows] packed record id of each accepted row */
     uint32_t *staff_packed;      /* [n_staff] dense staff id -> packed id */
@@ -88,6 +88,7 @@ typedef struct Pending {
     uint32_t det_off, det_len;            /* reject detail */
     uint64_t h_rec, h_staff, h_pat;       /* hashes, computed in the parallel phase */
     uint32_t id_rec, id_staff, id_pat;    /* packed ids, set by the shard phase */
+    uint32_t cand;                        /* rank among the chunk's accepted rows */
     bool dup;                             /* record id seen before (shard phase) */
 } Pending;
 
@@ -97,6 +98,8 @@ typedef struct ChunkOut {
     char *arena;
     size_t alen, acap;
     uint64_t rows_read;
+    uint64_t cand_base;   /* candidates (rows passing the row checks) before this chunk */
+    uint32_t n_cand;
     /* accepted rows of the chunk grouped by shard, per kind (record, staff,
      * patient): rows of shard s are idx[k][first[k][s] .. first[k][s+1]) */
     uint32_t first[3][SHARDS + 1];
@@ -154,10 +157,12 @@ static void chunk_shard(ChunkOut *c)
             c->idx[k] = dg_xrealloc(c->idx[k], c->idx_cap * sizeof *c->idx[k]);
     }
     memset(c->first, 0, sizeof c->first);
+    c->n_cand = 0;
     for (size_t i = 0; i < c->n; i++) {
-        const Pending *p = &c->p[i];
+        Pending *p = &c->p[i];
         if (p->reason != ACCEPTED)
             continue;
+        p->cand = c->n_cand++;
         c->first[0][shard_of(p->h_rec) + 1]++;
         c->first[1][shard_of(p->h_staff) + 1]++;
         if (p->pat_len != UINT32_MAX)
@@ -463,6 +468,11 @@ static void process_chunk(const Ctx *x, const char *buf, size_t limit, const DgC
 typedef struct Builder {
     DgDataset *d;
     size_t rows_cap, rej_cap;
+    uint64_t n_cand;         /* rows that passed the row checks so far */
+    uint32_t *dup_cand;      /* candidate numbers of the duplicates, ascending */
+    size_t n_dup, dup_cap;
+    bool reserved;           /* tables sized from the first window's density */
+    uint64_t bytes_total;
 } Builder;
 
 static void add_reject(Builder *b, uint32_t file, uint64_t line, DgReason r, const char *rec, size_t rec_len,
@@ -483,32 +493,61 @@ static void add_reject(Builder *b, uint32_t file, uint64_t line, DgReason r, con
     d->by_reason[r]++;
 }
 
-/* Intern every accepted row's ids of one window, one thread per shard. */
+/* How far ahead intern_window asks for slots: enough misses in flight to
+ * cover memory latency, few enough that the lines are still in L1. */
+#define PREFETCH_AHEAD 8
+
+/* Intern every accepted row's ids of one window, one thread per shard.  The
+ * tables of a 20M-row run are far larger than the caches, so every lookup
+ * is a cache miss; prefetching the slot of the row PREFETCH_AHEAD later
+ * lets those misses overlap instead of queueing one after another. */
 static void intern_window(struct DgDatasetIds *ids, ChunkOut *outs, size_t n_chunks)
 {
 #pragma omp parallel for schedule(dynamic, 1)
     for (uint32_t sh = 0; sh < SHARDS; sh++) {
         bool over = false;
+        DgIntern *rec = ids->rec[sh], *staff = ids->staff[sh], *pat = ids->pat[sh];
         for (size_t ci = 0; ci < n_chunks; ci++) {
             ChunkOut *c = &outs[ci];
             uint32_t local;
-            for (uint32_t j = c->first[0][sh]; j < c->first[0][sh + 1]; j++) {
-                Pending *p = &c->p[c->idx[0][j]];
+            const uint32_t *ix = c->idx[0];
+            uint32_t z = c->first[0][sh + 1];
+            for (uint32_t j = c->first[0][sh]; j < z; j++) {
+                if (j + PREFETCH_AHEAD < z)
+                    dg_intern_prefetch(rec, c->p[ix[j + PREFETCH_AHEAD]].h_rec);
+                Pending *p = &c->p[ix[j]];
                 bool added;
-                local = dg_intern_add_h(ids->rec[sh], c->arena + p->rec_off, p->rec_len, p->h_rec, &added);
+                local = dg_intern_add_h(rec, c->arena + p->rec_off, p->rec_len, p->h_rec, &added);
                 p->id_rec = pack(local, sh);
                 p->dup = !added;
                 over |= local > LOCAL_MAX;
+                if (added) {
+                    if (local >= ids->rec_row_cap[sh]) {
+                        size_t cap = ids->rec_row_cap[sh] ? ids->rec_row_cap[sh] * 2 : 1024;
+                        ids->rec_row[sh] = dg_xrealloc(ids->rec_row[sh], cap * sizeof *ids->rec_row[sh]);
+                        ids->rec_row_cap[sh] = cap;
+                    }
+                    /* candidate numbers fit: dg_validate_files stops at UINT32_MAX rows */
+                    ids->rec_row[sh][local] = (uint32_t)(c->cand_base + p->cand);
+                }
             }
-            for (uint32_t j = c->first[1][sh]; j < c->first[1][sh + 1]; j++) {
-                Pending *p = &c->p[c->idx[1][j]];
-                local = dg_intern_add_h(ids->staff[sh], c->arena + p->staff_off, p->staff_len, p->h_staff, NULL);
+            ix = c->idx[1];
+            z = c->first[1][sh + 1];
+            for (uint32_t j = c->first[1][sh]; j < z; j++) {
+                if (j + PREFETCH_AHEAD < z)
+                    dg_intern_prefetch(staff, c->p[ix[j + PREFETCH_AHEAD]].h_staff);
+                Pending *p = &c->p[ix[j]];
+                local = dg_intern_add_h(staff, c->arena + p->staff_off, p->staff_len, p->h_staff, NULL);
                 p->id_staff = pack(local, sh);
                 over |= local > LOCAL_MAX;
             }
-            for (uint32_t j = c->first[2][sh]; j < c->first[2][sh + 1]; j++) {
-                Pending *p = &c->p[c->idx[2][j]];
-                local = dg_intern_add_h(ids->pat[sh], c->arena + p->pat_off, p->pat_len, p->h_pat, NULL);
+            ix = c->idx[2];
+            z = c->first[2][sh + 1];
+            for (uint32_t j = c->first[2][sh]; j < z; j++) {
+                if (j + PREFETCH_AHEAD < z)
+                    dg_intern_prefetch(pat, c->p[ix[j + PREFETCH_AHEAD]].h_pat);
+                Pending *p = &c->p[ix[j]];
+                local = dg_intern_add_h(pat, c->arena + p->pat_off, p->pat_len, p->h_pat, NULL);
                 p->id_pat = pack(local, sh);
                 over |= local > LOCAL_MAX;
             }
@@ -517,18 +556,43 @@ static void intern_window(struct DgDatasetIds *ids, ChunkOut *outs, size_t n_chu
 #pragma omp atomic write
             ids->too_many = true;
         }
-        size_t need = dg_intern_count(ids->rec[sh]);
-        if (need > ids->rec_row_cap[sh]) {
-            size_t cap = ids->rec_row_cap[sh] ? ids->rec_row_cap[sh] : 1024;
-            while (cap < need)
-                cap *= 2;
-            ids->rec_row[sh] = dg_xrealloc(ids->rec_row[sh], cap * sizeof *ids->rec_row[sh]);
-            ids->rec_row_cap[sh] = cap;
-        }
     }
 }
 
-/* Serial, in input order: rejects, duplicates, and the accepted rows. */
+static void rows_reserve(Builder *b, size_t n)
+{
+    DgDataset *d = b->d;
+    if (n <= b->rows_cap)
+        return;
+    b->rows_cap = n;
+    d->rows = dg_xrealloc(d->rows, n * sizeof *d->rows);
+    d->ids->row_rec = dg_xrealloc(d->ids->row_rec, n * sizeof *d->ids->row_rec);
+    dg_hint_huge(d->rows, n * sizeof *d->rows);
+    dg_hint_huge(d->ids->row_rec, n * sizeof *d->ids->row_rec);
+}
+
+/* Size the big tables once, from the first window: rows per byte read so
+ * far times all the bytes to read.  Growing them instead costs a rehash of
+ * every table and a copy of every row array, several times over; an
+ * estimate that is off only means some growth after all (or some slack). */
+static void reserve_estimate(Builder *b, uint64_t window_rows, uint64_t bytes_in)
+{
+    b->reserved = true;
+    if (bytes_in == 0 || window_rows < 1000 || b->bytes_total <= bytes_in)
+        return;
+    DgU128 est = (DgU128)window_rows * b->bytes_total / bytes_in;
+    est += est / 50;
+    size_t n = est > UINT32_MAX ? UINT32_MAX : (size_t)est;
+    rows_reserve(b, n);
+    for (uint32_t sh = 0; sh < SHARDS; sh++)
+        dg_intern_reserve(b->d->ids->rec[sh], n / SHARDS + n / SHARDS / 8 + 64);
+}
+
+/* Serial, in input order: rejects, duplicates, and the accepted rows.  Rows
+ * are numbered like candidates minus the duplicates before them, so the
+ * first occurrence of a duplicated id is found from its candidate number by
+ * counting the (sorted, few) duplicate candidates below it — no per-row
+ * random write into a table of all record ids. */
 static void merge_chunk(Builder *b, uint32_t file, const ChunkOut *c)
 {
     DgDataset *d = b->d;
@@ -544,7 +608,16 @@ static void merge_chunk(Builder *b, uint32_t file, const ChunkOut *c)
         }
         uint32_t sh = p->id_rec & (SHARDS - 1), local = p->id_rec >> SHARD_BITS;
         if (p->dup) {
-            const DgRow *first = &d->rows[ids->rec_row[sh][local]];
+            uint32_t first_cand = ids->rec_row[sh][local];
+            size_t lo = 0, hi = b->n_dup;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (b->dup_cand[mid] < first_cand)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            const DgRow *first = &d->rows[first_cand - lo];
             char det[1200];
             int n = snprintf(det, sizeof det, "record_id first seen at %s line %llu", d->files[first->file],
                              (unsigned long long)first->line);
@@ -553,14 +626,15 @@ static void merge_chunk(Builder *b, uint32_t file, const ChunkOut *c)
             if ((size_t)n >= sizeof det)
                 n = sizeof det - 1;
             add_reject(b, file, p->line, DG_REASON_DUPLICATE_RECORD_ID, rec, p->rec_len, det, (size_t)n);
+            if (b->n_dup == b->dup_cap) {
+                b->dup_cap = b->dup_cap ? b->dup_cap * 2 : 256;
+                b->dup_cand = dg_xrealloc(b->dup_cand, b->dup_cap * sizeof *b->dup_cand);
+            }
+            b->dup_cand[b->n_dup++] = (uint32_t)(c->cand_base + p->cand);
             continue;
         }
-        if (d->n_rows == b->rows_cap) {
-            b->rows_cap = b->rows_cap ? b->rows_cap * 2 : 4096;
-            d->rows = dg_xrealloc(d->rows, b->rows_cap * sizeof *d->rows);
-            ids->row_rec = dg_xrealloc(ids->row_rec, b->rows_cap * sizeof *ids->row_rec);
-        }
-        ids->rec_row[sh][local] = (uint32_t)d->n_rows;
+        if (d->n_rows == b->rows_cap)
+            rows_reserve(b, b->rows_cap ? b->rows_cap * 2 : 4096);
         ids->row_rec[d->n_rows] = p->id_rec;
         DgRow *r = &d->rows[d->n_rows++];
         r->unit = p->unit;
@@ -740,15 +814,36 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
             memset(outs + outs_cap, 0, (n_chunks - outs_cap) * sizeof *outs);
             outs_cap = n_chunks;
         }
+        int64_t t0 = g_get_monotonic_time();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
         for (size_t i = 0; i < n_chunks; i++) {
             chunk_reset(&outs[i]);
             process_chunk(&x, buf, consumed, &chunks[i], &outs[i]);
             chunk_shard(&outs[i]);
         }
+        int64_t t1 = g_get_monotonic_time();
+        uint64_t window_rows = 0;
+        for (size_t i = 0; i < n_chunks; i++) {
+            outs[i].cand_base = b->n_cand;
+            b->n_cand += outs[i].n_cand;
+            window_rows += outs[i].rows_read;
+        }
+        if (b->n_cand > UINT32_MAX) {
+            st = dg_error_set(err, DG_E_CONFIG, path, 0, 0,
+                              "more than %u accepted rows in one run; split the period", (unsigned)UINT32_MAX);
+            free(chunks);
+            break;
+        }
+        if (!b->reserved)
+            reserve_estimate(b, window_rows, dg_source_bytes_in(src));
         intern_window(b->d->ids, outs, n_chunks);
+        int64_t t2 = g_get_monotonic_time();
         for (size_t i = 0; i < n_chunks; i++)
             merge_chunk(b, fi, &outs[i]);
+        int64_t t3 = g_get_monotonic_time();
+        b->d->us_parse += (uint64_t)(t1 - t0);
+        b->d->us_ids += (uint64_t)(t2 - t1);
+        b->d->us_merge += (uint64_t)(t3 - t2);
         /* lines: count what the window consumed */
         for (const char *q = buf; (q = memchr(q, '\n', (size_t)(buf + consumed - q))) != NULL; q++)
             line++;
@@ -798,12 +893,20 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
         if (stat(paths[i], &sb) == 0)
             total += (uint64_t)sb.st_size;
     }
+    b.bytes_total = total;
     DgStatus st = DG_OK;
     for (size_t i = 0; i < n_paths && st == DG_OK; i++)
         st = process_file(scheme, (uint32_t)i, opt, &b, &done, total, err);
     if (st == DG_OK && d->ids->too_many)
         st = dg_error_set(err, DG_E_CONFIG, NULL, 0, 0,
                           "too many distinct record, staff or patient ids for one run; split the period");
+    free(b.dup_cand);
+    /* only the merge needed the first occurrences */
+    for (uint32_t sh = 0; sh < SHARDS; sh++) {
+        free(d->ids->rec_row[sh]);
+        d->ids->rec_row[sh] = NULL;
+        d->ids->rec_row_cap[sh] = 0;
+    }
     if (st == DG_OK)
         densify_staff(d);
     if (st == DG_OK && d->rows_read != d->rows_accepted + d->rows_rejected)

@@ -85,6 +85,9 @@ typedef struct DgDataset {
     size_t n_rows;
     DgReject *rejects;        /* in input order */
     size_t n_rejects;
+    /* wall time of validation's phases, for the manifest (microseconds):
+     * parsing and row checks, id interning, the ordered merge */
+    uint64_t us_parse, us_ids, us_merge;
     struct DgDatasetIds *ids; /* private */
 } DgDataset;
 
