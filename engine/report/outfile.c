@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/sha256.h"
+
 #define OUTBUF (1u << 20)
 
 DgStatus dg_mkdir_p(const char *dir, DgError *err)
@@ -90,17 +92,17 @@ DgStatus dg_sha256_file(const char *path, char hex[65], DgError *err)
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return dg_error_set(err, DG_E_IO, path, 0, 0, "cannot open to hash: %s", strerror(errno));
-    GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+    DgSha256 c;
+    dg_sha256_init(&c);
     unsigned char *buf = dg_xmalloc(1 << 20);
     size_t n;
     while ((n = fread(buf, 1, 1 << 20, fp)) > 0)
-        g_checksum_update(c, buf, n);
+        dg_sha256_update(&c, buf, n);
     DgStatus st = DG_OK;
     if (ferror(fp))
         st = dg_error_set(err, DG_E_IO, path, 0, 0, "cannot read to hash: %s", strerror(errno));
     else
-        snprintf(hex, 65, "%s", g_checksum_get_string(c));
-    g_checksum_free(c);
+        dg_sha256_final_hex(&c, hex);
     free(buf);
     fclose(fp);
     return st;

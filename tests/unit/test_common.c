@@ -4,10 +4,12 @@
  * in the comments.
  */
 #include <criterion/criterion.h>
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sha256.h"
 #include "common/intern.h"
 #include "dangliang/common.h"
 #include "report/csvout.h"
@@ -244,4 +246,56 @@ Test(status, names_and_exit_codes)
     char b[256];
     dg_error_format(&e, b, sizeof b);
     cr_expect_str_eq(b, "catalog.csv:14: equivalent \"1.23456\" has 5 decimals");
+}
+
+/* ---- SHA-256 ------------------------------------------------------------- */
+
+static void sha_hex(const void *p, size_t n, bool portable, size_t step, char hex[65])
+{
+    DgSha256 c;
+    dg_sha256_init(&c);
+    c.portable = portable;
+    const unsigned char *b = p;
+    for (size_t off = 0; off < n; off += step)
+        dg_sha256_update(&c, b + off, n - off < step ? n - off : step);
+    dg_sha256_final_hex(&c, hex);
+}
+
+Test(sha256, known_vectors_both_paths)
+{
+    char hex[65];
+    for (int portable = 0; portable < 2; portable++) {
+        sha_hex("", 0, portable, 1, hex);
+        cr_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        sha_hex("abc", 3, portable, 3, hex);
+        cr_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+        sha_hex(m, strlen(m), portable, 7, hex);
+        cr_assert_str_eq(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    }
+}
+
+Test(sha256, equals_glib_for_every_length_and_split)
+{
+    size_t n = 3000;
+    unsigned char *buf = malloc(n);
+    uint64_t x = 88172645463325252ULL;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        buf[i] = (unsigned char)x;
+    }
+    for (size_t len = 0; len < n; len += len < 300 ? 1 : 97) {
+        GChecksum *g = g_checksum_new(G_CHECKSUM_SHA256);
+        g_checksum_update(g, buf, (gssize)len);
+        char a[65], b[65];
+        for (int portable = 0; portable < 2; portable++) {
+            size_t step = 1 + len % 131;
+            sha_hex(buf, len, portable, step, a);
+            sha_hex(buf, len, portable, len ? len : 1, b);
+            cr_assert_str_eq(a, g_checksum_get_string(g), "len %zu portable %d", len, portable);
+            cr_assert_str_eq(b, a);
+        }
+        g_checksum_free(g);
+    }
+    free(buf);
 }
