@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hugemem.h"
 #include "common/intern.h"
 
 #define BUCKETS 256
@@ -162,34 +163,49 @@ static uint32_t bucket_of(uint64_t key)
     return (uint32_t)(key % BUCKETS);
 }
 
-/* Deal row numbers into buckets (counting sort): order[] holds the rows of
- * bucket b at first[b] .. first[b+1], each run in row order. */
-static void deal(const uint8_t *bucket, size_t n, uint32_t *first, uint32_t *order)
+/* Keys carry everything a bucket's walk needs, so the walk reads no row:
+ * on 20M rows every d->rows[row] read is a cache miss, and the first
+ * version (sort row numbers, then read the rows) spent most of its time
+ * there.  Patient pass: hi = unit (20 bits) | code (12) | patient (32);
+ * lo = day - period_from (16) | row (32) | quantity (16) — sorting by lo
+ * orders by (day, row), the quantity bits never decide.  Staff pass:
+ * hi = staff (32) | day - period_from (32); lo = row (32) | minutes (32),
+ * the staff-day's minutes of the row, or MIN_UNKNOWN when the product does
+ * not fit and the walk must recompute it from the row. */
+#define MIN_UNKNOWN UINT32_MAX
+
+typedef struct Scan {
+    const DgScheme *s;
+    const DgDataset *d;
+    const uint8_t *capped;     /* code has a patient cap in some version */
+    const uint32_t *aq;        /* audited quantity so far (staff pass) */
+    int pass;                  /* 0 patient caps, 1 staff days */
+} Scan;
+
+/* The row's key and bucket, or false when the pass does not look at it. */
+static inline bool scan_key(const Scan *x, size_t i, Key *k, uint32_t *bucket)
 {
-    memset(first, 0, (BUCKETS + 1) * sizeof *first);
-    for (size_t i = 0; i < n; i++)
-        first[bucket[i] + 1]++;
-    for (int b = 0; b < BUCKETS; b++)
-        first[b + 1] += first[b];
-    uint32_t *pos = dg_xcalloc(BUCKETS, sizeof *pos);
-    memcpy(pos, first, BUCKETS * sizeof *pos);
-    for (size_t i = 0; i < n; i++)
-        order[pos[bucket[i]]++] = (uint32_t)i;
-    free(pos);
+    const DgRow *r = &x->d->rows[i];
+    const DgScheme *s = x->s;
+    uint32_t day = (uint32_t)(r->date - s->period_from);
+    if (x->pass == 0) {
+        uint32_t code = s->catalog[r->crow].code_id;
+        if (r->patient == DG_NO_PATIENT || !x->capped[code])
+            return false;
+        k->hi = (uint64_t)r->unit << 44 | (uint64_t)code << 32 | r->patient;
+        k->lo = (uint64_t)day << 48 | (uint64_t)i << 16 | r->qty;
+        *bucket = bucket_of((uint64_t)r->unit << 32 | r->patient);
+        return true;
+    }
+    DgU128 m = (DgU128)x->aq[i] * (uint64_t)s->catalog[r->crow].minutes;
+    k->hi = (uint64_t)r->staff << 32 | day;
+    k->lo = (uint64_t)i << 32 | (m < MIN_UNKNOWN ? (uint32_t)m : MIN_UNKNOWN);
+    *bucket = bucket_of(r->staff);
+    return true;
 }
 
-static void patient_caps(const DgScheme *s, const DgDataset *d, const uint32_t *rows, size_t n, uint32_t *aq,
-                         FlagList *fl, Key *keys)
+static void patient_caps(const DgScheme *s, const DgDataset *d, Key *keys, size_t n, uint32_t *aq, FlagList *fl)
 {
-    if (n == 0)
-        return;
-    /* hi = unit (20 bits) | code (12 bits) | patient (32 bits); the caller
-     * checked the ranges */
-    for (size_t i = 0; i < n; i++) {
-        const DgRow *r = &d->rows[rows[i]];
-        keys[i].hi = (uint64_t)r->unit << 44 | (uint64_t)s->catalog[r->crow].code_id << 32 | r->patient;
-        keys[i].lo = lo_of(r->date, rows[i]);
-    }
     key_sort(keys, n);
     size_t g = 0;
     while (g < n) {
@@ -197,33 +213,36 @@ static void patient_caps(const DgScheme *s, const DgDataset *d, const uint32_t *
         size_t ge = g + 1;
         while (ge < n && keys[ge].hi == keys[g].hi)
             ge++;
+        uint32_t code = (uint32_t)(keys[g].hi >> 32) & 0xFFF, patient = (uint32_t)keys[g].hi;
         uint64_t period_total = 0;
         size_t dg = g;
         while (dg < ge) {
             size_t de = dg + 1;
-            while (de < ge && keys[de].lo >> 32 == keys[dg].lo >> 32)
+            while (de < ge && keys[de].lo >> 48 == keys[dg].lo >> 48)
                 de++;
+            int32_t date = s->period_from + (int32_t)(keys[dg].lo >> 48);
+            /* validation stored the row in force on the date: the same lookup */
+            const DgCatalogRow *cr = &s->catalog[dg_scheme_row_at(s, code, date)];
             uint64_t day_total = 0;
             for (size_t i = dg; i < de; i++) {
-                uint32_t row = key_row(&keys[i]);
-                const DgRow *r = &d->rows[row];
-                const DgCatalogRow *cr = &s->catalog[r->crow];
+                uint32_t row = (uint32_t)(keys[i].lo >> 16);
+                uint32_t qty = (uint32_t)(keys[i].lo & 0xFFFF);
                 char ord[80], day[11];
                 /* 1. day cap on the raw quantity */
-                uint32_t kept = r->qty;
+                uint32_t kept = qty;
                 if (cr->max_per_patient_day != DG_NONE) {
                     uint64_t cap = (uint64_t)cr->max_per_patient_day;
                     uint64_t room = day_total >= cap ? 0 : cap - day_total;
                     if (kept > room) {
-                        dg_date_format(r->date, day);
+                        dg_date_format(date, day);
                         add_flag(fl, row, DG_CHECK_OVER_PATIENT_DAY, (uint32_t)(kept - room),
                                  "%s %s of patient %s on %s, day cap %lld",
-                                 ordinals(day_total + 1, day_total + r->qty, ord, sizeof ord), cr->code,
-                                 dg_dataset_patient(d, r->patient), day, (long long)cap);
+                                 ordinals(day_total + 1, day_total + qty, ord, sizeof ord), cr->code,
+                                 dg_dataset_patient(d, patient), day, (long long)cap);
                         kept = (uint32_t)room;
                     }
                 }
-                day_total += r->qty;
+                day_total += qty;
                 /* 2. period cap on what the day cap kept */
                 uint32_t kept2 = kept;
                 if (cr->max_per_patient_period != DG_NONE && kept > 0) {
@@ -233,12 +252,14 @@ static void patient_caps(const DgScheme *s, const DgDataset *d, const uint32_t *
                         add_flag(fl, row, DG_CHECK_OVER_PATIENT_PERIOD, (uint32_t)(kept - room),
                                  "%s %s of patient %s in the period, period cap %lld",
                                  ordinals(period_total + 1, period_total + kept, ord, sizeof ord), cr->code,
-                                 dg_dataset_patient(d, r->patient), (long long)cap);
+                                 dg_dataset_patient(d, patient), (long long)cap);
                         kept2 = (uint32_t)room;
                     }
                 }
                 period_total += kept;
-                aq[row] = kept2;
+                /* distinct rows: buckets running in parallel never write the same slot */
+                if (kept2 != qty)
+                    aq[row] = kept2;
             }
             dg = de;
         }
@@ -246,46 +267,115 @@ static void patient_caps(const DgScheme *s, const DgDataset *d, const uint32_t *
     }
 }
 
-static void staff_days(const DgScheme *s, const DgDataset *d, const uint32_t *rows, size_t n, uint32_t *aq,
-                       FlagList *fl, Key *keys)
+static void staff_days(const DgScheme *s, const DgDataset *d, Key *keys, size_t n, uint32_t *aq, FlagList *fl)
 {
-    if (n == 0)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        const DgRow *r = &d->rows[rows[i]];
-        keys[i].hi = r->staff;
-        keys[i].lo = lo_of(r->date, rows[i]);
-    }
     key_sort(keys, n);
     uint64_t limit = (uint64_t)s->staff_day_minutes;
     bool exclude = s->staff_policy == DG_STAFF_EXCLUDE;
     size_t g = 0;
     while (g < n) {
         size_t ge = g + 1;
-        while (ge < n && keys[ge].hi == keys[g].hi && keys[ge].lo >> 32 == keys[g].lo >> 32)
+        while (ge < n && keys[ge].hi == keys[g].hi)
             ge++;
         DgU128 minutes = 0;
         for (size_t i = g; i < ge; i++) {
-            uint32_t row = key_row(&keys[i]);
-            minutes += (DgU128)aq[row] * (uint64_t)s->catalog[d->rows[row].crow].minutes;
+            uint32_t m = (uint32_t)keys[i].lo;
+            if (m != MIN_UNKNOWN) {
+                minutes += m;
+            } else {
+                uint32_t row = (uint32_t)(keys[i].lo >> 32);
+                minutes += (DgU128)aq[row] * (uint64_t)s->catalog[d->rows[row].crow].minutes;
+            }
         }
         if (minutes > limit) {
             char day[11], mb[48];
-            dg_date_format(key_date(&keys[g]), day);
+            uint32_t staff = (uint32_t)(keys[g].hi >> 32);
+            dg_date_format(s->period_from + (int32_t)(uint32_t)keys[g].hi, day);
             dg_decimal_format_u128(minutes, 0, 0, mb);
             for (size_t i = g; i < ge; i++) {
-                uint32_t row = key_row(&keys[i]);
+                uint32_t row = (uint32_t)(keys[i].lo >> 32);
                 uint32_t ex = exclude ? aq[row] : 0;
                 add_flag(fl, row, DG_CHECK_STAFF_OVERLOAD, ex,
-                         "staff %s on %s: %s minutes of services, limit %llu (%s)",
-                         dg_dataset_staff(d, d->rows[row].staff), day, mb, (unsigned long long)limit,
-                         exclude ? "excluded" : "kept for review");
+                         "staff %s on %s: %s minutes of services, limit %llu (%s)", dg_dataset_staff(d, staff),
+                         day, mb, (unsigned long long)limit, exclude ? "excluded" : "kept for review");
                 if (exclude)
                     aq[row] = 0;
             }
         }
         g = ge;
     }
+}
+
+/* Row ranges of the scans: a fixed number, so the layout of the keys (and
+ * anything else) never depends on the thread count. */
+#define SCAN_CHUNKS 64
+/* Buckets are keyed in this many rounds, each scanning all rows and keeping
+ * the keys of its share of the buckets: the keys then take 16 bytes per
+ * subject row / ROUNDS instead of 16, for one more sequential scan. */
+#define ROUNDS 2
+
+/* One pass: count keys per (chunk, bucket), then per round scatter the
+ * round's keys into bucket-major arrays (parallel over chunks, sequential
+ * reads of the rows) and walk the round's buckets in parallel. */
+static void run_pass(const Scan *x, uint32_t *aq, FlagList *lists)
+{
+    size_t n = x->d->n_rows;
+    uint32_t(*count)[BUCKETS] = dg_xcalloc(SCAN_CHUNKS, sizeof *count);
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < SCAN_CHUNKS; c++) {
+        size_t lo = n * (size_t)c / SCAN_CHUNKS, hi = n * (size_t)(c + 1) / SCAN_CHUNKS;
+        for (size_t i = lo; i < hi; i++) {
+            Key k;
+            uint32_t b;
+            if (scan_key(x, i, &k, &b))
+                count[c][b]++;
+        }
+    }
+    size_t per_round[ROUNDS] = {0}, most = 0;
+    for (int b = 0; b < BUCKETS; b++)
+        for (int c = 0; c < SCAN_CHUNKS; c++)
+            per_round[b * ROUNDS / BUCKETS] += count[c][b];
+    for (int r = 0; r < ROUNDS; r++)
+        most = per_round[r] > most ? per_round[r] : most;
+    Key *keys = dg_xmalloc((most ? most : 1) * sizeof *keys);
+    dg_hint_huge(keys, most * sizeof *keys);
+    uint32_t(*pos)[BUCKETS] = dg_xcalloc(SCAN_CHUNKS, sizeof *pos);
+    size_t first[BUCKETS + 1];
+    for (int r = 0; r < ROUNDS; r++) {
+        int b0 = r * BUCKETS / ROUNDS, b1 = (r + 1) * BUCKETS / ROUNDS;
+        size_t at = 0;
+        for (int b = b0; b < b1; b++) {
+            first[b] = at;
+            for (int c = 0; c < SCAN_CHUNKS; c++) {
+                pos[c][b] = (uint32_t)at;
+                at += count[c][b];
+            }
+        }
+        first[b1] = at;
+#pragma omp parallel for schedule(static)
+        for (int c = 0; c < SCAN_CHUNKS; c++) {
+            size_t lo = n * (size_t)c / SCAN_CHUNKS, hi = n * (size_t)(c + 1) / SCAN_CHUNKS;
+            uint32_t *p = pos[c];
+            for (size_t i = lo; i < hi; i++) {
+                Key k;
+                uint32_t b;
+                if (scan_key(x, i, &k, &b) && (int)b >= b0 && (int)b < b1)
+                    keys[p[b]++] = k;
+            }
+        }
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int b = b0; b < b1; b++) {
+            if (first[b + 1] == first[b])
+                continue;
+            if (x->pass == 0)
+                patient_caps(x->s, x->d, keys + first[b], first[b + 1] - first[b], aq, &lists[b]);
+            else
+                staff_days(x->s, x->d, keys + first[b], first[b + 1] - first[b], aq, &lists[b]);
+        }
+    }
+    free(pos);
+    free(keys);
+    free(count);
 }
 
 static int flag_cmp(const void *x, const void *y)
@@ -303,12 +393,16 @@ DgStatus dg_audit_rows(const DgScheme *s, const DgDataset *d, DgAudit **out, DgE
         return dg_error_set(err, DG_E_CONFIG, s->path, 0, 0,
                             "the checks support at most 1048575 units and 4095 item codes (this scheme has %zu and %zu)",
                             s->n_units, s->n_codes);
+    if ((int64_t)s->period_to - s->period_from >= 65535)
+        return dg_error_set(err, DG_E_CONFIG, s->path, 0, 0,
+                            "the checks support periods of at most 65535 days; split the period");
     if (n >= UINT32_MAX)
         return dg_error_set(err, DG_E_CONFIG, NULL, 0, 0,
                             "%zu accepted rows is more than one run can check (at most 4294967294); split the period",
                             n);
     DgAudit *a = dg_xcalloc(1, sizeof *a);
     a->audited_qty = dg_xcalloc(n ? n : 1, sizeof *a->audited_qty);
+#pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++)
         a->audited_qty[i] = d->rows[i].qty;
 
@@ -318,54 +412,14 @@ DgStatus dg_audit_rows(const DgScheme *s, const DgDataset *d, DgAudit **out, DgE
         if (s->catalog[c].max_per_patient_day != DG_NONE || s->catalog[c].max_per_patient_period != DG_NONE)
             capped[s->catalog[c].code_id] = 1;
 
-    uint8_t *sb = dg_xmalloc(n ? n : 1);
-    uint32_t *subj = dg_xcalloc(n ? n : 1, sizeof *subj);
-    uint32_t *order = dg_xcalloc(n ? n : 1, sizeof *order);
-    uint32_t first[BUCKETS + 1];
     FlagList lists[BUCKETS];
     memset(lists, 0, sizeof lists);
-
-    for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1 && s->staff_day_minutes == DG_NONE)
-            break;
-        /* rows subject to this pass, with their bucket */
-        size_t m = 0;
-        for (size_t i = 0; i < n; i++) {
-            const DgRow *r = &d->rows[i];
-            if (pass == 0 && (r->patient == DG_NO_PATIENT || !capped[s->catalog[r->crow].code_id]))
-                continue;
-            uint64_t key = pass == 0 ? ((uint64_t)r->unit << 32 | r->patient) : r->staff;
-            subj[m] = (uint32_t)i;
-            sb[m] = (uint8_t)bucket_of(key);
-            m++;
-        }
-        deal(sb, m, first, order);
-        for (size_t i = 0; i < m; i++)
-            order[i] = subj[order[i]];
-#pragma omp parallel
-        {
-            void *keys = NULL;
-            size_t kcap = 0;
-#pragma omp for schedule(dynamic, 1)
-            for (int b = 0; b < BUCKETS; b++) {
-                size_t cnt = first[b + 1] - first[b];
-                size_t need = cnt * sizeof(Key);
-                if (need > kcap) {
-                    free(keys);
-                    kcap = need;
-                    keys = dg_xmalloc(kcap);
-                }
-                if (pass == 0)
-                    patient_caps(s, d, order + first[b], cnt, a->audited_qty, &lists[b], keys);
-                else
-                    staff_days(s, d, order + first[b], cnt, a->audited_qty, &lists[b], keys);
-            }
-            free(keys);
-        }
+    Scan x = {.s = s, .d = d, .capped = capped, .aq = a->audited_qty, .pass = 0};
+    run_pass(&x, a->audited_qty, lists);
+    if (s->staff_day_minutes != DG_NONE) {
+        x.pass = 1;
+        run_pass(&x, a->audited_qty, lists);
     }
-    free(sb);
-    free(subj);
-    free(order);
     free(capped);
 
     size_t total = 0;

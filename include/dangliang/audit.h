@@ -7,8 +7,11 @@
  *
  * Grouping scales by partitioning: rows are dealt into a fixed number of
  * buckets by a hash of their group key ((unit, patient) for the patient
- * caps, staff for the staff-day check), each bucket is sorted by its full
- * key with the row index as the last key — a total order — and walked,
+ * caps, staff for the staff-day check) as 16-byte keys that also carry
+ * what the walk needs (date, quantity or minutes), in parallel scans over
+ * fixed row ranges; each bucket is sorted by its full key with the row
+ * index as the last key — a total order — and walked without reading the
+ * rows again,
  * buckets in parallel with private flag lists merged in bucket order and
  * then sorted by (row, check).  The bucket count does not depend on the
  * thread count, and every decision depends only on the total order, so

@@ -7,6 +7,7 @@
  *   - policy exclude removes exactly the flagged staff-days' quantity.
  */
 #include <criterion/criterion.h>
+#include <glib.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,4 +107,53 @@ Test(audit, staff_policy_exclude_removes_flagged_staff_days, .init = setup, .fin
     }
     dg_audit_free(rev);
     dg_audit_free(exc);
+}
+
+/* Minutes that do not fit the 32 bits a sort key carries (quantity × 3·10^9)
+ * take the slow path that recomputes them from the row: the staff-day sums
+ * in the flags must still be exact. */
+Test(audit, staff_minutes_beyond_32_bits_are_exact, .init = setup, .fini = teardown)
+{
+    for (size_t c = 0; c < s->n_catalog; c++)
+        s->catalog[c].minutes = 3000000000;
+    s->staff_policy = DG_STAFF_REVIEW;
+    DgAudit *a = audit_with(2);
+    /* expected Σ audited quantity per (staff, date) */
+    GHashTable *sum = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+    for (size_t i = 0; i < d->n_rows; i++) {
+        gint64 key = (gint64)d->rows[i].staff << 32 | (uint32_t)d->rows[i].date;
+        guint64 *v = g_hash_table_lookup(sum, &key);
+        if (!v) {
+            gint64 *k = g_new(gint64, 1);
+            *k = key;
+            v = g_new0(guint64, 1);
+            g_hash_table_insert(sum, k, v);
+        }
+        *v += a->audited_qty[i];
+    }
+    size_t checked = 0, big = 0;
+    for (size_t i = 0; i < a->n_flags; i++) {
+        const DgFlag *f = &a->flags[i];
+        if (f->check != DG_CHECK_STAFF_OVERLOAD)
+            continue;
+        const DgRow *r = &d->rows[f->row];
+        gint64 key = (gint64)r->staff << 32 | (uint32_t)r->date;
+        guint64 q = *(guint64 *)g_hash_table_lookup(sum, &key);
+        char want[64];
+        snprintf(want, sizeof want, ": %llu minutes", (unsigned long long)q * 3000000000ULL);
+        cr_assert(strstr(f->detail, want), "%s (want %s)", f->detail, want);
+        checked++;
+        big += a->audited_qty[f->row] >= 2; /* 2 × 3·10^9 > 2^32, 1 × 3·10^9 fits */
+    }
+    cr_assert_gt(checked, 1000);
+    cr_assert_gt(big, 0, "some row's minutes must exceed 32 bits");
+    /* every row of a day with a service is flagged */
+    size_t staff_rows = 0;
+    for (size_t i = 0; i < d->n_rows; i++) {
+        gint64 key = (gint64)d->rows[i].staff << 32 | (uint32_t)d->rows[i].date;
+        staff_rows += *(guint64 *)g_hash_table_lookup(sum, &key) > 0;
+    }
+    cr_assert_eq(a->flags_by_check[DG_CHECK_STAFF_OVERLOAD], staff_rows);
+    g_hash_table_destroy(sum);
+    dg_audit_free(a);
 }
