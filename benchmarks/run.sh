@@ -133,7 +133,7 @@ measure() { # measure LABEL CASE REP LOG OUTDIR
     local ms=$(( (${t1/./} - ${t0/./}) / 1000 ))
     local rss
     rss=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$tfile")
-    local stages=$'\t\t\t'
+    local stages=$'\t\t\t\t\t\t\t'
     case $c in run | run-t1 | run-t2) stages=$(python3 $B/report.py manifest "$out/$c") ;; esac
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$c" "$rep" "$ms" "$rss" "$stages" >>"$RESULTS"
     printf '   %-16s rep %d  %8.2f s  %6d MiB\n' "$c" "$rep" "$(awk "BEGIN{print $ms/1000}")" $((rss / 1024)) >&2
@@ -155,7 +155,7 @@ measure() { # measure LABEL CASE REP LOG OUTDIR
     fi
 }
 
-printf 'file\tcase\trep\tms\trss_kb\tvalidate_ms\tscore_ms\twrite_ms\ttotal_ms\n' >"$RESULTS"
+printf 'file\tcase\trep\tms\trss_kb\tparse_ms\tids_ms\tmerge_ms\tvalidate_ms\taudit_ms\tscore_ms\twrite_ms\ttotal_ms\n' >"$RESULTS"
 EQUALS=()
 for f in "${FILES[@]}"; do
     IFS=: read -r label rows path <<<"$f"

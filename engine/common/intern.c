@@ -158,6 +158,8 @@ static void rehash(DgIntern *t, size_t n_slots)
 
 void dg_intern_reserve(DgIntern *t, size_t n)
 {
+    if (!t->slots)
+        abort(); /* sealed */
     size_t want = t->mask + 1;
     while (n * 4 > want * 3 && want <= (size_t)UINT32_MAX)
         want *= 2;
@@ -177,6 +179,8 @@ void dg_intern_prefetch(const DgIntern *t, uint64_t h)
 
 int64_t dg_intern_find(const DgIntern *t, const char *s, size_t len)
 {
+    if (!t->slots)
+        abort(); /* sealed: a caller bug, see dg_intern_seal */
     uint64_t h = dg_hash_bytes(s, len);
     uint32_t tag = (uint32_t)h;
     size_t j = tag & t->mask;
@@ -198,6 +202,8 @@ uint32_t dg_intern_add(DgIntern *t, const char *s, size_t len, bool *added)
 
 uint32_t dg_intern_add_h(DgIntern *t, const char *s, size_t len, uint64_t h, bool *added)
 {
+    if (!t->slots)
+        abort(); /* sealed: a caller bug, see dg_intern_seal */
     uint32_t tag = (uint32_t)h;
     size_t j = tag & t->mask;
     while (t->slots[j].ref1) {
@@ -247,7 +253,14 @@ size_t dg_intern_count(const DgIntern *t)
     return t->n;
 }
 
+void dg_intern_seal(DgIntern *t)
+{
+    free(t->slots);
+    t->slots = NULL;
+    t->mask = 0;
+}
+
 size_t dg_intern_bytes(const DgIntern *t)
 {
-    return t->bytes + (t->mask + 1) * sizeof(Slot) + t->cap * sizeof *t->refs;
+    return t->bytes + (t->slots ? (t->mask + 1) * sizeof(Slot) : 0) + t->cap * sizeof *t->refs;
 }

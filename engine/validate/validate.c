@@ -901,11 +901,15 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
         st = dg_error_set(err, DG_E_CONFIG, NULL, 0, 0,
                           "too many distinct record, staff or patient ids for one run; split the period");
     free(b.dup_cand);
-    /* only the merge needed the first occurrences */
+    /* only the merge needed the first occurrences, and the lookup indexes:
+     * later stages turn ids into strings, never strings into ids */
     for (uint32_t sh = 0; sh < SHARDS; sh++) {
         free(d->ids->rec_row[sh]);
         d->ids->rec_row[sh] = NULL;
         d->ids->rec_row_cap[sh] = 0;
+        dg_intern_seal(d->ids->rec[sh]);
+        dg_intern_seal(d->ids->staff[sh]);
+        dg_intern_seal(d->ids->pat[sh]);
     }
     if (st == DG_OK)
         densify_staff(d);

@@ -299,3 +299,26 @@ Test(sha256, equals_glib_for_every_length_and_split)
     }
     free(buf);
 }
+
+/* Sealing drops the index only: every id still maps to its bytes. */
+Test(intern, seal_keeps_strings)
+{
+    DgIntern *t = dg_intern_new();
+    char buf[32];
+    for (int i = 0; i < 5000; i++) {
+        int n = snprintf(buf, sizeof buf, "R%07d", i * 7);
+        cr_assert_eq(dg_intern_add(t, buf, (size_t)n, NULL), (uint32_t)i);
+    }
+    size_t before = dg_intern_bytes(t);
+    dg_intern_seal(t);
+    cr_assert_lt(dg_intern_bytes(t), before);
+    cr_assert_eq(dg_intern_count(t), 5000);
+    for (int i = 0; i < 5000; i++) {
+        int n = snprintf(buf, sizeof buf, "R%07d", i * 7);
+        size_t len;
+        const char *s = dg_intern_str(t, (uint32_t)i, &len);
+        cr_assert_eq(len, (size_t)n);
+        cr_assert_str_eq(s, buf);
+    }
+    dg_intern_free(t);
+}
