@@ -84,8 +84,9 @@ static const char *ordinals(uint64_t first, uint64_t last, char *buf, size_t cap
     return buf;
 }
 
-/* Sort keys: the group key packed into `hi`, (date, row) into `lo`; the
- * row number makes every key distinct, so the order is total. */
+/* Sort keys: the group key packed into `hi`, the order inside a group
+ * into `lo` (layouts below, at scan_key); the row number in `lo` makes
+ * every key distinct, so the order is total. */
 typedef struct Key {
     uint64_t hi, lo;
 } Key;
@@ -93,21 +94,6 @@ typedef struct Key {
 static inline bool key_lt(const Key *a, const Key *b)
 {
     return a->hi < b->hi || (a->hi == b->hi && a->lo < b->lo);
-}
-
-static inline uint32_t key_row(const Key *k)
-{
-    return (uint32_t)k->lo;
-}
-
-static inline int32_t key_date(const Key *k)
-{
-    return (int32_t)((uint32_t)(k->lo >> 32) + (uint32_t)INT32_MIN); /* wraps back: GCC converts modulo 2^32 */
-}
-
-static inline uint64_t lo_of(int32_t date, uint32_t row)
-{
-    return (uint64_t)((uint32_t)date - (uint32_t)INT32_MIN) << 32 | row;
 }
 
 /* Quicksort (median of three, insertion sort for short runs, recursion on

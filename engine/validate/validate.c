@@ -77,17 +77,23 @@ struct DgDatasetIds {
 
 #define ACCEPTED 0xFF
 
+/* The three kinds of interned ids, handled alike by the shard phase. */
+enum { K_REC, K_STAFF, K_PAT, K_N };
+#define NO_ID UINT32_MAX /* IdRef.len of a row without patient_id */
+
+typedef struct IdRef {
+    uint32_t off, len;   /* bytes in the chunk arena */
+    uint64_t h;          /* hash, computed in the parallel phase */
+    uint32_t packed;     /* packed id, set by the shard phase */
+} IdRef;
+
 typedef struct Pending {
     uint64_t line;
     uint32_t unit, crow, qty;
     int32_t date;
     uint8_t reason;                       /* ACCEPTED or a DgReason */
-    uint32_t rec_off, rec_len;            /* into the chunk arena */
-    uint32_t staff_off, staff_len;
-    uint32_t pat_off, pat_len;
+    IdRef id[K_N];
     uint32_t det_off, det_len;            /* reject detail */
-    uint64_t h_rec, h_staff, h_pat;       /* hashes, computed in the parallel phase */
-    uint32_t id_rec, id_staff, id_pat;    /* packed ids, set by the shard phase */
     uint32_t cand;                        /* rank among the chunk's accepted rows */
     bool dup;                             /* record id seen before (shard phase) */
 } Pending;
@@ -100,10 +106,10 @@ typedef struct ChunkOut {
     uint64_t rows_read;
     uint64_t cand_base;   /* candidates (rows passing the row checks) before this chunk */
     uint32_t n_cand;
-    /* accepted rows of the chunk grouped by shard, per kind (record, staff,
-     * patient): rows of shard s are idx[k][first[k][s] .. first[k][s+1]) */
-    uint32_t first[3][SHARDS + 1];
-    uint32_t *idx[3];
+    /* accepted rows of the chunk grouped by shard, per kind: rows of shard
+     * s are idx[k][first[k][s] .. first[k][s+1]) */
+    uint32_t first[K_N][SHARDS + 1];
+    uint32_t *idx[K_N];
     size_t idx_cap;
 } ChunkOut;
 
@@ -153,7 +159,7 @@ static void chunk_shard(ChunkOut *c)
 {
     if (c->n > c->idx_cap) {
         c->idx_cap = c->n;
-        for (int k = 0; k < 3; k++)
+        for (int k = 0; k < K_N; k++)
             c->idx[k] = dg_xrealloc(c->idx[k], c->idx_cap * sizeof *c->idx[k]);
     }
     memset(c->first, 0, sizeof c->first);
@@ -163,13 +169,12 @@ static void chunk_shard(ChunkOut *c)
         if (p->reason != ACCEPTED)
             continue;
         p->cand = c->n_cand++;
-        c->first[0][shard_of(p->h_rec) + 1]++;
-        c->first[1][shard_of(p->h_staff) + 1]++;
-        if (p->pat_len != UINT32_MAX)
-            c->first[2][shard_of(p->h_pat) + 1]++;
+        for (int k = 0; k < K_N; k++)
+            if (p->id[k].len != NO_ID)
+                c->first[k][shard_of(p->id[k].h) + 1]++;
     }
-    uint32_t pos[3][SHARDS];
-    for (int k = 0; k < 3; k++) {
+    uint32_t pos[K_N][SHARDS];
+    for (int k = 0; k < K_N; k++) {
         for (uint32_t sh = 0; sh < SHARDS; sh++)
             c->first[k][sh + 1] += c->first[k][sh];
         memcpy(pos[k], c->first[k], sizeof pos[k]);
@@ -178,16 +183,15 @@ static void chunk_shard(ChunkOut *c)
         const Pending *p = &c->p[i];
         if (p->reason != ACCEPTED)
             continue;
-        c->idx[0][pos[0][shard_of(p->h_rec)]++] = (uint32_t)i;
-        c->idx[1][pos[1][shard_of(p->h_staff)]++] = (uint32_t)i;
-        if (p->pat_len != UINT32_MAX)
-            c->idx[2][pos[2][shard_of(p->h_pat)]++] = (uint32_t)i;
+        for (int k = 0; k < K_N; k++)
+            if (p->id[k].len != NO_ID)
+                c->idx[k][pos[k][shard_of(p->id[k].h)]++] = (uint32_t)i;
     }
 }
 
 static void chunk_free(ChunkOut *c)
 {
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < K_N; k++)
         free(c->idx[k]);
     free(c->p);
     free(c->arena);
@@ -334,28 +338,29 @@ static void check_row(const Ctx *x, ChunkOut *c, Pending *p, Field *f)
     /* staff are numbered per (unit, staff_id): the same id at two units is
      * two people as far as internal distribution is concerned */
     uint32_t u32 = (uint32_t)unit;
-    p->staff_off = arena_put(c, (const char *)&u32, 4);
+    IdRef *st = &p->id[K_STAFF], *pat = &p->id[K_PAT];
+    st->off = arena_put(c, (const char *)&u32, 4);
     arena_put_more(c, f[C_STAFF].p, f[C_STAFF].len);
-    p->staff_len = 4 + (uint32_t)f[C_STAFF].len;
-    p->h_staff = dg_hash_bytes(c->arena + p->staff_off, p->staff_len);
+    st->len = 4 + (uint32_t)f[C_STAFF].len;
+    st->h = dg_hash_bytes(c->arena + st->off, st->len);
     if (f[C_PATIENT].present && f[C_PATIENT].len > 0) {
-        p->pat_off = arena_put(c, f[C_PATIENT].p, f[C_PATIENT].len);
-        p->pat_len = (uint32_t)f[C_PATIENT].len;
-        p->h_pat = dg_hash_bytes(f[C_PATIENT].p, f[C_PATIENT].len);
+        pat->off = arena_put(c, f[C_PATIENT].p, f[C_PATIENT].len);
+        pat->len = (uint32_t)f[C_PATIENT].len;
+        pat->h = dg_hash_bytes(f[C_PATIENT].p, f[C_PATIENT].len);
     } else {
-        p->pat_len = UINT32_MAX; /* none */
+        pat->len = NO_ID;
     }
-    p->h_rec = dg_hash_bytes(f[C_RECORD].p, f[C_RECORD].len);
+    p->id[K_REC].h = dg_hash_bytes(f[C_RECORD].p, f[C_RECORD].len);
 }
 
 static void keep_record_id(ChunkOut *c, Pending *p, const Field *f)
 {
     if (f->present && !f->bad_type) {
-        p->rec_off = arena_put(c, f->p, f->len);
-        p->rec_len = (uint32_t)f->len;
+        p->id[K_REC].off = arena_put(c, f->p, f->len);
+        p->id[K_REC].len = (uint32_t)f->len;
     } else {
-        p->rec_off = arena_put(c, "", 0);
-        p->rec_len = 0;
+        p->id[K_REC].off = arena_put(c, "", 0);
+        p->id[K_REC].len = 0;
     }
 }
 
@@ -506,50 +511,35 @@ static void intern_window(struct DgDatasetIds *ids, ChunkOut *outs, size_t n_chu
 #pragma omp parallel for schedule(dynamic, 1)
     for (uint32_t sh = 0; sh < SHARDS; sh++) {
         bool over = false;
-        DgIntern *rec = ids->rec[sh], *staff = ids->staff[sh], *pat = ids->pat[sh];
+        DgIntern *const tabs[K_N] = {ids->rec[sh], ids->staff[sh], ids->pat[sh]};
         for (size_t ci = 0; ci < n_chunks; ci++) {
             ChunkOut *c = &outs[ci];
-            uint32_t local;
-            const uint32_t *ix = c->idx[0];
-            uint32_t z = c->first[0][sh + 1];
-            for (uint32_t j = c->first[0][sh]; j < z; j++) {
-                if (j + PREFETCH_AHEAD < z)
-                    dg_intern_prefetch(rec, c->p[ix[j + PREFETCH_AHEAD]].h_rec);
-                Pending *p = &c->p[ix[j]];
-                bool added;
-                local = dg_intern_add_h(rec, c->arena + p->rec_off, p->rec_len, p->h_rec, &added);
-                p->id_rec = pack(local, sh);
-                p->dup = !added;
-                over |= local > LOCAL_MAX;
-                if (added) {
-                    if (local >= ids->rec_row_cap[sh]) {
-                        size_t cap = ids->rec_row_cap[sh] ? ids->rec_row_cap[sh] * 2 : 1024;
-                        ids->rec_row[sh] = dg_xrealloc(ids->rec_row[sh], cap * sizeof *ids->rec_row[sh]);
-                        ids->rec_row_cap[sh] = cap;
+            for (int k = 0; k < K_N; k++) {
+                DgIntern *t = tabs[k];
+                const uint32_t *ix = c->idx[k];
+                uint32_t z = c->first[k][sh + 1];
+                for (uint32_t j = c->first[k][sh]; j < z; j++) {
+                    if (j + PREFETCH_AHEAD < z)
+                        dg_intern_prefetch(t, c->p[ix[j + PREFETCH_AHEAD]].id[k].h);
+                    Pending *p = &c->p[ix[j]];
+                    IdRef *r = &p->id[k];
+                    bool added;
+                    uint32_t local = dg_intern_add_h(t, c->arena + r->off, r->len, r->h, &added);
+                    r->packed = pack(local, sh);
+                    over |= local > LOCAL_MAX;
+                    if (k != K_REC)
+                        continue;
+                    p->dup = !added;
+                    if (added) {
+                        if (local >= ids->rec_row_cap[sh]) {
+                            size_t cap = ids->rec_row_cap[sh] ? ids->rec_row_cap[sh] * 2 : 1024;
+                            ids->rec_row[sh] = dg_xrealloc(ids->rec_row[sh], cap * sizeof *ids->rec_row[sh]);
+                            ids->rec_row_cap[sh] = cap;
+                        }
+                        /* candidate numbers fit: dg_validate_files stops at UINT32_MAX rows */
+                        ids->rec_row[sh][local] = (uint32_t)(c->cand_base + p->cand);
                     }
-                    /* candidate numbers fit: dg_validate_files stops at UINT32_MAX rows */
-                    ids->rec_row[sh][local] = (uint32_t)(c->cand_base + p->cand);
                 }
-            }
-            ix = c->idx[1];
-            z = c->first[1][sh + 1];
-            for (uint32_t j = c->first[1][sh]; j < z; j++) {
-                if (j + PREFETCH_AHEAD < z)
-                    dg_intern_prefetch(staff, c->p[ix[j + PREFETCH_AHEAD]].h_staff);
-                Pending *p = &c->p[ix[j]];
-                local = dg_intern_add_h(staff, c->arena + p->staff_off, p->staff_len, p->h_staff, NULL);
-                p->id_staff = pack(local, sh);
-                over |= local > LOCAL_MAX;
-            }
-            ix = c->idx[2];
-            z = c->first[2][sh + 1];
-            for (uint32_t j = c->first[2][sh]; j < z; j++) {
-                if (j + PREFETCH_AHEAD < z)
-                    dg_intern_prefetch(pat, c->p[ix[j + PREFETCH_AHEAD]].h_pat);
-                Pending *p = &c->p[ix[j]];
-                local = dg_intern_add_h(pat, c->arena + p->pat_off, p->pat_len, p->h_pat, NULL);
-                p->id_pat = pack(local, sh);
-                over |= local > LOCAL_MAX;
             }
         }
         if (over) {
@@ -600,13 +590,15 @@ static void merge_chunk(Builder *b, uint32_t file, const ChunkOut *c)
     d->rows_read += c->rows_read;
     for (size_t i = 0; i < c->n; i++) {
         const Pending *p = &c->p[i];
-        const char *rec = c->arena + p->rec_off;
+        const char *rec = c->arena + p->id[K_REC].off;
+        uint32_t rec_len = p->id[K_REC].len;
         if (p->reason != ACCEPTED) {
-            add_reject(b, file, p->line, (DgReason)p->reason, rec, p->rec_len, c->arena + p->det_off,
+            add_reject(b, file, p->line, (DgReason)p->reason, rec, rec_len, c->arena + p->det_off,
                        p->det_len);
             continue;
         }
-        uint32_t sh = p->id_rec & (SHARDS - 1), local = p->id_rec >> SHARD_BITS;
+        uint32_t rec_id = p->id[K_REC].packed;
+        uint32_t sh = rec_id & (SHARDS - 1), local = rec_id >> SHARD_BITS;
         if (p->dup) {
             uint32_t first_cand = ids->rec_row[sh][local];
             size_t lo = 0, hi = b->n_dup;
@@ -625,7 +617,7 @@ static void merge_chunk(Builder *b, uint32_t file, const ChunkOut *c)
                 n = 0;
             if ((size_t)n >= sizeof det)
                 n = sizeof det - 1;
-            add_reject(b, file, p->line, DG_REASON_DUPLICATE_RECORD_ID, rec, p->rec_len, det, (size_t)n);
+            add_reject(b, file, p->line, DG_REASON_DUPLICATE_RECORD_ID, rec, rec_len, det, (size_t)n);
             if (b->n_dup == b->dup_cap) {
                 b->dup_cap = b->dup_cap ? b->dup_cap * 2 : 256;
                 b->dup_cand = dg_xrealloc(b->dup_cand, b->dup_cap * sizeof *b->dup_cand);
@@ -635,12 +627,12 @@ static void merge_chunk(Builder *b, uint32_t file, const ChunkOut *c)
         }
         if (d->n_rows == b->rows_cap)
             rows_reserve(b, b->rows_cap ? b->rows_cap * 2 : 4096);
-        ids->row_rec[d->n_rows] = p->id_rec;
+        ids->row_rec[d->n_rows] = rec_id;
         DgRow *r = &d->rows[d->n_rows++];
         r->unit = p->unit;
         r->crow = p->crow;
-        r->staff = p->id_staff; /* packed; made dense when all files are read */
-        r->patient = p->pat_len == UINT32_MAX ? DG_NO_PATIENT : p->id_pat;
+        r->staff = p->id[K_STAFF].packed; /* packed; made dense when all files are read */
+        r->patient = p->id[K_PAT].len == NO_ID ? DG_NO_PATIENT : p->id[K_PAT].packed;
         r->date = p->date;
         r->qty = (uint16_t)p->qty;
         r->file = (uint16_t)file;
