@@ -9,7 +9,7 @@
  * The hash table holds 8-byte slots (the low 32 bits of the hash as a tag,
  * the entry reference + 1) with linear probing at load <= 3/4.  Two choices
  * serve the hot loop of validation, which looks up tens of millions of
- * record and patient ids:
+ * staff and patient ids:
  *  - the slot points at the entry, not at an id, so a hit costs two memory
  *    accesses (slot, string) instead of three (slot, id table, string);
  *  - the slot index is the tag's low bits, so growing the table re-slots
@@ -19,7 +19,8 @@
  * tag's low bits: a false tag match costs one string comparison, which is
  * rare (1 in 2^(32 - log2 slots) per probe) and never wrong.
  * Memory per distinct string: its bytes + 9, 4 for the id table, 11-21 for
- * slots — this is what record-id deduplication costs per row.
+ * slots — which is why record ids, unique per row, do not live here
+ * (validate/recids.h).
  */
 #include "intern.h"
 

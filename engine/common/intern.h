@@ -43,8 +43,8 @@ size_t dg_intern_count(const DgIntern *t);
 /* Drop the lookup index, keeping the strings: afterwards only
  * dg_intern_str, dg_intern_count and dg_intern_bytes may be called (add,
  * find and reserve abort).  For tables that are complete — the dataset's
- * record ids, a third of a big run's memory, need no lookups once
- * validation has numbered them. */
+ * staff and patient ids need no lookups once validation has numbered
+ * them. */
 void dg_intern_seal(DgIntern *t);
 
 /* Bytes held (arena + table), for memory accounting. */

@@ -1,14 +1,21 @@
 /*
  * Validation driver: windows -> chunks (parallel parse + row checks) ->
- * serial merge in chunk order (duplicate ids, dense ids) -> dataset.
+ * id interning by shard (parallel) -> rows written at prefix-sum places
+ * (parallel) -> rejects in chunk order (serial) -> record-id duplicates,
+ * once all files are read.
  *
- * Why two phases: every check of SPEC §3.1 except duplicate_record_id looks
+ * Why this shape: every check of SPEC §3.1 except duplicate_record_id looks
  * at one row and the read-only scheme, so it runs in parallel with no
- * shared state.  Duplicates depend on input order, and so do the dense
- * staff/patient/record numbers, so they are decided in one ordered pass
- * over the chunks' outputs.  Each chunk keeps its strings in a private
- * byte arena and its rows in a private array; nothing is shared until the
- * merge, so the result does not depend on the thread count.
+ * shared state.  Each chunk keeps its strings in a private byte arena and
+ * its rows in a private array; the chunk's place in the output comes from
+ * prefix sums over the chunks, so the result does not depend on the thread
+ * count.  Staff and patient ids get dense numbers in first-seen order from
+ * tables sharded by hash (one thread per shard, walking the window in input
+ * order).  Record ids are not interned: every row passing the row checks
+ * (a "candidate") is kept with its record id, and the few candidates that
+ * repeat an earlier id are found at the end (recids.h) and turned into
+ * rejects — which costs ~16 bytes per row instead of a ~40-byte table entry
+ * and a cache miss per row.
  */
 #include "dangliang/validate.h"
 
@@ -24,6 +31,7 @@
 #include "ingest/chunker.h"
 #include "ingest/jsonl.h"
 #include "ingest/source.h"
+#include "recids.h"
 
 #define DEFAULT_CHUNK (512u << 10)
 #define DEFAULT_WINDOW (8u << 20)
@@ -64,10 +72,10 @@ static inline uint32_t pack(uint32_t local, uint32_t shard)
 }
 
 struct DgDatasetIds {
-    DgIntern *rec[SHARDS], *staff[SHARDS], *pat[SHARDS];
-    uint32_t *rec_row[SHARDS];   /* local record id -> candidate number of its first row */
-    size_t rec_row_cap[SHARDS];
-    uint32_t *row_rec;           /* [n_rows] packed record id of each accepted row */
+    DgIntern *staff[SHARDS], *pat[SHARDS];
+    DgRecIds *rec;               /* record ids of all candidates, in input order */
+    uint32_t *dup;               /* candidates that repeat a record id, ascending */
+    size_t n_dup;
     uint32_t *staff_packed;      /* [n_staff] dense staff id -> packed id */
     size_t n_staff, n_patients;
     bool too_many;               /* more distinct ids in one shard than LOCAL_MAX */
@@ -95,7 +103,6 @@ typedef struct Pending {
     IdRef id[K_N];
     uint32_t det_off, det_len;            /* reject detail */
     uint32_t cand;                        /* rank among the chunk's accepted rows */
-    bool dup;                             /* record id seen before (shard phase) */
 } Pending;
 
 typedef struct ChunkOut {
@@ -105,7 +112,9 @@ typedef struct ChunkOut {
     size_t alen, acap;
     uint64_t rows_read;
     uint64_t cand_base;   /* candidates (rows passing the row checks) before this chunk */
-    uint32_t n_cand;
+    uint32_t n_cand, n_rej;
+    uint64_t rec_bytes;   /* record-id store bytes of the chunk's candidates */
+    uint64_t rec_base;    /* store offset of its first candidate */
     /* accepted rows of the chunk grouped by shard, per kind: rows of shard
      * s are idx[k][first[k][s] .. first[k][s+1]) */
     uint32_t first[K_N][SHARDS + 1];
@@ -163,12 +172,16 @@ static void chunk_shard(ChunkOut *c)
             c->idx[k] = dg_xrealloc(c->idx[k], c->idx_cap * sizeof *c->idx[k]);
     }
     memset(c->first, 0, sizeof c->first);
-    c->n_cand = 0;
+    c->n_cand = c->n_rej = 0;
+    c->rec_bytes = 0;
     for (size_t i = 0; i < c->n; i++) {
         Pending *p = &c->p[i];
-        if (p->reason != ACCEPTED)
+        if (p->reason != ACCEPTED) {
+            c->n_rej++;
             continue;
+        }
         p->cand = c->n_cand++;
+        c->rec_bytes += dg_recids_entry_size(p->id[K_REC].len);
         for (int k = 0; k < K_N; k++)
             if (p->id[k].len != NO_ID)
                 c->first[k][shard_of(p->id[k].h) + 1]++;
@@ -474,71 +487,65 @@ typedef struct Builder {
     DgDataset *d;
     size_t rows_cap, rej_cap;
     uint64_t n_cand;         /* rows that passed the row checks so far */
-    uint32_t *dup_cand;      /* candidate numbers of the duplicates, ascending */
-    size_t n_dup, dup_cap;
+    uint64_t rec_bytes;      /* record-id store bytes so far */
     bool reserved;           /* tables sized from the first window's density */
     uint64_t bytes_total;
 } Builder;
 
-static void add_reject(Builder *b, uint32_t file, uint64_t line, DgReason r, const char *rec, size_t rec_len,
-                       const char *detail, size_t det_len)
+static DgReject *reject_new(Builder *b)
 {
     DgDataset *d = b->d;
     if (d->n_rejects == b->rej_cap) {
         b->rej_cap = b->rej_cap ? b->rej_cap * 2 : 256;
         d->rejects = dg_xrealloc(d->rejects, b->rej_cap * sizeof *d->rejects);
     }
-    DgReject *j = &d->rejects[d->n_rejects++];
+    d->rows_rejected++;
+    return &d->rejects[d->n_rejects++];
+}
+
+static void add_reject(Builder *b, uint32_t file, uint64_t line, DgReason r, const char *rec, size_t rec_len,
+                       const char *detail, size_t det_len)
+{
+    DgReject *j = reject_new(b);
     j->file = file;
     j->line = line;
     j->reason = r;
     j->record_id = dg_xstrndup(rec, rec_len);
     j->detail = dg_xstrndup(detail, det_len);
-    d->rows_rejected++;
-    d->by_reason[r]++;
+    b->d->by_reason[r]++;
 }
 
 /* How far ahead intern_window asks for slots: enough misses in flight to
  * cover memory latency, few enough that the lines are still in L1. */
 #define PREFETCH_AHEAD 8
 
-/* Intern every accepted row's ids of one window, one thread per shard.  The
- * tables of a 20M-row run are far larger than the caches, so every lookup
- * is a cache miss; prefetching the slot of the row PREFETCH_AHEAD later
- * lets those misses overlap instead of queueing one after another. */
-static void intern_window(struct DgDatasetIds *ids, ChunkOut *outs, size_t n_chunks)
+/* Intern the staff and patient ids of every accepted row of one window, and
+ * note the key of its record id, one thread per shard.  The tables of a big
+ * run are far larger than the caches, so every lookup is a cache miss;
+ * prefetching the slot of the row PREFETCH_AHEAD later lets those misses
+ * overlap instead of queueing one after another.  Record ids need no table:
+ * whether one repeats is decided once all are in (recids.h). */
+static void intern_window(struct DgDatasetIds *ids, ChunkOut *outs, size_t n_chunks, int nthreads)
 {
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
     for (uint32_t sh = 0; sh < SHARDS; sh++) {
         bool over = false;
-        DgIntern *const tabs[K_N] = {ids->rec[sh], ids->staff[sh], ids->pat[sh]};
+        DgIntern *const tabs[K_N] = {NULL, ids->staff[sh], ids->pat[sh]};
         for (size_t ci = 0; ci < n_chunks; ci++) {
             ChunkOut *c = &outs[ci];
-            for (int k = 0; k < K_N; k++) {
+            for (uint32_t j = c->first[K_REC][sh]; j < c->first[K_REC][sh + 1]; j++)
+                dg_recids_add_hash(ids->rec, c->p[c->idx[K_REC][j]].id[K_REC].h);
+            for (int k = K_STAFF; k < K_N; k++) {
                 DgIntern *t = tabs[k];
                 const uint32_t *ix = c->idx[k];
                 uint32_t z = c->first[k][sh + 1];
                 for (uint32_t j = c->first[k][sh]; j < z; j++) {
                     if (j + PREFETCH_AHEAD < z)
                         dg_intern_prefetch(t, c->p[ix[j + PREFETCH_AHEAD]].id[k].h);
-                    Pending *p = &c->p[ix[j]];
-                    IdRef *r = &p->id[k];
-                    bool added;
-                    uint32_t local = dg_intern_add_h(t, c->arena + r->off, r->len, r->h, &added);
+                    IdRef *r = &c->p[ix[j]].id[k];
+                    uint32_t local = dg_intern_add_h(t, c->arena + r->off, r->len, r->h, NULL);
                     r->packed = pack(local, sh);
                     over |= local > LOCAL_MAX;
-                    if (k != K_REC)
-                        continue;
-                    p->dup = !added;
-                    if (added) {
-                        if (local >= ids->rec_row_cap[sh]) {
-                            size_t cap = ids->rec_row_cap[sh] ? ids->rec_row_cap[sh] * 2 : 1024;
-                            ids->rec_row[sh] = dg_xrealloc(ids->rec_row[sh], cap * sizeof *ids->rec_row[sh]);
-                            ids->rec_row_cap[sh] = cap;
-                        }
-                        /* candidate numbers fit: dg_validate_files stops at UINT32_MAX rows */
-                        ids->rec_row[sh][local] = (uint32_t)(c->cand_base + p->cand);
-                    }
                 }
             }
         }
@@ -556,16 +563,14 @@ static void rows_reserve(Builder *b, size_t n)
         return;
     b->rows_cap = n;
     d->rows = dg_xrealloc(d->rows, n * sizeof *d->rows);
-    d->ids->row_rec = dg_xrealloc(d->ids->row_rec, n * sizeof *d->ids->row_rec);
     dg_hint_huge(d->rows, n * sizeof *d->rows);
-    dg_hint_huge(d->ids->row_rec, n * sizeof *d->ids->row_rec);
 }
 
-/* Size the big tables once, from the first window: rows per byte read so
- * far times all the bytes to read.  Growing them instead costs a rehash of
- * every table and a copy of every row array, several times over; an
- * estimate that is off only means some growth after all (or some slack). */
-static void reserve_estimate(Builder *b, uint64_t window_rows, uint64_t bytes_in)
+/* Size the big arrays once, from the first window: rows per byte read so
+ * far times all the bytes to read.  Growing them instead costs copies of
+ * every row, several times over; an estimate that is off only means some
+ * growth after all (or some slack). */
+static void reserve_estimate(Builder *b, uint64_t window_rows, uint64_t window_rec_bytes, uint64_t bytes_in)
 {
     b->reserved = true;
     if (bytes_in == 0 || window_rows < 1000 || b->bytes_total <= bytes_in)
@@ -573,62 +578,25 @@ static void reserve_estimate(Builder *b, uint64_t window_rows, uint64_t bytes_in
     DgU128 est = (DgU128)window_rows * b->bytes_total / bytes_in;
     est += est / 50;
     size_t n = est > UINT32_MAX ? UINT32_MAX : (size_t)est;
+    DgU128 bytes = (DgU128)window_rec_bytes * b->bytes_total / bytes_in;
+    bytes += bytes / 50;
     rows_reserve(b, n);
-    for (uint32_t sh = 0; sh < SHARDS; sh++)
-        dg_intern_reserve(b->d->ids->rec[sh], n / SHARDS + n / SHARDS / 8 + 64);
+    dg_recids_reserve(b->d->ids->rec, n, (uint64_t)bytes);
 }
 
-/* Serial, in input order: rejects, duplicates, and the accepted rows.  Rows
- * are numbered like candidates minus the duplicates before them, so the
- * first occurrence of a duplicated id is found from its candidate number by
- * counting the (sorted, few) duplicate candidates below it — no per-row
- * random write into a table of all record ids. */
-static void merge_chunk(Builder *b, uint32_t file, const ChunkOut *c)
+/* The accepted rows of one chunk and their record ids, at the places the
+ * prefix sums gave them: chunks are written in parallel.  Every candidate
+ * becomes a row; the few that repeat a record id are taken out at the end
+ * (apply_duplicates). */
+static void emit_chunk(DgDataset *d, uint32_t file, const ChunkOut *c)
 {
-    DgDataset *d = b->d;
-    struct DgDatasetIds *ids = d->ids;
-    d->rows_read += c->rows_read;
+    DgRecIds *rec = d->ids->rec;
+    uint64_t cand = c->cand_base, off = c->rec_base;
     for (size_t i = 0; i < c->n; i++) {
         const Pending *p = &c->p[i];
-        const char *rec = c->arena + p->id[K_REC].off;
-        uint32_t rec_len = p->id[K_REC].len;
-        if (p->reason != ACCEPTED) {
-            add_reject(b, file, p->line, (DgReason)p->reason, rec, rec_len, c->arena + p->det_off,
-                       p->det_len);
+        if (p->reason != ACCEPTED)
             continue;
-        }
-        uint32_t rec_id = p->id[K_REC].packed;
-        uint32_t sh = rec_id & (SHARDS - 1), local = rec_id >> SHARD_BITS;
-        if (p->dup) {
-            uint32_t first_cand = ids->rec_row[sh][local];
-            size_t lo = 0, hi = b->n_dup;
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (b->dup_cand[mid] < first_cand)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            const DgRow *first = &d->rows[first_cand - lo];
-            char det[1200];
-            int n = snprintf(det, sizeof det, "record_id first seen at %s line %llu", d->files[first->file],
-                             (unsigned long long)first->line);
-            if (n < 0)
-                n = 0;
-            if ((size_t)n >= sizeof det)
-                n = sizeof det - 1;
-            add_reject(b, file, p->line, DG_REASON_DUPLICATE_RECORD_ID, rec, rec_len, det, (size_t)n);
-            if (b->n_dup == b->dup_cap) {
-                b->dup_cap = b->dup_cap ? b->dup_cap * 2 : 256;
-                b->dup_cand = dg_xrealloc(b->dup_cand, b->dup_cap * sizeof *b->dup_cand);
-            }
-            b->dup_cand[b->n_dup++] = (uint32_t)(c->cand_base + p->cand);
-            continue;
-        }
-        if (d->n_rows == b->rows_cap)
-            rows_reserve(b, b->rows_cap ? b->rows_cap * 2 : 4096);
-        ids->row_rec[d->n_rows] = rec_id;
-        DgRow *r = &d->rows[d->n_rows++];
+        DgRow *r = &d->rows[cand];
         r->unit = p->unit;
         r->crow = p->crow;
         r->staff = p->id[K_STAFF].packed; /* packed; made dense when all files are read */
@@ -637,8 +605,69 @@ static void merge_chunk(Builder *b, uint32_t file, const ChunkOut *c)
         r->qty = (uint16_t)p->qty;
         r->file = (uint16_t)file;
         r->line = p->line;
-        d->rows_accepted++;
+        off = dg_recids_put(rec, cand, off, c->arena + p->id[K_REC].off, p->id[K_REC].len);
+        cand++;
     }
+}
+
+/* Serial, in input order: the chunk's rejected rows. */
+static void reject_chunk(Builder *b, uint32_t file, const ChunkOut *c)
+{
+    if (c->n_rej == 0)
+        return;
+    for (size_t i = 0; i < c->n; i++) {
+        const Pending *p = &c->p[i];
+        if (p->reason != ACCEPTED)
+            add_reject(b, file, p->line, (DgReason)p->reason, c->arena + p->id[K_REC].off, p->id[K_REC].len,
+                       c->arena + p->det_off, p->det_len);
+    }
+}
+
+static bool before(uint32_t fa, uint64_t la, uint32_t fb, uint64_t lb)
+{
+    return fa != fb ? fa < fb : la < lb;
+}
+
+/* Turn the candidates that repeat a record id into rejects: one reject each
+ * (merged into the rejects in input order), and the rows closed up. */
+static void apply_duplicates(Builder *b, const uint32_t *dup, const uint32_t *first, size_t n_dup)
+{
+    DgDataset *d = b->d;
+    DgReject *old = d->rejects;
+    size_t n_old = d->n_rejects;
+    d->rejects = NULL;
+    d->n_rejects = 0;
+    d->rows_rejected -= n_old;
+    b->rej_cap = 0;
+    size_t i = 0;
+    for (size_t j = 0; j < n_dup; j++) {
+        const DgRow *r = &d->rows[dup[j]], *f = &d->rows[first[j]];
+        while (i < n_old && before(old[i].file, old[i].line, r->file, r->line)) {
+            *reject_new(b) = old[i++];
+        }
+        char det[1200];
+        int n = snprintf(det, sizeof det, "record_id first seen at %s line %llu", d->files[f->file],
+                         (unsigned long long)f->line);
+        if (n < 0)
+            n = 0;
+        if ((size_t)n >= sizeof det)
+            n = sizeof det - 1;
+        size_t len;
+        const char *id = dg_recids_str(d->ids->rec, dup[j], &len);
+        add_reject(b, r->file, r->line, DG_REASON_DUPLICATE_RECORD_ID, id, len, det, (size_t)n);
+    }
+    while (i < n_old)
+        *reject_new(b) = old[i++];
+    free(old);
+    /* close up the rows: the runs between repeats move down */
+    size_t w = dup[0];
+    for (size_t j = 0; j < n_dup; j++) {
+        size_t from = dup[j] + 1, to = j + 1 < n_dup ? dup[j + 1] : d->n_rows;
+        memmove(&d->rows[w], &d->rows[from], (to - from) * sizeof *d->rows);
+        w += to - from;
+    }
+    d->n_rows = w;
+    d->rows_accepted -= n_dup;
 }
 
 /* Dense staff ids (arrays downstream are indexed by them): shard by shard. */
@@ -814,11 +843,14 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
             chunk_shard(&outs[i]);
         }
         int64_t t1 = g_get_monotonic_time();
-        uint64_t window_rows = 0;
+        uint64_t window_rows = 0, window_rec = 0;
         for (size_t i = 0; i < n_chunks; i++) {
             outs[i].cand_base = b->n_cand;
+            outs[i].rec_base = b->rec_bytes;
             b->n_cand += outs[i].n_cand;
+            b->rec_bytes += outs[i].rec_bytes;
             window_rows += outs[i].rows_read;
+            window_rec += outs[i].rec_bytes;
         }
         if (b->n_cand > UINT32_MAX) {
             st = dg_error_set(err, DG_E_CONFIG, path, 0, 0,
@@ -826,16 +858,28 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
             free(chunks);
             break;
         }
+        DgDataset *d = b->d;
         if (!b->reserved)
-            reserve_estimate(b, window_rows, dg_source_bytes_in(src));
-        intern_window(b->d->ids, outs, n_chunks);
+            reserve_estimate(b, window_rows, window_rec, dg_source_bytes_in(src));
+        if (b->n_cand > b->rows_cap)
+            rows_reserve(b, b->n_cand > 2 * b->rows_cap ? b->n_cand : 2 * b->rows_cap);
+        dg_recids_grow(d->ids->rec, b->n_cand, b->rec_bytes);
+        intern_window(d->ids, outs, n_chunks, nthreads);
         int64_t t2 = g_get_monotonic_time();
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
         for (size_t i = 0; i < n_chunks; i++)
-            merge_chunk(b, fi, &outs[i]);
+            emit_chunk(d, fi, &outs[i]);
+        for (size_t i = 0; i < n_chunks; i++) {
+            d->rows_read += outs[i].rows_read;
+            reject_chunk(b, fi, &outs[i]);
+        }
+        d->n_rows = b->n_cand;
+        d->rows_accepted = b->n_cand;
+        dg_recids_set_count(d->ids->rec, b->n_cand, b->rec_bytes);
         int64_t t3 = g_get_monotonic_time();
-        b->d->us_parse += (uint64_t)(t1 - t0);
-        b->d->us_ids += (uint64_t)(t2 - t1);
-        b->d->us_merge += (uint64_t)(t3 - t2);
+        d->us_parse += (uint64_t)(t1 - t0);
+        d->us_ids += (uint64_t)(t2 - t1);
+        d->us_merge += (uint64_t)(t3 - t2);
         /* lines: count what the window consumed */
         for (const char *q = buf; (q = memchr(q, '\n', (size_t)(buf + consumed - q))) != NULL; q++)
             line++;
@@ -869,8 +913,8 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
                             (unsigned)UINT16_MAX);
     DgDataset *d = dg_xcalloc(1, sizeof *d);
     d->ids = dg_xcalloc(1, sizeof *d->ids);
+    d->ids->rec = dg_recids_new(DG_RECIDS_KEYMASK);
     for (uint32_t sh = 0; sh < SHARDS; sh++) {
-        d->ids->rec[sh] = dg_intern_new();
         d->ids->staff[sh] = dg_intern_new();
         d->ids->pat[sh] = dg_intern_new();
     }
@@ -891,15 +935,18 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
         st = process_file(scheme, (uint32_t)i, opt, &b, &done, total, err);
     if (st == DG_OK && d->ids->too_many)
         st = dg_error_set(err, DG_E_CONFIG, NULL, 0, 0,
-                          "too many distinct record, staff or patient ids for one run; split the period");
-    free(b.dup_cand);
-    /* only the merge needed the first occurrences, and the lookup indexes:
-     * later stages turn ids into strings, never strings into ids */
+                          "too many distinct staff or patient ids for one run; split the period");
+    if (st == DG_OK) {
+        int64_t t0 = g_get_monotonic_time();
+        uint32_t *first = NULL;
+        d->ids->n_dup = dg_recids_dups(d->ids->rec, opt->threads, &d->ids->dup, &first);
+        if (d->ids->n_dup)
+            apply_duplicates(&b, d->ids->dup, first, d->ids->n_dup);
+        free(first);
+        d->us_ids += (uint64_t)(g_get_monotonic_time() - t0);
+    }
+    /* later stages turn ids into strings, never strings into ids */
     for (uint32_t sh = 0; sh < SHARDS; sh++) {
-        free(d->ids->rec_row[sh]);
-        d->ids->rec_row[sh] = NULL;
-        d->ids->rec_row_cap[sh] = 0;
-        dg_intern_seal(d->ids->rec[sh]);
         dg_intern_seal(d->ids->staff[sh]);
         dg_intern_seal(d->ids->pat[sh]);
     }
@@ -933,12 +980,11 @@ void dg_dataset_free(DgDataset *d)
     free(d->rows);
     if (d->ids) {
         for (uint32_t sh = 0; sh < SHARDS; sh++) {
-            dg_intern_free(d->ids->rec[sh]);
             dg_intern_free(d->ids->staff[sh]);
             dg_intern_free(d->ids->pat[sh]);
-            free(d->ids->rec_row[sh]);
         }
-        free(d->ids->row_rec);
+        dg_recids_free(d->ids->rec);
+        free(d->ids->dup);
         free(d->ids->staff_packed);
         free(d->ids);
     }
@@ -967,9 +1013,21 @@ const char *dg_dataset_patient(const DgDataset *d, uint32_t id)
     return id == DG_NO_PATIENT ? "" : packed_str(d->ids->pat, id);
 }
 
+/* Rows are the candidates without the repeats: row r is candidate r + k,
+ * k the number of repeats j with fewer than r + 1 rows before them
+ * (dup[j] - j rows precede repeat j). */
 const char *dg_dataset_record_id(const DgDataset *d, size_t row)
 {
-    return packed_str(d->ids->rec, d->ids->row_rec[row]);
+    const uint32_t *dup = d->ids->dup;
+    size_t lo = 0, hi = d->ids->n_dup;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((size_t)dup[mid] - mid <= row)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return dg_recids_str(d->ids->rec, row + lo, NULL);
 }
 
 size_t dg_dataset_n_staff(const DgDataset *d)

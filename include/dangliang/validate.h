@@ -5,9 +5,10 @@
  * Design: files are processed in command-line order, each in windows of a
  * few tens of MiB; a window is cut into chunks whose number does not depend
  * on the thread count; chunks are parsed and checked in parallel (each with
- * private output), then merged serially in chunk order.  The merge is where
- * input order matters: duplicate record ids keep their first occurrence,
- * and staff, patient and record ids get dense numbers in first-seen order.
+ * private output), then placed by prefix sums in chunk order.  Where input
+ * order matters it is kept: a duplicate record id keeps its first
+ * occurrence, and staff and patient ids get dense numbers in first-seen
+ * order.
  * So accepted rows, rejects and every id are identical for any thread count
  * and any chunk size.  Memory grows with accepted rows and distinct ids,
  * not with bytes read.
@@ -41,8 +42,7 @@ const char *dg_reason_name(DgReason r);
 #define DG_NO_PATIENT UINT32_MAX
 
 /* One accepted row (32 bytes).  Its record id is dg_dataset_record_id(d,
- * index of the row): every accepted row has a record id seen for the first
- * time, so record ids are numbered like the rows. */
+ * index of the row). */
 typedef struct DgRow {
     uint32_t unit;    /* index in scheme->units */
     uint32_t crow;    /* index in scheme->catalog: the row in force on `date` */

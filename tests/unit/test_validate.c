@@ -4,12 +4,15 @@
  * one byte, smaller than a line) and window size.
  */
 #include <criterion/criterion.h>
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "dangliang/validate.h"
+#include "common/intern.h"
+#include "validate/recids.h"
 
 static DgScheme *load_small(void)
 {
@@ -67,6 +70,8 @@ static void same(const DgDataset *a, const DgDataset *b)
         cr_assert_str_eq(a->rejects[i].record_id, b->rejects[i].record_id);
         cr_assert_str_eq(a->rejects[i].detail, b->rejects[i].detail);
     }
+    for (size_t i = 0; i < a->n_rows; i++)
+        cr_assert_str_eq(dg_dataset_record_id(a, i), dg_dataset_record_id(b, i), "record id of row %zu", i);
     cr_assert_eq(dg_dataset_n_staff(a), dg_dataset_n_staff(b));
     for (size_t i = 0; i < dg_dataset_n_staff(a); i++)
         cr_assert_str_eq(dg_dataset_staff(a, (uint32_t)i), dg_dataset_staff(b, (uint32_t)i));
@@ -85,6 +90,15 @@ Test(validate, identical_for_any_threads_chunks_windows)
     cr_assert_gt(ref->rows_accepted, 100);
     cr_assert_gt(ref->by_reason[DG_REASON_DUPLICATE_RECORD_ID], 10);
     cr_assert_gt(ref->by_reason[DG_REASON_MALFORMED], 10);
+    /* accepted record ids are distinct, and every duplicate names one of them */
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+    for (size_t i = 0; i < ref->n_rows; i++)
+        cr_assert(g_hash_table_add(seen, (gpointer)dg_dataset_record_id(ref, i)), "row %zu repeats %s", i,
+                  dg_dataset_record_id(ref, i));
+    for (size_t i = 0; i < ref->n_rejects; i++)
+        if (ref->rejects[i].reason == DG_REASON_DUPLICATE_RECORD_ID)
+            cr_assert(g_hash_table_contains(seen, ref->rejects[i].record_id), "%s", ref->rejects[i].record_id);
+    g_hash_table_destroy(seen);
     const int threads[] = {1, 2, 4};
     const size_t chunks[] = {1, 3, 64, 4096, 0};
     const size_t windows[] = {4096, 100000, 0};
@@ -126,6 +140,10 @@ Test(validate, line_numbers_and_first_duplicate)
     cr_assert_eq(d->rejects[0].line, 6);
     cr_assert_eq(d->rejects[0].reason, DG_REASON_DUPLICATE_RECORD_ID);
     cr_assert_str_eq(dg_dataset_patient(d, d->rows[0].patient), "P\n\n1");
+    cr_assert_str_eq(dg_dataset_record_id(d, 0), "A");
+    cr_assert_str_eq(dg_dataset_record_id(d, 1), "B");
+    cr_assert_str_eq(d->rejects[0].record_id, "A");
+    cr_assert_str_eq(d->rejects[0].detail, "record_id first seen at /tmp/dg_test_validate_lines.csv line 2");
     dg_dataset_free(d);
     dg_scheme_free(s);
     unlink(path);
@@ -155,4 +173,81 @@ Test(validate, header_errors_are_config_errors)
     cr_assert_eq(dg_validate_files(s, missing, 1, NULL, &d, &e), DG_E_IO);
     unlink(path);
     dg_scheme_free(s);
+}
+
+/* ---- record-id store -------------------------------------------------------- */
+
+/* Distinct ids for distinct v (v = 0 is the empty id), some longer than
+ * the one-byte length, some with a NUL inside. */
+static size_t make_id(unsigned v, char *buf)
+{
+    if (v == 0)
+        return 0; /* the empty id */
+    if (v % 89 == 0) {
+        memset(buf, 'L', 300);
+        return (size_t)snprintf(buf + 300, 32, "%u", v) + 300;
+    }
+    int n = snprintf(buf, 32, "R%u", v);
+    if (v % 7 == 0) {
+        buf[n] = 0; /* "R<v>\0x": a NUL inside the id */
+        buf[n + 1] = 'x';
+        return (size_t)n + 2;
+    }
+    return (size_t)n;
+}
+
+/* dg_recids_dups against the quadratic definition, with the default key and
+ * with a 12-bit key under which different ids collide all the time. */
+static void recids_case(uint64_t keymask, int threads)
+{
+    enum { N = 6000 };
+    static unsigned vals[N];
+    DgRecIds *r = dg_recids_new(keymask);
+    uint64_t off = 0;
+    char buf[400];
+    srand(7);
+    for (unsigned i = 0; i < N; i++) {
+        vals[i] = (unsigned)rand() % 4000;
+        size_t len = make_id(vals[i], buf);
+        dg_recids_grow(r, i + 1, off + dg_recids_entry_size(len));
+        off = dg_recids_put(r, i, off, buf, len);
+        dg_recids_add_hash(r, dg_hash_bytes(buf, len));
+    }
+    dg_recids_set_count(r, N, off);
+    uint32_t *dup = NULL, *first = NULL;
+    size_t nd = dg_recids_dups(r, threads, &dup, &first);
+    size_t j = 0;
+    for (unsigned i = 0; i < N; i++) {
+        size_t len, elen = make_id(vals[i], buf);
+        const char *s = dg_recids_str(r, i, &len);
+        cr_assert_eq(len, elen);
+        cr_assert_eq(memcmp(s, buf, len), 0);
+        cr_assert_eq(s[len], 0);
+        unsigned f = i;
+        for (unsigned k = 0; k < i; k++)
+            if (vals[k] == vals[i]) {
+                f = k;
+                break;
+            }
+        if (f == i)
+            continue;
+        cr_assert_lt(j, nd, "id %u (repeat of %u) not found", i, f);
+        cr_assert_eq(dup[j], i);
+        cr_assert_eq(first[j], f);
+        j++;
+    }
+    cr_assert_eq(j, nd, "%zu repeats reported, %zu expected", nd, j);
+    cr_assert_gt(nd, 1000);
+    free(dup);
+    free(first);
+    dg_recids_free(r);
+}
+
+Test(validate, recids_duplicates_are_exact)
+{
+    recids_case(DG_RECIDS_KEYMASK, 1);
+    recids_case(DG_RECIDS_KEYMASK, 2);
+    /* 10 partition bits and 2 stored bits: 4096 keys for 4000 distinct ids */
+    recids_case(0xFFC0000000000003ULL, 1);
+    recids_case(0xFFC0000000000003ULL, 3);
 }
