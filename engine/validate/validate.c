@@ -95,6 +95,14 @@ typedef struct IdRef {
     uint32_t packed;     /* packed id, set by the shard phase */
 } IdRef;
 
+/* What the shard phase needs of one id, copied out of the Pending rows in
+ * shard order so that phase streams through it instead of missing the
+ * cache on a scattered Pending per id. */
+typedef struct IdKey {
+    uint64_t h;
+    uint32_t off, len;
+} IdKey;
+
 typedef struct Pending {
     uint64_t line;
     uint32_t unit, crow, qty;
@@ -118,7 +126,9 @@ typedef struct ChunkOut {
     /* accepted rows of the chunk grouped by shard, per kind: rows of shard
      * s are idx[k][first[k][s] .. first[k][s+1]) */
     uint32_t first[K_N][SHARDS + 1];
-    uint32_t *idx[K_N];
+    uint32_t *idx[K_N];   /* row of each entry */
+    IdKey *keys[K_N];     /* its id */
+    uint32_t *res[K_N];   /* packed id found by the shard phase (staff, patient) */
     size_t idx_cap;
 } ChunkOut;
 
@@ -168,8 +178,11 @@ static void chunk_shard(ChunkOut *c)
 {
     if (c->n > c->idx_cap) {
         c->idx_cap = c->n;
-        for (int k = 0; k < K_N; k++)
+        for (int k = 0; k < K_N; k++) {
             c->idx[k] = dg_xrealloc(c->idx[k], c->idx_cap * sizeof *c->idx[k]);
+            c->keys[k] = dg_xrealloc(c->keys[k], c->idx_cap * sizeof *c->keys[k]);
+            c->res[k] = dg_xrealloc(c->res[k], c->idx_cap * sizeof *c->res[k]);
+        }
     }
     memset(c->first, 0, sizeof c->first);
     c->n_cand = c->n_rej = 0;
@@ -197,15 +210,21 @@ static void chunk_shard(ChunkOut *c)
         if (p->reason != ACCEPTED)
             continue;
         for (int k = 0; k < K_N; k++)
-            if (p->id[k].len != NO_ID)
-                c->idx[k][pos[k][shard_of(p->id[k].h)]++] = (uint32_t)i;
+            if (p->id[k].len != NO_ID) {
+                uint32_t at = pos[k][shard_of(p->id[k].h)]++;
+                c->idx[k][at] = (uint32_t)i;
+                c->keys[k][at] = (IdKey){p->id[k].h, p->id[k].off, p->id[k].len};
+            }
     }
 }
 
 static void chunk_free(ChunkOut *c)
 {
-    for (int k = 0; k < K_N; k++)
+    for (int k = 0; k < K_N; k++) {
         free(c->idx[k]);
+        free(c->keys[k]);
+        free(c->res[k]);
+    }
     free(c->p);
     free(c->arena);
 }
@@ -534,17 +553,16 @@ static void intern_window(struct DgDatasetIds *ids, ChunkOut *outs, size_t n_chu
         for (size_t ci = 0; ci < n_chunks; ci++) {
             ChunkOut *c = &outs[ci];
             for (uint32_t j = c->first[K_REC][sh]; j < c->first[K_REC][sh + 1]; j++)
-                dg_recids_add_hash(ids->rec, c->p[c->idx[K_REC][j]].id[K_REC].h);
+                dg_recids_add_hash(ids->rec, c->keys[K_REC][j].h);
             for (int k = K_STAFF; k < K_N; k++) {
                 DgIntern *t = tabs[k];
-                const uint32_t *ix = c->idx[k];
+                const IdKey *key = c->keys[k];
                 uint32_t z = c->first[k][sh + 1];
                 for (uint32_t j = c->first[k][sh]; j < z; j++) {
                     if (j + PREFETCH_AHEAD < z)
-                        dg_intern_prefetch(t, c->p[ix[j + PREFETCH_AHEAD]].id[k].h);
-                    IdRef *r = &c->p[ix[j]].id[k];
-                    uint32_t local = dg_intern_add_h(t, c->arena + r->off, r->len, r->h, NULL);
-                    r->packed = pack(local, sh);
+                        dg_intern_prefetch(t, key[j + PREFETCH_AHEAD].h);
+                    uint32_t local = dg_intern_add_h(t, c->arena + key[j].off, key[j].len, key[j].h, NULL);
+                    c->res[k][j] = pack(local, sh);
                     over |= local > LOCAL_MAX;
                 }
             }
@@ -588,8 +606,11 @@ static void reserve_estimate(Builder *b, uint64_t window_rows, uint64_t window_r
  * prefix sums gave them: chunks are written in parallel.  Every candidate
  * becomes a row; the few that repeat a record id are taken out at the end
  * (apply_duplicates). */
-static void emit_chunk(DgDataset *d, uint32_t file, const ChunkOut *c)
+static void emit_chunk(DgDataset *d, uint32_t file, ChunkOut *c)
 {
+    for (int k = K_STAFF; k < K_N; k++)
+        for (uint32_t j = 0; j < c->first[k][SHARDS]; j++)
+            c->p[c->idx[k][j]].id[k].packed = c->res[k][j];
     DgRecIds *rec = d->ids->rec;
     uint64_t cand = c->cand_base, off = c->rec_base;
     for (size_t i = 0; i < c->n; i++) {
