@@ -50,7 +50,7 @@ typedef struct Block {
     DgU128 *staff_w; /* [n_pools * n_staff] */
 } Block;
 
-DgStatus dg_aggregate_rows(const DgScheme *s, const DgDataset *d, const uint32_t *audited_qty, DgAggregate **out,
+DgStatus dg_aggregate_rows(const DgScheme *s, const DgDataset *d, const uint16_t *audited_qty, DgAggregate **out,
                            DgError *err)
 {
     (void)err;
@@ -92,17 +92,18 @@ DgStatus dg_aggregate_rows(const DgScheme *s, const DgDataset *d, const uint32_t
         size_t lo = b * BLOCK_ROWS, hi = lo + BLOCK_ROWS < d->n_rows ? lo + BLOCK_ROWS : d->n_rows;
         for (size_t i = lo; i < hi; i++) {
             const DgRow *r = &d->rows[i];
-            size_t uc = (size_t)r->unit * nc + r->crow;
+            uint32_t unit = dg_row_unit(d, r);
+            size_t uc = (size_t)unit * nc + r->crow;
             uint32_t aq = audited_qty ? audited_qty[i] : r->qty;
             B->qty[uc] += r->qty;
             B->aqty[uc] += aq;
-            B->rows[r->unit]++;
+            B->rows[unit]++;
             if (aq == 0)
                 continue;
-            DgU128 w = (DgU128)aq * (uint64_t)dg_aggregate_eq(s, r->unit, r->crow);
+            DgU128 w = (DgU128)aq * (uint64_t)dg_aggregate_eq(s, unit, r->crow);
             for (uint32_t j = cp_first[r->crow]; j < cp_first[r->crow + 1]; j++) {
                 uint32_t p = cp[j];
-                if (s->pool_unit[p * nu + r->unit])
+                if (s->pool_unit[p * nu + unit])
                     B->staff_w[(size_t)p * ns + r->staff] += w;
             }
         }

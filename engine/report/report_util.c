@@ -20,15 +20,16 @@ void dg_flag_stats_compute(const DgScheme *s, const DgDataset *d, const DgAudit 
     for (size_t i = 0; au && i < au->n_flags; i++) {
         const DgFlag *f = &au->flags[i];
         const DgRow *r = &d->rows[f->row];
-        uint64_t eq = (uint64_t)dg_aggregate_eq(s, r->unit, r->crow);
+        uint32_t unit = dg_row_unit(d, r);
+        uint64_t eq = (uint64_t)dg_aggregate_eq(s, unit, r->crow);
         DgU128 wl = (DgU128)f->excess * eq;
-        out->removed[(size_t)r->unit * DG_CHECK_COUNT + f->check] += wl;
-        out->flags[(size_t)r->unit * DG_CHECK_COUNT + f->check]++;
+        out->removed[(size_t)unit * DG_CHECK_COUNT + f->check] += wl;
+        out->flags[(size_t)unit * DG_CHECK_COUNT + f->check]++;
         out->total_removed[f->check] += wl;
         /* flags are sorted by (row, check): a row's first flag counts the row */
         if (i == 0 || au->flags[i - 1].row != f->row) {
-            out->rows[r->unit]++;
-            out->flagged_w[r->unit] += (DgU128)r->qty * eq;
+            out->rows[unit]++;
+            out->flagged_w[unit] += (DgU128)r->qty * eq;
         }
     }
 }

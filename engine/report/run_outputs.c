@@ -194,7 +194,7 @@ static void flags_rows(const DgScheme *s, const DgDataset *d, const DgAudit *au,
         dg_csvout_text(w, d->files[r->file]);
         dg_csvout_u64(w, r->line);
         dg_csvout_text(w, dg_dataset_record_id(d, f->row));
-        dg_csvout_text(w, s->units[r->unit].id);
+        dg_csvout_text(w, s->units[dg_row_unit(d, r)].id);
         dg_csvout_text(w, dg_check_name((DgCheck)f->check));
         dg_csvout_u64(w, f->excess);
         dg_csvout_text(w, f->detail);

@@ -105,7 +105,7 @@ typedef struct IdKey {
 
 typedef struct Pending {
     uint64_t line;
-    uint32_t unit, crow, qty;
+    uint32_t crow, qty;
     int32_t date;
     uint8_t reason;                       /* ACCEPTED or a DgReason */
     IdRef id[K_N];
@@ -363,7 +363,6 @@ static void check_row(const Ctx *x, ChunkOut *c, Pending *p, Field *f)
         return;
     }
     p->reason = ACCEPTED;
-    p->unit = (uint32_t)unit;
     p->crow = (uint32_t)crow;
     p->qty = (uint32_t)q;
     p->date = day;
@@ -618,14 +617,13 @@ static void emit_chunk(DgDataset *d, uint32_t file, ChunkOut *c)
         if (p->reason != ACCEPTED)
             continue;
         DgRow *r = &d->rows[cand];
-        r->unit = p->unit;
         r->crow = p->crow;
         r->staff = p->id[K_STAFF].packed; /* packed; made dense when all files are read */
         r->patient = p->id[K_PAT].len == NO_ID ? DG_NO_PATIENT : p->id[K_PAT].packed;
         r->date = p->date;
         r->qty = (uint16_t)p->qty;
         r->file = (uint16_t)file;
-        r->line = p->line;
+        r->line = (uint32_t)p->line; /* checked before: at most UINT32_MAX */
         off = dg_recids_put(rec, cand, off, c->arena + p->id[K_REC].off, p->id[K_REC].len);
         cand++;
     }
@@ -703,9 +701,13 @@ static void densify_staff(DgDataset *d)
     }
     ids->n_staff = n;
     ids->staff_packed = dg_xcalloc(n ? n : 1, sizeof *ids->staff_packed);
+    d->staff_unit = dg_xcalloc(n ? n : 1, sizeof *d->staff_unit);
     for (uint32_t sh = 0; sh < SHARDS; sh++)
-        for (size_t l = 0; l < dg_intern_count(ids->staff[sh]); l++)
+        for (size_t l = 0; l < dg_intern_count(ids->staff[sh]); l++) {
             ids->staff_packed[base[sh] + l] = pack((uint32_t)l, sh);
+            /* the interned staff string starts with its unit (check_row) */
+            memcpy(&d->staff_unit[base[sh] + l], dg_intern_str(ids->staff[sh], (uint32_t)l, NULL), 4);
+        }
     DgRow *rows = d->rows;
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < d->n_rows; i++)
@@ -865,13 +867,21 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
         }
         int64_t t1 = g_get_monotonic_time();
         uint64_t window_rows = 0, window_rec = 0;
+        bool long_file = false;
         for (size_t i = 0; i < n_chunks; i++) {
+            long_file |= outs[i].n > 0 && outs[i].p[outs[i].n - 1].line > UINT32_MAX;
             outs[i].cand_base = b->n_cand;
             outs[i].rec_base = b->rec_bytes;
             b->n_cand += outs[i].n_cand;
             b->rec_bytes += outs[i].rec_bytes;
             window_rows += outs[i].rows_read;
             window_rec += outs[i].rec_bytes;
+        }
+        if (long_file) {
+            st = dg_error_set(err, DG_E_CONFIG, path, 0, 0, "the file has more than %u lines; split it",
+                              (unsigned)UINT32_MAX);
+            free(chunks);
+            break;
         }
         if (b->n_cand > UINT32_MAX) {
             st = dg_error_set(err, DG_E_CONFIG, path, 0, 0,
@@ -999,6 +1009,7 @@ void dg_dataset_free(DgDataset *d)
     }
     free(d->rejects);
     free(d->rows);
+    free(d->staff_unit);
     if (d->ids) {
         for (uint32_t sh = 0; sh < SHARDS; sh++) {
             dg_intern_free(d->ids->staff[sh]);
@@ -1024,9 +1035,7 @@ const char *dg_dataset_staff(const DgDataset *d, uint32_t id)
 
 uint32_t dg_dataset_staff_unit(const DgDataset *d, uint32_t id)
 {
-    uint32_t u;
-    memcpy(&u, packed_str(d->ids->staff, d->ids->staff_packed[id]), 4);
-    return u;
+    return d->staff_unit[id];
 }
 
 const char *dg_dataset_patient(const DgDataset *d, uint32_t id)

@@ -46,7 +46,7 @@ int64_t dg_aggregate_eq(const DgScheme *s, uint32_t unit, uint32_t crow);
  * when no checks ran (audited = raw).  Errors: none today besides
  * DG_E_CONFIG on a 128-bit overflow (not reachable with SPEC limits);
  * *out owned by the caller.  Uses OpenMP. */
-DgStatus dg_aggregate_rows(const DgScheme *s, const DgDataset *d, const uint32_t *audited_qty, DgAggregate **out,
+DgStatus dg_aggregate_rows(const DgScheme *s, const DgDataset *d, const uint16_t *audited_qty, DgAggregate **out,
                            DgError *err);
 
 void dg_aggregate_free(DgAggregate *a); /* accepts NULL */

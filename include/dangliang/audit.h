@@ -44,7 +44,7 @@ typedef struct DgFlag {
 } DgFlag;
 
 typedef struct DgAudit {
-    uint32_t *audited_qty;                 /* [n_rows] */
+    uint16_t *audited_qty;                 /* [n_rows] (quantities are at most 10000) */
     DgFlag *flags;                         /* sorted by (row, check) */
     size_t n_flags;
     uint64_t flags_by_check[DG_CHECK_COUNT];

@@ -41,17 +41,19 @@ const char *dg_reason_name(DgReason r);
 
 #define DG_NO_PATIENT UINT32_MAX
 
-/* One accepted row (32 bytes).  Its record id is dg_dataset_record_id(d,
- * index of the row). */
+/* One accepted row, 24 bytes: a big run holds tens of millions of them,
+ * so the unit is not stored — staff are numbered per (unit, staff_id), and
+ * dg_row_unit() reads it from the staff number.  Its record id is
+ * dg_dataset_record_id(d, index of the row). */
 typedef struct DgRow {
-    uint32_t unit;    /* index in scheme->units */
-    uint32_t crow;    /* index in scheme->catalog: the row in force on `date` */
     uint32_t staff;   /* dense id of the (unit, staff_id) pair, dg_dataset_staff() */
     uint32_t patient; /* dense patient id or DG_NO_PATIENT */
+    uint32_t crow;    /* index in scheme->catalog: the row in force on `date` */
     int32_t date;     /* day number */
     uint16_t qty;     /* 1..10000 */
     uint16_t file;    /* index in dataset->files (at most 65535 files a run) */
-    uint64_t line;    /* physical line where the record starts */
+    uint32_t line;    /* physical line where the record starts (a file has
+                       * at most 2^32 - 1 lines) */
 } DgRow;
 
 typedef struct DgReject {
@@ -88,13 +90,21 @@ typedef struct DgDataset {
     /* wall time of validation's phases, for the manifest (microseconds):
      * parsing and row checks, id interning, the ordered merge */
     uint64_t us_parse, us_ids, us_merge;
+    uint32_t *staff_unit;     /* [n_staff] unit (index in scheme->units) of each staff id */
     struct DgDatasetIds *ids; /* private */
 } DgDataset;
+
+/* Index in scheme->units of the unit of an accepted row. */
+static inline uint32_t dg_row_unit(const DgDataset *d, const DgRow *r)
+{
+    return d->staff_unit[r->staff];
+}
 
 /* Read and validate `paths` against the scheme.  On success *out owns the
  * dataset (dg_dataset_free).  Bad rows are data (rejects), not errors.
  * Errors: DG_E_IO (unreadable file), DG_E_CONFIG (missing required column
- * or duplicated header name, naming file and column), DG_E_USAGE (bad
+ * or duplicated header name, naming file and column; a file of more than
+ * 2^32 - 1 lines), DG_E_USAGE (bad
  * encoding name), DG_E_INTERNAL (rows_read != accepted + rejected).
  * The scheme is borrowed and must outlive the dataset. */
 DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, size_t n_paths,
