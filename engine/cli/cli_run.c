@@ -82,6 +82,7 @@ int dg_cli_run(int argc, char **argv)
     DgRunMeta meta = {.threads = o.v.threads, .command = "run"};
     if (dg_scheme_load(o.scheme, &s, &err) != DG_OK)
         return dg_cli_fail(&err);
+    o.v.hash_inputs = true; /* for manifest.json */
     DgStatus st = dg_validate_files(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &d, &err);
     dg_cli_progress_end();
     uint64_t t1 = now_ms();

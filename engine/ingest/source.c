@@ -435,6 +435,12 @@ fail:
     return st;
 }
 
+const char *dg_source_raw(const DgSource *s, size_t *len)
+{
+    *len = s->mapped ? s->map_len : 0;
+    return s->mapped ? s->map : NULL;
+}
+
 DgStatus dg_source_window(DgSource *s, size_t want, const char **buf, size_t *len, bool *eof, DgError *err)
 {
     if (want == 0)

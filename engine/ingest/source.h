@@ -56,6 +56,13 @@ void dg_source_consume(DgSource *s, size_t n);
  * progress and throughput. */
 uint64_t dg_source_bytes_in(const DgSource *s);
 
+/* A mapped file's bytes as on disk (BOM included), or NULL when the source
+ * decodes (gzip, legacy encodings) or could not map.  Readable until
+ * dg_source_close; consumed ranges may have been released and are read
+ * back from the page cache.  Lets a caller hash the file while it parses
+ * it instead of reading it a second time. */
+const char *dg_source_raw(const DgSource *s, size_t *len);
+
 /* Size of the file on disk, 0 if unknown. */
 uint64_t dg_source_size(const DgSource *s);
 

@@ -378,13 +378,15 @@ DgStatus dg_report_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
     return st;
 }
 
-static json_t *hash_entry(const char *path, const char *role, DgStatus *st, DgError *err)
+/* known: the digest computed while reading the file, or NULL/"" to hash it now */
+static json_t *hash_entry(const char *path, const char *role, const char *known, DgStatus *st, DgError *err)
 {
     char hex[65];
     if (*st != DG_OK)
         return NULL;
-    *st = dg_sha256_file(path, hex, err);
-    if (*st != DG_OK)
+    if (known && known[0])
+        memcpy(hex, known, sizeof hex);
+    else if ((*st = dg_sha256_file(path, hex, err)) != DG_OK)
         return NULL;
     json_t *e = json_object();
     json_object_set_new(e, "path", json_string(path));
@@ -404,24 +406,24 @@ DgStatus dg_report_manifest(const DgScheme *s, const DgDataset *d, const char *d
     json_object_set_new(root, "command", json_string(meta && meta->command ? meta->command : "run"));
     json_t *sch = json_array();
     json_t *e;
-    if ((e = hash_entry(s->path, "scheme", &st, err)))
+    if ((e = hash_entry(s->path, "scheme", NULL, &st, err)))
         json_array_append_new(sch, e);
-    if ((e = hash_entry(s->catalog_path, "catalog", &st, err)))
+    if ((e = hash_entry(s->catalog_path, "catalog", NULL, &st, err)))
         json_array_append_new(sch, e);
-    if ((e = hash_entry(s->units_path, "units", &st, err)))
+    if ((e = hash_entry(s->units_path, "units", NULL, &st, err)))
         json_array_append_new(sch, e);
-    if (s->indicators_path && (e = hash_entry(s->indicators_path, "indicators", &st, err)))
+    if (s->indicators_path && (e = hash_entry(s->indicators_path, "indicators", NULL, &st, err)))
         json_array_append_new(sch, e);
     json_object_set_new(root, "scheme", sch);
     json_t *ins = json_array();
     for (size_t i = 0; i < d->n_files; i++)
-        if ((e = hash_entry(d->files[i], NULL, &st, err)))
+        if ((e = hash_entry(d->files[i], NULL, d->input_sha256[i], &st, err)))
             json_array_append_new(ins, e);
     json_object_set_new(root, "inputs", ins);
     json_t *outs = json_array();
     for (size_t i = 0; i < n_outputs; i++) {
         char *p = g_build_filename(dir, outputs[i], NULL);
-        if ((e = hash_entry(p, NULL, &st, err))) {
+        if ((e = hash_entry(p, NULL, NULL, &st, err))) {
             json_object_set_new(e, "path", json_string(outputs[i]));
             json_array_append_new(outs, e);
         }

@@ -28,6 +28,7 @@
 
 #include "common/csvscan.h"
 #include "common/intern.h"
+#include "common/sha256.h"
 #include "ingest/chunker.h"
 #include "ingest/jsonl.h"
 #include "ingest/source.h"
@@ -839,6 +840,14 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
     int nthreads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
     ChunkOut *outs = NULL;
     size_t outs_cap = 0;
+    /* The file's SHA-256 for the manifest: each window's bytes are hashed
+     * by one thread while the others parse the window, instead of reading
+     * the whole file again, alone, at the end. */
+    size_t raw_len = 0, hashed = 0;
+    const char *raw = opt->hash_inputs ? dg_source_raw(src, &raw_len) : NULL;
+    DgSha256 sha;
+    if (raw)
+        dg_sha256_init(&sha);
     for (;;) {
         if ((st = dg_source_window(src, want, &buf, &len, &eof, err)) != DG_OK)
             break;
@@ -859,12 +868,21 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
             outs_cap = n_chunks;
         }
         int64_t t0 = g_get_monotonic_time();
+        size_t hash_to = raw ? (size_t)(buf - raw) + consumed : 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-        for (size_t i = 0; i < n_chunks; i++) {
-            chunk_reset(&outs[i]);
-            process_chunk(&x, buf, consumed, &chunks[i], &outs[i]);
-            chunk_shard(&outs[i]);
+        for (size_t i = 0; i <= n_chunks; i++) {
+            if (i == 0) { /* first, so it overlaps the most parsing */
+                if (hash_to > hashed)
+                    dg_sha256_update(&sha, raw + hashed, hash_to - hashed);
+                continue;
+            }
+            ChunkOut *c = &outs[i - 1];
+            chunk_reset(c);
+            process_chunk(&x, buf, consumed, &chunks[i - 1], c);
+            chunk_shard(c);
         }
+        if (hash_to > hashed)
+            hashed = hash_to;
         int64_t t1 = g_get_monotonic_time();
         uint64_t window_rows = 0, window_rec = 0;
         bool long_file = false;
@@ -924,6 +942,11 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
     for (size_t i = 0; i < outs_cap; i++)
         chunk_free(&outs[i]);
     free(outs);
+    if (raw && st == DG_OK) {
+        if (hashed < raw_len)
+            dg_sha256_update(&sha, raw + hashed, raw_len - hashed);
+        dg_sha256_final_hex(&sha, b->d->input_sha256[fi]);
+    }
 out:
     if (src) {
         *bytes_before += dg_source_bytes_in(src);
@@ -950,6 +973,7 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
         d->ids->pat[sh] = dg_intern_new();
     }
     d->files = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->files);
+    d->input_sha256 = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->input_sha256);
     d->n_files = n_paths;
     for (size_t i = 0; i < n_paths; i++)
         d->files[i] = dg_xstrdup(paths[i]);
@@ -1003,6 +1027,7 @@ void dg_dataset_free(DgDataset *d)
     for (size_t i = 0; i < d->n_files; i++)
         free(d->files[i]);
     free(d->files);
+    free(d->input_sha256);
     for (size_t i = 0; i < d->n_rejects; i++) {
         free(d->rejects[i].record_id);
         free(d->rejects[i].detail);

@@ -72,6 +72,7 @@ typedef struct DgValidateOptions {
     DgLogFormat format;       /* AUTO = by extension, else sniffed */
     size_t chunk_size;        /* 0 = default (512 KiB); tests use tiny values */
     size_t window_size;       /* 0 = default (8 MiB) */
+    bool hash_inputs;         /* fill dataset->input_sha256 (for a manifest) */
     /* Called from the calling thread between windows; may be NULL. */
     void (*progress)(void *ctx, uint64_t bytes_done, uint64_t bytes_total);
     void *progress_ctx;
@@ -91,6 +92,10 @@ typedef struct DgDataset {
      * parsing and row checks, id interning, the ordered merge */
     uint64_t us_parse, us_ids, us_merge;
     uint32_t *staff_unit;     /* [n_staff] unit (index in scheme->units) of each staff id */
+    /* [n_files] SHA-256 (hex) of each file's bytes on disk, computed while
+     * parsing when hash_inputs was set and the file could be mapped; ""
+     * otherwise (the caller hashes the file itself). */
+    char (*input_sha256)[65];
     struct DgDatasetIds *ids; /* private */
 } DgDataset;
 

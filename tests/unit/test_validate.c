@@ -251,3 +251,51 @@ Test(validate, recids_duplicates_are_exact)
     recids_case(0xFFC0000000000003ULL, 1);
     recids_case(0xFFC0000000000003ULL, 3);
 }
+
+/* The digest computed while parsing is the file's SHA-256 — BOM, header
+ * and all — whatever the window, chunk and thread counts. */
+Test(validate, input_sha256_while_parsing)
+{
+    DgScheme *s = load_small();
+    const char *path = write_log(3, 2000);
+    gchar *bytes = NULL;
+    gsize n = 0;
+    cr_assert(g_file_get_contents(path, &bytes, &n, NULL));
+    /* the same rows behind a UTF-8 BOM */
+    char bom_path[80];
+    snprintf(bom_path, sizeof bom_path, "%s.bom.csv", path);
+    FILE *fp = fopen(bom_path, "wb");
+    fputs("\xEF\xBB\xBF", fp);
+    fwrite(bytes, 1, n, fp);
+    fclose(fp);
+    gchar *want = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)bytes, n);
+    gchar *bom_bytes = NULL;
+    gsize bn = 0;
+    cr_assert(g_file_get_contents(bom_path, &bom_bytes, &bn, NULL));
+    gchar *want_bom = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)bom_bytes, bn);
+    const char *paths[] = {path, bom_path};
+    const size_t windows[] = {4096, 70000, 0};
+    for (int t = 1; t <= 2; t++)
+        for (size_t w = 0; w < 3; w++) {
+            DgValidateOptions o = {.threads = t, .window_size = windows[w], .chunk_size = 1000, .hash_inputs = true};
+            DgDataset *d = NULL;
+            DgError e = {0};
+            cr_assert_eq(dg_validate_files(s, paths, 2, &o, &d, &e), DG_OK, "%s", e.text);
+            cr_assert_str_eq(d->input_sha256[0], want);
+            cr_assert_str_eq(d->input_sha256[1], want_bom);
+            dg_dataset_free(d);
+        }
+    DgValidateOptions o = {.threads = 2};
+    DgDataset *d = NULL;
+    DgError e = {0};
+    cr_assert_eq(dg_validate_files(s, paths, 1, &o, &d, &e), DG_OK, "%s", e.text);
+    cr_assert_str_eq(d->input_sha256[0], "", "not asked for, not computed");
+    dg_dataset_free(d);
+    g_free(want);
+    g_free(want_bom);
+    g_free(bytes);
+    g_free(bom_bytes);
+    unlink(bom_path);
+    unlink(path);
+    dg_scheme_free(s);
+}
