@@ -172,8 +172,8 @@ def main(tsv, meta_path, out_md):
         st = stage_lines(runs[fm["label"]], alias)
         if st:
             md += ["", "Stages of `dangliang run` (manifest.json `timings`, medians, ms; validate = "
-                   "parse + ids + merge + reading; the wall time also holds loading the scheme, hashing "
-                   "the inputs for the manifest and exiting):", "",
+                   "parse + ids + merge + reading, and parse includes hashing a mapped input for the manifest; "
+                   "the wall time also holds loading the scheme, writing the manifest and exiting):", "",
                    "| run | parse | ids | merge | validate | audit | score | write | total (in-process) | wall (whole process) |",
                    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
             for label, m, wall in st:
