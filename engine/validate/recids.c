@@ -44,7 +44,8 @@ struct DgRecIds {
 DgRecIds *dg_recids_new(uint64_t keymask)
 {
     DgRecIds *r = dg_xcalloc(1, sizeof *r);
-    r->keymask = keymask | 0xFFC0000000000000ULL;
+    /* the partition is the top 10 bits, and only the low 32 are stored */
+    r->keymask = (keymask | 0xFFC0000000000000ULL) & 0xFFC00000FFFFFFFFULL;
     return r;
 }
 

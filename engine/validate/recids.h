@@ -31,7 +31,8 @@ typedef struct DgRecIds DgRecIds;
 /* Default key: the top 10 and the low 32 bits of the hash. */
 #define DG_RECIDS_KEYMASK 0xFFC00000FFFFFFFFULL
 
-/* keymask: which hash bits make the key; must include the top 10 bits.
+/* keymask: which hash bits make the key, among the top 10 (always kept:
+ * they choose the partition) and the low 32 (other bits are ignored).
  * Tests pass a narrow mask so that different ids collide often. */
 DgRecIds *dg_recids_new(uint64_t keymask);
 void dg_recids_free(DgRecIds *r); /* accepts NULL */

@@ -9,9 +9,10 @@
  * shared state.  Each chunk keeps its strings in a private byte arena and
  * its rows in a private array; the chunk's place in the output comes from
  * prefix sums over the chunks, so the result does not depend on the thread
- * count.  Staff and patient ids get dense numbers in first-seen order from
- * tables sharded by hash (one thread per shard, walking the window in input
- * order).  Record ids are not interned: every row passing the row checks
+ * count.  Staff and patient ids get numbers from tables sharded by hash
+ * (one thread per shard, walking the window in input order, so the
+ * numbering depends on the input only; staff numbers are then made dense
+ * shard by shard).  Record ids are not interned: every row passing the row checks
  * (a "candidate") is kept with its record id, and the few candidates that
  * repeat an earlier id are found at the end (recids.h) and turned into
  * rejects — which costs ~16 bytes per row instead of a ~40-byte table entry

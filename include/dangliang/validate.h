@@ -7,8 +7,8 @@
  * on the thread count; chunks are parsed and checked in parallel (each with
  * private output), then placed by prefix sums in chunk order.  Where input
  * order matters it is kept: a duplicate record id keeps its first
- * occurrence, and staff and patient ids get dense numbers in first-seen
- * order.
+ * occurrence, and staff and patient ids are numbered by tables that see
+ * the rows in input order (staff numbers dense, patient numbers not).
  * So accepted rows, rejects and every id are identical for any thread count
  * and any chunk size.  Memory grows with accepted rows and distinct ids,
  * not with bytes read.
@@ -47,7 +47,7 @@ const char *dg_reason_name(DgReason r);
  * dg_dataset_record_id(d, index of the row). */
 typedef struct DgRow {
     uint32_t staff;   /* dense id of the (unit, staff_id) pair, dg_dataset_staff() */
-    uint32_t patient; /* dense patient id or DG_NO_PATIENT */
+    uint32_t patient; /* patient number (not dense) or DG_NO_PATIENT */
     uint32_t crow;    /* index in scheme->catalog: the row in force on `date` */
     int32_t date;     /* day number */
     uint16_t qty;     /* 1..10000 */
@@ -89,7 +89,9 @@ typedef struct DgDataset {
     DgReject *rejects;        /* in input order */
     size_t n_rejects;
     /* wall time of validation's phases, for the manifest (microseconds):
-     * parsing and row checks, id interning, the ordered merge */
+     * parsing and row checks (and hashing a mapped input), staff/patient
+     * interning and the record-id duplicate search, writing rows and
+     * rejects */
     uint64_t us_parse, us_ids, us_merge;
     uint32_t *staff_unit;     /* [n_staff] unit (index in scheme->units) of each staff id */
     /* [n_files] SHA-256 (hex) of each file's bytes on disk, computed while
