@@ -6,8 +6,10 @@
  *  1. per partition (1024 of them, ~20k keys each at 20M rows, so the work
  *     stays in L2), a small open-addressing set finds the keys seen twice;
  *  2. if any, the ids are walked in input order in a fixed number of
- *     segments, rehashed, and those whose key is among the repeated ones are
- *     compared as strings in one serial pass (first occurrence wins).
+ *     segments, rehashed (hashing ~10 bytes is cheaper than keeping an
+ *     8-byte hash per id, which would cost 160 MB at 20M rows), and those
+ *     whose key is among the repeated ones are compared as strings in one
+ *     serial pass (first occurrence wins).
  * Both passes split work in units that do not depend on the thread count
  * and combine results in a fixed order, so the answer is the same for any
  * number of threads.
@@ -34,7 +36,7 @@ typedef struct KeyVec {
 struct DgRecIds {
     uint64_t keymask;
     char *bytes;
-    uint64_t n_bytes, cap_bytes;
+    uint64_t cap_bytes;
     uint64_t *marks; /* byte offset of id k * STRIDE */
     uint64_t cap_marks;
     uint64_t n;
@@ -116,10 +118,9 @@ uint64_t dg_recids_put(DgRecIds *r, uint64_t i, uint64_t off, const char *s, siz
     return off + dg_recids_entry_size(len);
 }
 
-void dg_recids_set_count(DgRecIds *r, uint64_t n, uint64_t bytes)
+void dg_recids_set_count(DgRecIds *r, uint64_t n)
 {
     r->n = n;
-    r->n_bytes = bytes;
 }
 
 void dg_recids_add_hash(DgRecIds *r, uint64_t h)
@@ -167,19 +168,6 @@ const char *dg_recids_str(const DgRecIds *r, uint64_t i, size_t *len)
     if (len)
         *len = l;
     return s;
-}
-
-uint64_t dg_recids_count(const DgRecIds *r)
-{
-    return r->n;
-}
-
-size_t dg_recids_bytes(const DgRecIds *r)
-{
-    size_t b = (size_t)r->cap_bytes + (size_t)r->cap_marks * sizeof *r->marks;
-    for (uint32_t p = 0; p < PARTS; p++)
-        b += r->part[p].cap * sizeof(uint32_t);
-    return b;
 }
 
 /* ---- pass 1: keys seen twice ------------------------------------------------ */

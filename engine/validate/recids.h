@@ -56,8 +56,8 @@ void dg_recids_grow(DgRecIds *r, uint64_t n, uint64_t bytes);
  * number below the final count written exactly once. */
 uint64_t dg_recids_put(DgRecIds *r, uint64_t i, uint64_t off, const char *s, size_t len);
 
-/* Declare ids [0, n) written, taking `bytes` bytes.  Serial. */
-void dg_recids_set_count(DgRecIds *r, uint64_t n, uint64_t bytes);
+/* Declare ids [0, n) written.  Serial. */
+void dg_recids_set_count(DgRecIds *r, uint64_t n);
 
 /* Remember the key of an id whose dg_hash_bytes is h (any order). */
 void dg_recids_add_hash(DgRecIds *r, uint64_t h);
@@ -72,10 +72,5 @@ size_t dg_recids_dups(DgRecIds *r, int threads, uint32_t **dup, uint32_t **first
 
 /* Bytes of id i (NUL-terminated; stable until the store is freed). */
 const char *dg_recids_str(const DgRecIds *r, uint64_t i, size_t *len);
-
-uint64_t dg_recids_count(const DgRecIds *r);
-
-/* Bytes held, for memory accounting. */
-size_t dg_recids_bytes(const DgRecIds *r);
 
 #endif

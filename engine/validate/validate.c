@@ -112,7 +112,6 @@ typedef struct Pending {
     uint8_t reason;                       /* ACCEPTED or a DgReason */
     IdRef id[K_N];
     uint32_t det_off, det_len;            /* reject detail */
-    uint32_t cand;                        /* rank among the chunk's accepted rows */
 } Pending;
 
 typedef struct ChunkOut {
@@ -195,7 +194,7 @@ static void chunk_shard(ChunkOut *c)
             c->n_rej++;
             continue;
         }
-        p->cand = c->n_cand++;
+        c->n_cand++;
         c->rec_bytes += dg_recids_entry_size(p->id[K_REC].len);
         for (int k = 0; k < K_N; k++)
             if (p->id[k].len != NO_ID)
@@ -512,27 +511,28 @@ typedef struct Builder {
     uint64_t bytes_total;
 } Builder;
 
-static DgReject *reject_new(Builder *b)
+/* Fill one reject and count it. */
+static void reject_set(DgDataset *d, DgReject *j, uint32_t file, uint64_t line, DgReason r, const char *rec,
+                       size_t rec_len, const char *detail, size_t det_len)
+{
+    j->file = file;
+    j->line = line;
+    j->reason = r;
+    j->record_id = dg_xstrndup(rec, rec_len);
+    j->detail = dg_xstrndup(detail, det_len);
+    d->rows_rejected++;
+    d->by_reason[r]++;
+}
+
+static void add_reject(Builder *b, uint32_t file, uint64_t line, DgReason r, const char *rec, size_t rec_len,
+                       const char *detail, size_t det_len)
 {
     DgDataset *d = b->d;
     if (d->n_rejects == b->rej_cap) {
         b->rej_cap = b->rej_cap ? b->rej_cap * 2 : 256;
         d->rejects = dg_xrealloc(d->rejects, b->rej_cap * sizeof *d->rejects);
     }
-    d->rows_rejected++;
-    return &d->rejects[d->n_rejects++];
-}
-
-static void add_reject(Builder *b, uint32_t file, uint64_t line, DgReason r, const char *rec, size_t rec_len,
-                       const char *detail, size_t det_len)
-{
-    DgReject *j = reject_new(b);
-    j->file = file;
-    j->line = line;
-    j->reason = r;
-    j->record_id = dg_xstrndup(rec, rec_len);
-    j->detail = dg_xstrndup(detail, det_len);
-    b->d->by_reason[r]++;
+    reject_set(d, &d->rejects[d->n_rejects++], file, line, r, rec, rec_len, detail, det_len);
 }
 
 /* How far ahead intern_window asks for slots: enough misses in flight to
@@ -655,17 +655,14 @@ static void apply_duplicates(Builder *b, const uint32_t *dup, const uint32_t *fi
 {
     DgDataset *d = b->d;
     DgReject *old = d->rejects;
-    size_t n_old = d->n_rejects;
-    d->rejects = NULL;
+    size_t n_old = d->n_rejects, i = 0;
+    b->rej_cap = n_old + n_dup;
+    d->rejects = dg_xmalloc(b->rej_cap * sizeof *d->rejects);
     d->n_rejects = 0;
-    d->rows_rejected -= n_old;
-    b->rej_cap = 0;
-    size_t i = 0;
     for (size_t j = 0; j < n_dup; j++) {
         const DgRow *r = &d->rows[dup[j]], *f = &d->rows[first[j]];
-        while (i < n_old && before(old[i].file, old[i].line, r->file, r->line)) {
-            *reject_new(b) = old[i++];
-        }
+        while (i < n_old && before(old[i].file, old[i].line, r->file, r->line))
+            d->rejects[d->n_rejects++] = old[i++];
         char det[1200];
         int n = snprintf(det, sizeof det, "record_id first seen at %s line %llu", d->files[f->file],
                          (unsigned long long)f->line);
@@ -675,10 +672,11 @@ static void apply_duplicates(Builder *b, const uint32_t *dup, const uint32_t *fi
             n = sizeof det - 1;
         size_t len;
         const char *id = dg_recids_str(d->ids->rec, dup[j], &len);
-        add_reject(b, r->file, r->line, DG_REASON_DUPLICATE_RECORD_ID, id, len, det, (size_t)n);
+        reject_set(d, &d->rejects[d->n_rejects++], r->file, r->line, DG_REASON_DUPLICATE_RECORD_ID, id, len, det,
+                   (size_t)n);
     }
     while (i < n_old)
-        *reject_new(b) = old[i++];
+        d->rejects[d->n_rejects++] = old[i++];
     free(old);
     /* close up the rows: the runs between repeats move down */
     size_t w = dup[0];
@@ -925,7 +923,7 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
         }
         d->n_rows = b->n_cand;
         d->rows_accepted = b->n_cand;
-        dg_recids_set_count(d->ids->rec, b->n_cand, b->rec_bytes);
+        dg_recids_set_count(d->ids->rec, b->n_cand);
         int64_t t3 = g_get_monotonic_time();
         d->us_parse += (uint64_t)(t1 - t0);
         d->us_ids += (uint64_t)(t2 - t1);

@@ -213,7 +213,7 @@ static void recids_case(uint64_t keymask, int threads)
         off = dg_recids_put(r, i, off, buf, len);
         dg_recids_add_hash(r, dg_hash_bytes(buf, len));
     }
-    dg_recids_set_count(r, N, off);
+    dg_recids_set_count(r, N);
     uint32_t *dup = NULL, *first = NULL;
     size_t nd = dg_recids_dups(r, threads, &dup, &first);
     size_t j = 0;
