@@ -7,34 +7,9 @@
 
 #include "cli.h"
 #include "cli_logopts.h"
-#include "dangliang/report.h"
+#include "dangliang/output.h"
 #include "dangliang/scheme.h"
 #include "dangliang/validate.h"
-
-void dg_cli_print_accounting(const DgDataset *d)
-{
-    char a[32];
-    printf("rows read      %15s\n", dg_cli_commas(d->rows_read, a));
-    printf("rows accepted  %15s\n", dg_cli_commas(d->rows_accepted, a));
-    printf("rows rejected  %15s\n", dg_cli_commas(d->rows_rejected, a));
-    for (int r = 0; r < DG_REASON_COUNT; r++)
-        if (d->by_reason[r])
-            printf("  %-21s %9s\n", dg_reason_name((DgReason)r), dg_cli_commas(d->by_reason[r], a));
-    printf("check: rows_read = rows_accepted + rows_rejected (%llu = %llu + %llu) %s\n",
-           (unsigned long long)d->rows_read, (unsigned long long)d->rows_accepted,
-           (unsigned long long)d->rows_rejected,
-           d->rows_read == d->rows_accepted + d->rows_rejected ? "ok" : "FAILED");
-}
-
-void dg_cli_print_flags(const DgAudit *au)
-{
-    char a[32], b[32];
-    printf("rows flagged   %15s\n", dg_cli_commas(au->rows_flagged, a));
-    for (int c = 0; c < DG_CHECK_COUNT; c++)
-        if (au->flags_by_check[c])
-            printf("  %-21s %9s flags, %s quantity removed\n", dg_check_name((DgCheck)c),
-                   dg_cli_commas(au->flags_by_check[c], a), dg_cli_commas(au->excess_by_check[c], b));
-}
 
 int dg_cli_check(int argc, char **argv)
 {
@@ -62,12 +37,12 @@ int dg_cli_check(int argc, char **argv)
     dg_cli_print_accounting(d);
     dg_cli_print_flags(au);
     if (o.out) {
-        DgReportOptions ro = {.no_bom = o.no_bom};
-        if (dg_report_rejects(d, o.out, &ro, &err) != DG_OK) {
+        DgOutputOptions ro = {.no_bom = o.no_bom};
+        if (dg_output_rejects(d, o.out, &ro, &err) != DG_OK) {
             rc = dg_cli_fail(&err);
             goto done;
         }
-        if (dg_report_flags(s, d, au, o.out, &ro, &err) != DG_OK) {
+        if (dg_output_flags(s, d, au, o.out, &ro, &err) != DG_OK) {
             rc = dg_cli_fail(&err);
             goto done;
         }

@@ -9,7 +9,7 @@
 
 #include "cli.h"
 #include "cli_logopts.h"
-#include "dangliang/report.h"
+#include "dangliang/output.h"
 
 static uint64_t now_ms(void)
 {
@@ -94,9 +94,9 @@ int dg_cli_run(int argc, char **argv)
     if (st == DG_OK)
         st = dg_payouts_compute(s, d, a, &p, &err);
     uint64_t t2 = now_ms();
-    DgReportOptions ro = {.no_bom = o.no_bom};
+    DgOutputOptions ro = {.no_bom = o.no_bom};
     if (st == DG_OK)
-        st = dg_report_run(s, d, au, a, p, o.out, &ro, &err);
+        st = dg_output_run(s, d, au, a, p, o.out, &ro, &err);
     uint64_t t3 = now_ms();
     static const char *const outputs[] = {"payouts.csv", "units.csv",  "items.csv",   "staff.csv",
                                           "rejects.csv", "flags.csv",  "summary.json", "report.html"};
@@ -106,7 +106,7 @@ int dg_cli_run(int argc, char **argv)
     meta.ms_write = t3 - t2;
     meta.ms_total = t3 - t0;
     if (st == DG_OK)
-        st = dg_report_manifest(s, d, o.out, outputs, sizeof outputs / sizeof outputs[0], &meta, &err);
+        st = dg_output_manifest(s, d, o.out, outputs, sizeof outputs / sizeof outputs[0], &meta, &err);
     if (st != DG_OK) {
         rc = dg_cli_fail(&err);
         goto done;

@@ -12,7 +12,7 @@
 #include "common/sha256.h"
 #include "common/intern.h"
 #include "dangliang/common.h"
-#include "report/csvout.h"
+#include "output/csvout.h"
 
 static int32_t D(const char *s)
 {

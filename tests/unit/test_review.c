@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "dangliang/review.h"
-#include "report/bigq.h"
-#include "report/runread.h"
+#include "review/bigq.h"
+#include "review/runread.h"
 
 #define ONE 10000
 

@@ -24,8 +24,8 @@
 #include "dangliang/allocate.h"
 #include "dangliang/review.h"
 #include "dangliang/score.h"
-#include "report/outfile.h"
-#include "report/runread.h"
+#include "output/outfile.h"
+#include "review/runread.h"
 
 /* ---- small formatting helpers ---------------------------------------------- */
 

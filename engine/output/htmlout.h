@@ -2,7 +2,7 @@
  * Building blocks of report.html: escaping of every string that comes from
  * the inputs, exact number formatting for people (thousands separators on
  * already exact decimal strings), and the page's inline stylesheet and
- * script.  Internal to engine/report.
+ * script.  Internal to engine/output.
  *
  * Escaping is the page's only defence against a unit named
  * `<script>alert(1)</script>`: text and attribute values go through

@@ -26,9 +26,9 @@
 #include "dangliang/review.h"
 #include "dangliang/scheme.h"
 #include "dangliang/score.h"
-#include "report/csvout.h"
-#include "report/outfile.h"
-#include "report/runread.h"
+#include "output/csvout.h"
+#include "output/outfile.h"
+#include "review/runread.h"
 
 struct DgDiffStore {
     GPtrArray *strings; /* everything the DgDiff's const char * point to */

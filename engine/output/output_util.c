@@ -1,9 +1,9 @@
 /*
- * Shared derived figures of the outputs (see report_util.h).  Plain
+ * Shared derived figures of the outputs (see output_util.h).  Plain
  * serial loops over the flags and the aggregate: they run once per run,
  * after the hot stages, and must give the same bytes for any thread count.
  */
-#include "report_util.h"
+#include "output_util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +59,7 @@ void dg_unit_item(const DgScheme *s, const DgAggregate *a, size_t unit, size_t c
     }
 }
 
-void dg_report_ratio(DgU128 n, DgU128 d, int scale, char *buf)
+void dg_output_ratio(DgU128 n, DgU128 d, int scale, char *buf)
 {
     if (d == 0)
         dg_ratio_format(0, 1, scale, buf);

@@ -14,13 +14,13 @@
 extern "C" {
 #endif
 
-typedef struct DgReportOptions {
+typedef struct DgOutputOptions {
     bool no_bom;  /* omit the UTF-8 BOM */
-} DgReportOptions;
+} DgOutputOptions;
 
 /* DIR/rejects.csv: file, line, record_id, reason, detail — in input order.
  * Errors: DG_E_IO. */
-DgStatus dg_report_rejects(const DgDataset *d, const char *dir, const DgReportOptions *opt, DgError *err);
+DgStatus dg_output_rejects(const DgDataset *d, const char *dir, const DgOutputOptions *opt, DgError *err);
 
 /* What the manifest records about the run besides file hashes. */
 typedef struct DgRunMeta {
@@ -34,8 +34,8 @@ typedef struct DgRunMeta {
 /* payouts.csv, units.csv, items.csv, staff.csv, flags.csv, summary.json and
  * report.html into DIR (SPEC §4).  Deterministic bytes for the same inputs.  Errors:
  * DG_E_IO. */
-DgStatus dg_report_run(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
-                       const DgPayouts *p, const char *dir, const DgReportOptions *opt, DgError *err);
+DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
+                       const DgPayouts *p, const char *dir, const DgOutputOptions *opt, DgError *err);
 
 /* DIR/report.html (SPEC §4–5): one self-contained page for reviewers — the
  * scheme and period, each pool's budget, Σ payouts and unit price, a
@@ -46,18 +46,18 @@ DgStatus dg_report_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
  * string HTML-escaped.  Deterministic bytes for the same inputs, whatever
  * the thread count.  au may be NULL (no checks ran).  All inputs borrowed.
  * Errors: DG_E_IO.  Thread safety: touches only its arguments and the file. */
-DgStatus dg_report_html(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
+DgStatus dg_output_html(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
                         const DgPayouts *p, const char *dir, DgError *err);
 
 /* DIR/flags.csv: file, line, record_id, unit_id, check, excess_quantity,
  * detail — one line per (row, check), in input order.  Errors: DG_E_IO. */
-DgStatus dg_report_flags(const DgScheme *s, const DgDataset *d, const DgAudit *au, const char *dir,
-                         const DgReportOptions *opt, DgError *err);
+DgStatus dg_output_flags(const DgScheme *s, const DgDataset *d, const DgAudit *au, const char *dir,
+                         const DgOutputOptions *opt, DgError *err);
 
 /* manifest.json, last: engine version, SHA-256 of the scheme, every file it
  * references, every input and every other file in `outputs`, the thread count and
  * timings.  Errors: DG_E_IO. */
-DgStatus dg_report_manifest(const DgScheme *s, const DgDataset *d, const char *dir, const char *const *outputs,
+DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *dir, const char *const *outputs,
                             size_t n_outputs, const DgRunMeta *meta, DgError *err);
 
 #ifdef __cplusplus

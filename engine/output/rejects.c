@@ -2,12 +2,12 @@
  * rejects.csv: one line per rejected row, in input order, so a data clerk
  * can walk the file top to bottom and fix the source system.
  */
-#include "dangliang/report.h"
+#include "dangliang/output.h"
 
 #include "csvout.h"
 #include "outfile.h"
 
-DgStatus dg_report_rejects(const DgDataset *d, const char *dir, const DgReportOptions *opt, DgError *err)
+DgStatus dg_output_rejects(const DgDataset *d, const char *dir, const DgOutputOptions *opt, DgError *err)
 {
     DgOutFile o;
     DgStatus st = dg_outfile_open(&o, dir, "rejects.csv", err);

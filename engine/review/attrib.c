@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "dangliang/review.h"
-#include "report/bigq.h"
+#include "review/bigq.h"
 
 #define NSTATE 7 /* X0 .. X6 */
 

@@ -138,7 +138,7 @@ const char *const dg_html_css[] = {
 const char *const dg_html_js[] = {
     "(function () {",
     "  'use strict';",
-    "  /* Data (written by engine/report/html.c), one entry per unit in unit_id order:",
+    "  /* Data (written by engine/output/html.c), one entry per unit in unit_id order:",
     "     u[i] = [kind, tags, population, q_raw, q, q_rule, a,",
     "       pools: flat (k, W, C, weight, payout, won)*,",
     "       indicators: flat (value, achievement)*,",

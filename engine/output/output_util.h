@@ -3,7 +3,7 @@
  * per-unit flag statistics (units.csv, summary.json, report.html) and the
  * per-(unit, item code) sums of items.csv and the report's drill-down.
  * Computing them in one place keeps the CSV, the JSON and the page
- * printing the same numbers.  Internal to engine/report.
+ * printing the same numbers.  Internal to engine/output.
  */
 #ifndef DG_REPORT_UTIL_H
 #define DG_REPORT_UTIL_H
@@ -35,6 +35,6 @@ typedef struct DgUnitItem {
 void dg_unit_item(const DgScheme *s, const DgAggregate *a, size_t unit, size_t code, DgUnitItem *out);
 
 /* n / d rounded half-up to `scale` decimals, "0.000…" when d == 0.  buf >= 80 bytes. */
-void dg_report_ratio(DgU128 n, DgU128 d, int scale, char *buf);
+void dg_output_ratio(DgU128 n, DgU128 d, int scale, char *buf);
 
 #endif

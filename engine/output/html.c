@@ -27,11 +27,11 @@
 #include <string.h>
 
 #include "dangliang/allocate.h"
-#include "dangliang/report.h"
+#include "dangliang/output.h"
 #include "dangliang/score.h"
 #include "htmlout.h"
 #include "outfile.h"
-#include "report_util.h"
+#include "output_util.h"
 
 #define TOP_UNITS 30       /* bars in the payout chart */
 #define TOP_FLAGGED 20     /* rows in "units with most flagged workload" */
@@ -116,7 +116,7 @@ static Num count(uint64_t v)
 static Num pct(DgU128 n, DgU128 d, int scale)
 {
     Num x;
-    dg_report_ratio(n * 100, d, scale, x.b);
+    dg_output_ratio(n * 100, d, scale, x.b);
     return x;
 }
 
@@ -803,7 +803,7 @@ static void quality(H *h)
         OUT("<td class=\"n\">%zu / %zu</td>", full, n);
         if (n) {
             char mean[80];
-            dg_report_ratio(sum, (DgU128)n * 1000000, 6, mean);
+            dg_output_ratio(sum, (DgU128)n * 1000000, 6, mean);
             OUT("<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\"><span class=\"pill %s\">%s</span>",
                 mean, fixed(vals[(n - 1) / 2], 6).b, ach_class(vals[0]), fixed(vals[0], 6).b);
         } else {
@@ -1242,7 +1242,7 @@ static void page_tail(H *h)
     OUT("</script>\n</body>\n</html>\n");
 }
 
-DgStatus dg_report_html(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
+DgStatus dg_output_html(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
                         const DgPayouts *p, const char *dir, DgError *err)
 {
     DgOutFile o;

@@ -11,9 +11,9 @@
 
 #include "csvout.h"
 #include "dangliang/allocate.h"
-#include "dangliang/report.h"
+#include "dangliang/output.h"
 #include "outfile.h"
-#include "report_util.h"
+#include "output_util.h"
 
 static void cell_w4(DgCsvOut *w, DgU128 v, int from_scale)
 {
@@ -32,7 +32,7 @@ static void cell_fixed(DgCsvOut *w, int64_t v, int scale)
 static void cell_ratio(DgCsvOut *w, DgU128 n, DgU128 d, int scale)
 {
     char b[80];
-    dg_report_ratio(n, d, scale, b);
+    dg_output_ratio(n, d, scale, b);
     dg_csvout_num(w, b);
 }
 
@@ -46,7 +46,7 @@ typedef struct Ctx {
 
 typedef void (*Writer)(const Ctx *x, DgCsvOut *w);
 
-static DgStatus write_csv(const char *dir, const char *name, const DgReportOptions *opt, Writer fn, const Ctx *x,
+static DgStatus write_csv(const char *dir, const char *name, const DgOutputOptions *opt, Writer fn, const Ctx *x,
                           DgError *err)
 {
     DgOutFile o;
@@ -207,8 +207,8 @@ static void w_flags(const Ctx *x, DgCsvOut *w)
     flags_rows(x->s, x->d, x->au, w);
 }
 
-DgStatus dg_report_flags(const DgScheme *s, const DgDataset *d, const DgAudit *au, const char *dir,
-                         const DgReportOptions *opt, DgError *err)
+DgStatus dg_output_flags(const DgScheme *s, const DgDataset *d, const DgAudit *au, const char *dir,
+                         const DgOutputOptions *opt, DgError *err)
 {
     Ctx x = {.s = s, .d = d, .au = au};
     return write_csv(dir, "flags.csv", opt, w_flags, &x, err);
@@ -359,8 +359,8 @@ static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
     return write_json_take(dir, "summary.json", root, err);
 }
 
-DgStatus dg_report_run(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
-                       const DgPayouts *p, const char *dir, const DgReportOptions *opt, DgError *err)
+DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
+                       const DgPayouts *p, const char *dir, const DgOutputOptions *opt, DgError *err)
 {
     static const struct {
         const char *name;
@@ -368,13 +368,13 @@ DgStatus dg_report_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
     } tables[] = {{"payouts.csv", w_payouts}, {"units.csv", w_units}, {"items.csv", w_items},
                   {"staff.csv", w_staff},     {"flags.csv", w_flags}};
     Ctx x = {.s = s, .d = d, .au = au, .a = a, .p = p};
-    DgStatus st = dg_report_rejects(d, dir, opt, err);
+    DgStatus st = dg_output_rejects(d, dir, opt, err);
     for (size_t i = 0; st == DG_OK && i < sizeof tables / sizeof tables[0]; i++)
         st = write_csv(dir, tables[i].name, opt, tables[i].fn, &x, err);
     if (st == DG_OK)
         st = write_summary(&x, dir, err);
     if (st == DG_OK)
-        st = dg_report_html(s, d, au, a, p, dir, err);
+        st = dg_output_html(s, d, au, a, p, dir, err);
     return st;
 }
 
@@ -396,7 +396,7 @@ static json_t *hash_entry(const char *path, const char *role, const char *known,
     return e;
 }
 
-DgStatus dg_report_manifest(const DgScheme *s, const DgDataset *d, const char *dir, const char *const *outputs,
+DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *dir, const char *const *outputs,
                             size_t n_outputs, const DgRunMeta *meta, DgError *err)
 {
     DgStatus st = DG_OK;

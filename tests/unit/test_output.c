@@ -1,5 +1,5 @@
 /*
- * Unit tests of report.html (engine/report/html.c, htmlout.c): the
+ * Unit tests of report.html (engine/output/html.c, htmlout.c): the
  * escaping helpers byte for byte, and one page written from the golden
  * payout case (tests/golden/run_basic, hand-computed in its README), checked
  * for the figures a reviewer reads, for determinism and for a
@@ -15,8 +15,8 @@
 
 #include "dangliang/audit.h"
 #include "dangliang/payouts.h"
-#include "dangliang/report.h"
-#include "report/htmlout.h"
+#include "dangliang/output.h"
+#include "output/htmlout.h"
 
 /* Run fn(fp) into memory and return the bytes (NUL-terminated). */
 static char *capture(void (*fn)(FILE *, const char *), const char *arg)
@@ -122,7 +122,7 @@ static char *write_page(const char *dir)
     cr_assert_eq(dg_audit_rows(s, d, &au, &e), DG_OK, "%s", e.text);
     cr_assert_eq(dg_aggregate_rows(s, d, au->audited_qty, &a, &e), DG_OK, "%s", e.text);
     cr_assert_eq(dg_payouts_compute(s, d, a, &p, &e), DG_OK, "%s", e.text);
-    cr_assert_eq(dg_report_html(s, d, au, a, p, dir, &e), DG_OK, "%s", e.text);
+    cr_assert_eq(dg_output_html(s, d, au, a, p, dir, &e), DG_OK, "%s", e.text);
     dg_payouts_free(p);
     dg_aggregate_free(a);
     dg_audit_free(au);
