@@ -1,7 +1,8 @@
 /*
  * Option parsing shared by `run` and `check`.  --chunk-size and
  * --window-size are undocumented knobs for tests that prove results do not
- * depend on how the input is cut.
+ * depend on how the input is cut; --tmp-fail-after makes temporary writes
+ * fail, for tests of a full --tmp folder.
  */
 #include "cli_logopts.h"
 
@@ -11,16 +12,20 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_scale.h"
 
 int dg_cli_parse_logopts(const char *cmd, int argc, char **argv, DgCliLogOpts *o)
 {
-    enum { O_SCHEME = 1, O_OUT, O_THREADS, O_ENC, O_FMT, O_STRICT, O_NOBOM, O_CHUNK, O_WINDOW };
+    enum { O_SCHEME = 1, O_OUT, O_THREADS, O_ENC, O_FMT, O_STRICT, O_NOBOM, O_CHUNK, O_WINDOW, O_MEMORY, O_TMP,
+           O_TMP_FAIL };
     static const struct option lo[] = {
         {"scheme", required_argument, 0, O_SCHEME},   {"out", required_argument, 0, O_OUT},
         {"threads", required_argument, 0, O_THREADS}, {"encoding", required_argument, 0, O_ENC},
         {"format", required_argument, 0, O_FMT},      {"strict", no_argument, 0, O_STRICT},
         {"no-bom", no_argument, 0, O_NOBOM},          {"chunk-size", required_argument, 0, O_CHUNK},
-        {"window-size", required_argument, 0, O_WINDOW}, {0, 0, 0, 0}};
+        {"window-size", required_argument, 0, O_WINDOW}, {"memory", required_argument, 0, O_MEMORY},
+        {"tmp", required_argument, 0, O_TMP},         {"tmp-fail-after", required_argument, 0, O_TMP_FAIL},
+        {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->v.progress = dg_cli_progress;
     optind = 1;
@@ -59,6 +64,15 @@ int dg_cli_parse_logopts(const char *cmd, int argc, char **argv, DgCliLogOpts *o
                 o->v.chunk_size = (size_t)v;
             else
                 o->v.window_size = (size_t)v;
+            break;
+        case O_MEMORY:
+            if (!dg_cli_parse_size(optarg, &o->part.memory))
+                return dg_cli_usage(cmd, "--memory wants a size such as 512M or 4G, not \"%s\"", optarg);
+            break;
+        case O_TMP: o->part.tmp = optarg; break;
+        case O_TMP_FAIL: /* undocumented: tests of a full temporary folder */
+            if (!dg_cli_parse_size(optarg, &o->part.tmp_fail_after))
+                return dg_cli_usage(cmd, "--tmp-fail-after wants a byte count");
             break;
         default:
             return dg_cli_usage(cmd, "unknown or incomplete option \"%s\"", argv[optind - 1]);

@@ -2,6 +2,7 @@
 #ifndef DG_CLI_LOGOPTS_H
 #define DG_CLI_LOGOPTS_H
 
+#include "dangliang/partition.h"
 #include "dangliang/validate.h"
 
 typedef struct DgCliLogOpts {
@@ -10,6 +11,7 @@ typedef struct DgCliLogOpts {
     bool strict;
     bool no_bom;
     DgValidateOptions v;
+    DgPartitionOptions part;  /* --memory, --tmp (docs/scale.md) */
     char **logs;
     int n_logs;
 } DgCliLogOpts;

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cli_logopts.h"
+#include "cli_scale.h"
 #include "dangliang/output.h"
 
 static uint64_t now_ms(void)
@@ -83,14 +84,13 @@ int dg_cli_run(int argc, char **argv)
     if (dg_scheme_load(o.scheme, &s, &err) != DG_OK)
         return dg_cli_fail(&err);
     o.v.hash_inputs = true; /* for manifest.json */
-    DgStatus st = dg_validate_files(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &d, &err);
+    dg_cli_trap_signals();
+    DgPartitionStats ps;
+    DgStatus st = dg_partition_run(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &o.part, &d, &au, &a,
+                                   &ps, &err);
     dg_cli_progress_end();
-    uint64_t t1 = now_ms();
-    if (st == DG_OK)
-        st = dg_audit_rows(s, d, &au, &err);
-    uint64_t t1a = now_ms();
-    if (st == DG_OK)
-        st = dg_aggregate_rows(s, d, au->audited_qty, &a, &err);
+    /* validation, then checks and sums, partition by partition (docs/scale.md) */
+    uint64_t t1a = now_ms(), t1 = st == DG_OK ? t1a - ps.ms_units : t1a;
     if (st == DG_OK)
         st = dg_payouts_compute(s, d, a, &p, &err);
     uint64_t t2 = now_ms();

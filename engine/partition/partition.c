@@ -1,0 +1,564 @@
+/*
+ * The partitioned run (see partition.h and docs/scale.md).
+ *
+ * Flow: dg_validate_files with a spill callback.  While the rows fit in
+ * --memory nothing else happens and the per-unit stages run once, on the
+ * whole dataset (unit_stages below).  Past the cap, the callback writes
+ * each row to unit partition hash(unit) mod P (with its candidate number
+ * and record id) and each record id to id partition hash(id) mod R (with
+ * its candidate number, file and line).  Then:
+ *   1. duplicates: one id partition at a time, the first occurrence of an
+ *      id (lowest candidate number) wins; repeats become rejects merged
+ *      into the others by (file, line), as validation does in memory;
+ *   2. one unit partition at a time: repeats dropped, each row numbered
+ *      as in memory (candidate number minus the repeats before it), the
+ *      per-unit stages run on the partition; flags are renumbered to the
+ *      run's rows and the flagged rows kept (with their record ids);
+ *   3. flags sorted by (row, check), sums finished, the flagged rows
+ *      become the dataset's rows.
+ * Every step is serial over partitions and parallel inside the stages, so
+ * the result does not depend on the thread count; it does not depend on P
+ * or R because every per-unit stage groups rows within one unit and every
+ * sum is an integer sum.
+ */
+#include "dangliang/partition.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "common/intern.h"
+#include "spillfile.h"
+
+/* A partition may always take this much, whatever --memory says, so tests
+ * can force hundreds of partitions on small inputs. */
+#define PART_FLOOR ((uint64_t)16 << 20)
+#define MAX_PARTS 256u
+
+uint64_t dg_partition_default_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0)
+        return (uint64_t)1 << 30;
+    return (uint64_t)pages * (uint64_t)page / 4;
+}
+
+void dg_partition_cleanup_now(void)
+{
+    dg_spill_cleanup_now();
+}
+
+/* ---- the per-unit stages ------------------------------------------------ */
+
+/* Every stage that works unit by unit runs here, once per partition, on
+ * `part` — the whole dataset in memory, or one partition's rows (numbered
+ * 0.. in input order; staff and patient ids those of the whole run).  A
+ * stage may read and lower au->audited_qty[i] of part's row i; it must
+ * group rows only within one unit, and anything it adds to the run must be
+ * an exact sum or keyed by the row (see docs/architecture.md). */
+static DgStatus unit_stages(const DgScheme *s, const DgDataset *part, DgAudit **au, DgAggregate *sums, DgError *err)
+{
+    DgStatus st = dg_audit_rows(s, part, au, err);
+    if (st != DG_OK)
+        return st;
+    /* new per-unit stages go here, between the checks and the sums */
+    if (sums)
+        dg_aggregate_add(s, part, (*au)->audited_qty, sums);
+    return DG_OK;
+}
+
+/* ---- spilling --------------------------------------------------------- */
+
+typedef struct Spill {
+    const DgPartitionOptions *po;
+    uint64_t memory;
+    DgSpillDir *dir;
+    unsigned P, R; /* unit partitions are files 0..P-1, id partitions P..P+R-1 */
+    char *tmp_rec;
+    size_t tmp_cap;
+} Spill;
+
+static unsigned parts_for(uint64_t rows, uint64_t bytes_per_row, uint64_t budget, unsigned max)
+{
+    uint64_t need = rows * bytes_per_row / (budget ? budget : 1) + 1;
+    return need > max ? max : need < 2 ? 2 : (unsigned)need;
+}
+
+static inline unsigned unit_part(uint32_t unit, unsigned P)
+{
+    uint64_t h = (uint64_t)unit * 0x9E3779B97F4A7C15ULL;
+    return (unsigned)((h >> 32) % P);
+}
+
+static size_t put_len(char *p, uint32_t len)
+{
+    if (len < 255) {
+        p[0] = (char)len;
+        return 1;
+    }
+    p[0] = (char)0xFF;
+    memcpy(p + 1, &len, 4);
+    return 5;
+}
+
+static size_t get_len(const char *p, uint32_t *len)
+{
+    if ((unsigned char)p[0] != 0xFF) {
+        *len = (unsigned char)p[0];
+        return 1;
+    }
+    memcpy(len, p + 1, 4);
+    return 5;
+}
+
+enum { UNIT_FIXED = sizeof(DgRow) + 4, ID_FIXED = 4 + 2 + 4 };
+
+static DgStatus open_dir(Spill *sp, uint64_t proj, DgError *err)
+{
+    uint64_t budget = sp->memory / 2;
+    unsigned max = MAX_PARTS;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 2 * MAX_PARTS + 64)
+        max = rl.rlim_cur > 96 ? (unsigned)(rl.rlim_cur - 64) / 2 : 16;
+    sp->P = parts_for(proj, DG_PARTITION_ROW_BYTES, budget, max);
+    sp->R = parts_for(proj, 40, budget, max);
+    size_t buf = (size_t)(sp->memory / 4 / (sp->P + sp->R));
+    buf = buf < 4096 ? 4096 : buf > (1u << 20) ? (1u << 20) : buf;
+    return dg_spill_open(sp->po->tmp, sp->P + sp->R, buf, sp->po->tmp_fail_after, &sp->dir, err);
+}
+
+static DgStatus spill_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, DgError *err)
+{
+    Spill *sp = ctx;
+    DgStatus st;
+    if (!sp->dir && (st = open_dir(sp, b->rows_projected > b->first + b->n ? b->rows_projected : b->first + b->n,
+                                   err)) != DG_OK)
+        return st;
+    for (size_t k = 0; k < b->n && st == DG_OK; k++) {
+        const DgRow *r = &b->rows[k];
+        uint32_t len = b->record_id_lens[k], cand = (uint32_t)(b->first + k);
+        size_t need = UNIT_FIXED + 5 + len;
+        if (need > sp->tmp_cap) {
+            sp->tmp_cap = need * 2;
+            sp->tmp_rec = dg_xrealloc(sp->tmp_rec, sp->tmp_cap);
+        }
+        char *p = sp->tmp_rec;
+        /* unit partition: row, candidate number, record id */
+        memcpy(p, r, sizeof *r);
+        memcpy(p + sizeof *r, &cand, 4);
+        size_t n = UNIT_FIXED + put_len(p + UNIT_FIXED, len);
+        memcpy(p + n, b->record_ids[k], len);
+        n += len;
+        st = dg_spill_write(sp->dir, unit_part(dg_dataset_provisional_unit(d, r->staff), sp->P), p, n, err);
+        if (st != DG_OK)
+            break;
+        /* id partition: candidate number, file, line, record id */
+        uint16_t file = r->file;
+        memcpy(p, &cand, 4);
+        memcpy(p + 4, &file, 2);
+        memcpy(p + 6, &r->line, 4);
+        n = ID_FIXED + put_len(p + ID_FIXED, len);
+        memcpy(p + n, b->record_ids[k], len);
+        n += len;
+        uint64_t h = dg_hash_bytes(b->record_ids[k], len);
+        st = dg_spill_write(sp->dir, sp->P + (unsigned)((h >> 40) % sp->R), p, n, err);
+    }
+    return st;
+}
+
+/* A repeated record id: the repeat (cand, file, line) and the first one. */
+typedef struct Dup {
+    uint32_t cand;
+    uint16_t file, ffile;
+    uint32_t line, fline;
+    char *id;
+    uint32_t len;
+} Dup;
+
+typedef struct DupVec {
+    Dup *v;
+    size_t n, cap;
+} DupVec;
+
+static int dup_cmp(const void *x, const void *y)
+{
+    const Dup *a = x, *b = y;
+    return a->cand < b->cand ? -1 : a->cand > b->cand;
+}
+
+static DgStatus check_size(const Spill *sp, unsigned i, size_t per_entry_extra, size_t min_entry, DgError *err)
+{
+    uint64_t bytes = dg_spill_size(sp->dir, i), rows = bytes / min_entry;
+    uint64_t need = bytes + rows * per_entry_extra;
+    uint64_t limit = sp->memory > PART_FLOOR ? sp->memory : PART_FLOOR;
+    if (need > limit)
+        return dg_error_set(err, DG_E_IO, NULL, 0, 0,
+                            "one partition of the spilled rows needs about %llu MiB, more than --memory %llu MiB "
+                            "allows (one unit holds too many rows); raise --memory",
+                            (unsigned long long)(need >> 20), (unsigned long long)(sp->memory >> 20));
+    return DG_OK;
+}
+
+/* Find the repeats in one id partition (entries in candidate order). */
+static DgStatus find_dups(Spill *sp, unsigned i, DupVec *out, DgError *err)
+{
+    DgStatus st = check_size(sp, i, 12, ID_FIXED + 1, err);
+    char *buf;
+    size_t len;
+    if (st != DG_OK || (st = dg_spill_take(sp->dir, i, &buf, &len, err)) != DG_OK || !buf)
+        return st;
+    size_t n = 0;
+    for (size_t at = 0; at < len; n++) {
+        uint32_t l;
+        at += ID_FIXED;
+        at += get_len(buf + at, &l) + l;
+    }
+    size_t *off = dg_xmalloc((n ? n : 1) * sizeof *off);
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    uint32_t *slot = dg_xcalloc(cap, sizeof *slot); /* entry + 1, 0 = empty */
+    size_t at = 0;
+    for (size_t e = 0; e < n; e++) {
+        off[e] = at;
+        uint32_t l;
+        size_t h0 = at + ID_FIXED, s0 = h0 + get_len(buf + h0, &l);
+        const char *id = buf + s0;
+        at = s0 + l;
+        uint64_t h = dg_hash_bytes(id, l);
+        size_t k = (size_t)h & (cap - 1);
+        for (;; k = (k + 1) & (cap - 1)) {
+            if (!slot[k]) {
+                slot[k] = (uint32_t)e + 1;
+                break;
+            }
+            const char *q = buf + off[slot[k] - 1];
+            uint32_t ql;
+            size_t qs = ID_FIXED + get_len(q + ID_FIXED, &ql);
+            if (ql != l || memcmp(q + qs, id, l))
+                continue;
+            /* a repeat: keep the first occurrence's file and line */
+            if (out->n == out->cap) {
+                out->cap = out->cap ? out->cap * 2 : 64;
+                out->v = dg_xrealloc(out->v, out->cap * sizeof *out->v);
+            }
+            Dup *dp = &out->v[out->n++];
+            const char *r = buf + off[e];
+            memcpy(&dp->cand, r, 4);
+            memcpy(&dp->file, r + 4, 2);
+            memcpy(&dp->line, r + 6, 4);
+            memcpy(&dp->ffile, q + 4, 2);
+            memcpy(&dp->fline, q + 6, 4);
+            dp->id = dg_xstrndup(id, l);
+            dp->len = l;
+            break;
+        }
+    }
+    free(slot);
+    free(off);
+    free(buf);
+    return DG_OK;
+}
+
+static bool before(uint32_t fa, uint64_t la, uint32_t fb, uint64_t lb)
+{
+    return fa != fb ? fa < fb : la < lb;
+}
+
+/* The repeats as rejects, merged into the others by (file, line) — the
+ * same rejects validation makes in memory. */
+static void add_dup_rejects(DgDataset *d, const DupVec *dv)
+{
+    if (!dv->n)
+        return;
+    DgReject *old = d->rejects;
+    size_t n_old = d->n_rejects, i = 0;
+    d->rejects = dg_xmalloc((n_old + dv->n) * sizeof *d->rejects);
+    d->n_rejects = 0;
+    for (size_t j = 0; j < dv->n; j++) {
+        const Dup *x = &dv->v[j];
+        while (i < n_old && before(old[i].file, old[i].line, x->file, x->line))
+            d->rejects[d->n_rejects++] = old[i++];
+        char det[1200];
+        int n = snprintf(det, sizeof det, "record_id first seen at %s line %llu", d->files[x->ffile],
+                         (unsigned long long)x->fline);
+        if (n < 0)
+            n = 0;
+        if ((size_t)n >= sizeof det)
+            n = sizeof det - 1;
+        DgReject *rj = &d->rejects[d->n_rejects++];
+        rj->file = x->file;
+        rj->line = x->line;
+        rj->reason = DG_REASON_DUPLICATE_RECORD_ID;
+        rj->record_id = dg_xstrndup(x->id, x->len);
+        rj->detail = dg_xstrndup(det, (size_t)n);
+        d->rows_rejected++;
+        d->by_reason[DG_REASON_DUPLICATE_RECORD_ID]++;
+    }
+    while (i < n_old)
+        d->rejects[d->n_rejects++] = old[i++];
+    free(old);
+    d->rows_accepted -= dv->n;
+}
+
+/* Flagged rows kept for the outputs: the row, its number in the run, its record id. */
+typedef struct Kept {
+    DgRow *rows;
+    uint32_t *num;
+    char **ids;
+    uint32_t *lens;
+    size_t n, cap;
+} Kept;
+
+typedef struct FlagVec {
+    DgFlag *v;
+    size_t n, cap;
+} FlagVec;
+
+static int flag_cmp(const void *x, const void *y)
+{
+    const DgFlag *a = x, *b = y;
+    if (a->row != b->row)
+        return a->row < b->row ? -1 : 1;
+    return (int)a->check - (int)b->check;
+}
+
+/* Number of repeats with a candidate number below cand, and whether cand is one. */
+static size_t dups_below(const DupVec *dv, uint32_t cand, bool *is_dup)
+{
+    size_t lo = 0, hi = dv->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (dv->v[mid].cand < cand)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *is_dup = lo < dv->n && dv->v[lo].cand == cand;
+    return lo;
+}
+
+/* One unit partition: read back, run the per-unit stages, keep the flags. */
+static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, const DgDataset *d, const DupVec *dv,
+                             DgAudit *au_all, FlagVec *fv, Kept *kept, DgAggregate *sums, DgError *err)
+{
+    DgStatus st = check_size(sp, i, DG_PARTITION_ROW_BYTES, UNIT_FIXED + 1, err);
+    char *buf;
+    size_t len;
+    if (st != DG_OK || (st = dg_spill_take(sp->dir, i, &buf, &len, err)) != DG_OK || !buf)
+        return st;
+    size_t n = 0;
+    for (size_t at = 0; at < len; n++) {
+        uint32_t l;
+        at += UNIT_FIXED;
+        at += get_len(buf + at, &l) + l;
+    }
+    DgRow *rows = dg_xmalloc((n ? n : 1) * sizeof *rows);
+    uint32_t *num = dg_xmalloc((n ? n : 1) * sizeof *num);
+    size_t *idoff = dg_xmalloc((n ? n : 1) * sizeof *idoff);
+    uint32_t *idlen = dg_xmalloc((n ? n : 1) * sizeof *idlen);
+    size_t m = 0, at = 0;
+    for (size_t e = 0; e < n; e++) {
+        uint32_t cand, l;
+        memcpy(&rows[m], buf + at, sizeof *rows);
+        memcpy(&cand, buf + at + sizeof *rows, 4);
+        at += UNIT_FIXED;
+        at += get_len(buf + at, &l);
+        idoff[m] = at;
+        idlen[m] = l;
+        at += l;
+        bool is_dup;
+        size_t below = dups_below(dv, cand, &is_dup);
+        if (is_dup)
+            continue;
+        num[m] = cand - (uint32_t)below;
+        rows[m].staff = dg_dataset_staff_final(d, rows[m].staff);
+        m++;
+    }
+    DgDataset part = *d; /* the run's ids and files, this partition's rows */
+    part.rows = rows;
+    part.n_rows = m;
+    DgAudit *au = NULL;
+    st = unit_stages(s, &part, &au, sums, err);
+    if (st == DG_OK) {
+        for (size_t f = 0; f < au->n_flags; f++) {
+            DgFlag fl = au->flags[f];
+            au->flags[f].detail = NULL; /* taken */
+            uint32_t local = fl.row;
+            fl.row = num[local];
+            if (fv->n == fv->cap) {
+                fv->cap = fv->cap ? fv->cap * 2 : 256;
+                fv->v = dg_xrealloc(fv->v, fv->cap * sizeof *fv->v);
+            }
+            fv->v[fv->n++] = fl;
+            if (f > 0 && au->flags[f - 1].row == local)
+                continue;
+            if (kept->n == kept->cap) {
+                kept->cap = kept->cap ? kept->cap * 2 : 256;
+                kept->rows = dg_xrealloc(kept->rows, kept->cap * sizeof *kept->rows);
+                kept->num = dg_xrealloc(kept->num, kept->cap * sizeof *kept->num);
+                kept->ids = dg_xrealloc(kept->ids, kept->cap * sizeof *kept->ids);
+                kept->lens = dg_xrealloc(kept->lens, kept->cap * sizeof *kept->lens);
+            }
+            kept->rows[kept->n] = rows[local];
+            kept->num[kept->n] = num[local];
+            kept->ids[kept->n] = dg_xstrndup(buf + idoff[local], idlen[local]);
+            kept->lens[kept->n] = idlen[local];
+            kept->n++;
+        }
+        for (int c = 0; c < DG_CHECK_COUNT; c++) {
+            au_all->flags_by_check[c] += au->flags_by_check[c];
+            au_all->excess_by_check[c] += au->excess_by_check[c];
+        }
+        au_all->rows_flagged += au->rows_flagged;
+    }
+    dg_audit_free(au);
+    free(rows);
+    free(num);
+    free(idoff);
+    free(idlen);
+    free(buf);
+    return st;
+}
+
+static int kept_cmp(const void *x, const void *y, void *ctx)
+{
+    const uint32_t *num = ctx;
+    uint32_t a = num[*(const uint32_t *)x], b = num[*(const uint32_t *)y];
+    return a < b ? -1 : a > b;
+}
+
+/* Flags sorted and pointed at the kept rows, which become the dataset's rows. */
+static void finish_flags(DgDataset *d, DgAudit *au, FlagVec *fv, Kept *kept)
+{
+    qsort(fv->v, fv->n, sizeof *fv->v, flag_cmp);
+    au->flags = fv->v;
+    au->n_flags = fv->n;
+    fv->v = NULL;
+    size_t n = kept->n;
+    uint32_t *order = dg_xmalloc((n ? n : 1) * sizeof *order);
+    for (size_t k = 0; k < n; k++)
+        order[k] = (uint32_t)k;
+    qsort_r(order, n, sizeof *order, kept_cmp, kept->num);
+    DgRow *rows = dg_xmalloc((n ? n : 1) * sizeof *rows);
+    uint32_t *num = dg_xmalloc((n ? n : 1) * sizeof *num);
+    const char **ids = dg_xmalloc((n ? n : 1) * sizeof *ids);
+    uint32_t *lens = dg_xmalloc((n ? n : 1) * sizeof *lens);
+    for (size_t k = 0; k < n; k++) {
+        rows[k] = kept->rows[order[k]];
+        num[k] = kept->num[order[k]];
+        ids[k] = kept->ids[order[k]];
+        lens[k] = kept->lens[order[k]];
+    }
+    /* flags and kept rows are both in row order: walk them together */
+    size_t k = 0;
+    for (size_t f = 0; f < au->n_flags; f++) {
+        while (num[k] != au->flags[f].row)
+            k++;
+        au->flags[f].row = (uint32_t)k;
+    }
+    dg_dataset_keep_rows(d, rows, n, ids, lens);
+    for (size_t j = 0; j < n; j++)
+        free(kept->ids[j]);
+    free(ids);
+    free(lens);
+    free(num);
+    free(order);
+}
+
+static void kept_free(Kept *k)
+{
+    free(k->rows);
+    free(k->num);
+    free(k->ids);
+    free(k->lens);
+}
+
+DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_paths, const DgValidateOptions *vopt,
+                          const DgPartitionOptions *popt, DgDataset **dout, DgAudit **auout, DgAggregate **aout,
+                          DgPartitionStats *stats, DgError *err)
+{
+    DgPartitionOptions po0 = {0};
+    if (!popt)
+        popt = &po0;
+    DgValidateOptions v = vopt ? *vopt : (DgValidateOptions){0};
+    Spill sp = {.po = popt, .memory = popt->memory ? popt->memory : dg_partition_default_memory()};
+    v.spill_rows = sp.memory / DG_PARTITION_ROW_BYTES;
+    v.spill = spill_rows;
+    v.spill_ctx = &sp;
+    DgPartitionStats st0 = {0};
+    if (!stats)
+        stats = &st0;
+    memset(stats, 0, sizeof *stats);
+    DgDataset *d = NULL;
+    DgAudit *au = NULL;
+    DgAggregate *a = NULL;
+    int64_t t0 = g_get_monotonic_time();
+    DgStatus st = dg_validate_files(s, paths, n_paths, &v, &d, err);
+    int64_t t1 = g_get_monotonic_time();
+    stats->ms_validate = (uint64_t)(t1 - t0) / 1000;
+    free(sp.tmp_rec);
+    if (st != DG_OK) {
+        dg_spill_close(sp.dir);
+        return st;
+    }
+    if (!sp.dir) {
+        /* in memory: the whole dataset is one partition */
+        if (aout)
+            a = dg_aggregate_new(s, d);
+        st = unit_stages(s, d, &au, a, err);
+    } else {
+        stats->spilled = true;
+        stats->unit_parts = sp.P;
+        stats->id_parts = sp.R;
+        DupVec dv = {0};
+        FlagVec fv = {0};
+        Kept kept = {0};
+        st = dg_spill_end_writes(sp.dir, err);
+        stats->tmp_bytes = dg_spill_total(sp.dir);
+        for (unsigned i = 0; i < sp.P; i++)
+            if (dg_spill_size(sp.dir, i) > stats->largest_part)
+                stats->largest_part = dg_spill_size(sp.dir, i);
+        for (unsigned i = 0; i < sp.R && st == DG_OK; i++)
+            st = find_dups(&sp, sp.P + i, &dv, err);
+        if (st == DG_OK) {
+            qsort(dv.v, dv.n, sizeof *dv.v, dup_cmp);
+            add_dup_rejects(d, &dv);
+            if (aout)
+                a = dg_aggregate_new(s, d);
+            au = dg_xcalloc(1, sizeof *au);
+        }
+        for (unsigned i = 0; i < sp.P && st == DG_OK; i++)
+            st = do_unit_part(&sp, i, s, d, &dv, au, &fv, &kept, a, err);
+        if (st == DG_OK)
+            finish_flags(d, au, &fv, &kept);
+        for (size_t j = 0; j < dv.n; j++)
+            free(dv.v[j].id);
+        free(dv.v);
+        for (size_t j = 0; j < fv.n && fv.v; j++)
+            free(fv.v[j].detail);
+        free(fv.v);
+        if (st != DG_OK)
+            for (size_t j = 0; j < kept.n; j++)
+                free(kept.ids[j]);
+        kept_free(&kept);
+        dg_spill_close(sp.dir);
+    }
+    if (st == DG_OK && a)
+        dg_aggregate_finish(s, d, a);
+    stats->ms_units = (uint64_t)(g_get_monotonic_time() - t1) / 1000;
+    if (st != DG_OK) {
+        dg_aggregate_free(a);
+        dg_audit_free(au);
+        dg_dataset_free(d);
+        return st;
+    }
+    *dout = d;
+    *auout = au;
+    if (aout)
+        *aout = a;
+    return DG_OK;
+}
