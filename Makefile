@@ -33,7 +33,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all check check-build deps demo bench clean unit fuzz-replay golden crosscheck
+.PHONY: all check check-build deps demo bench clean unit fuzz-replay golden crosscheck scale
 
 all: $(LIB) $(BIN)
 
@@ -74,12 +74,16 @@ golden: $(BIN)
 crosscheck: $(BIN)
 	@if [ -x tests/crosscheck.sh ]; then tests/crosscheck.sh $(BIN) $(BUILD); fi
 
+# spilled runs (--memory far below the data) against in-memory runs (docs/scale.md)
+scale: $(BIN)
+	@tests/scale.sh $(BIN) $(BUILD)
+
 # `check` installs missing packages first, then re-enters make so pkg-config
 # flags are read after the install.
 check:
 	@scripts/install-deps.sh
 	@$(MAKE) --no-print-directory SAN=$(SAN) check-build
-	@$(MAKE) --no-print-directory SAN=$(SAN) unit fuzz-replay golden crosscheck
+	@$(MAKE) --no-print-directory SAN=$(SAN) unit fuzz-replay golden crosscheck scale
 	@tests/browser/report_test.sh $(BIN) $(BUILD)
 	@echo "dangliang: all checks passed"
 

@@ -79,6 +79,7 @@ typedef struct Spill {
     unsigned P, R; /* unit partitions are files 0..P-1, id partitions P..P+R-1 */
     char *tmp_rec;
     size_t tmp_cap;
+    uint64_t *rows_in; /* [P + R] entries written to each file */
 } Spill;
 
 static unsigned parts_for(uint64_t rows, uint64_t bytes_per_row, uint64_t budget, unsigned max)
@@ -118,13 +119,14 @@ enum { UNIT_FIXED = sizeof(DgRow) + 4, ID_FIXED = 4 + 2 + 4 };
 
 static DgStatus open_dir(Spill *sp, uint64_t proj, DgError *err)
 {
-    uint64_t budget = sp->memory / 2;
+    uint64_t budget = sp->memory / 4; /* units are lumpy: aim at a quarter, so most partitions fit in half */
     unsigned max = MAX_PARTS;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 2 * MAX_PARTS + 64)
         max = rl.rlim_cur > 96 ? (unsigned)(rl.rlim_cur - 64) / 2 : 16;
     sp->P = parts_for(proj, DG_PARTITION_ROW_BYTES, budget, max);
     sp->R = parts_for(proj, 40, budget, max);
+    sp->rows_in = dg_xcalloc(sp->P + sp->R, sizeof *sp->rows_in);
     size_t buf = (size_t)(sp->memory / 4 / (sp->P + sp->R));
     buf = buf < 4096 ? 4096 : buf > (1u << 20) ? (1u << 20) : buf;
     return dg_spill_open(sp->po->tmp, sp->P + sp->R, buf, sp->po->tmp_fail_after, &sp->dir, err);
@@ -152,7 +154,9 @@ static DgStatus spill_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, D
         size_t n = UNIT_FIXED + put_len(p + UNIT_FIXED, len);
         memcpy(p + n, b->record_ids[k], len);
         n += len;
-        st = dg_spill_write(sp->dir, unit_part(dg_dataset_provisional_unit(d, r->staff), sp->P), p, n, err);
+        unsigned up = unit_part(dg_dataset_provisional_unit(d, r->staff), sp->P);
+        sp->rows_in[up]++;
+        st = dg_spill_write(sp->dir, up, p, n, err);
         if (st != DG_OK)
             break;
         /* id partition: candidate number, file, line, record id */
@@ -164,7 +168,9 @@ static DgStatus spill_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, D
         memcpy(p + n, b->record_ids[k], len);
         n += len;
         uint64_t h = dg_hash_bytes(b->record_ids[k], len);
-        st = dg_spill_write(sp->dir, sp->P + (unsigned)((h >> 40) % sp->R), p, n, err);
+        unsigned ip = sp->P + (unsigned)((h >> 40) % sp->R);
+        sp->rows_in[ip]++;
+        st = dg_spill_write(sp->dir, ip, p, n, err);
     }
     return st;
 }
@@ -189,10 +195,10 @@ static int dup_cmp(const void *x, const void *y)
     return a->cand < b->cand ? -1 : a->cand > b->cand;
 }
 
-static DgStatus check_size(const Spill *sp, unsigned i, size_t per_entry_extra, size_t min_entry, DgError *err)
+/* Reading partition i back needs its bytes and per_row more per entry. */
+static DgStatus check_size(const Spill *sp, unsigned i, size_t per_row, DgError *err)
 {
-    uint64_t bytes = dg_spill_size(sp->dir, i), rows = bytes / min_entry;
-    uint64_t need = bytes + rows * per_entry_extra;
+    uint64_t need = dg_spill_size(sp->dir, i) + sp->rows_in[i] * per_row;
     uint64_t limit = sp->memory > PART_FLOOR ? sp->memory : PART_FLOOR;
     if (need > limit)
         return dg_error_set(err, DG_E_IO, NULL, 0, 0,
@@ -205,7 +211,7 @@ static DgStatus check_size(const Spill *sp, unsigned i, size_t per_entry_extra, 
 /* Find the repeats in one id partition (entries in candidate order). */
 static DgStatus find_dups(Spill *sp, unsigned i, DupVec *out, DgError *err)
 {
-    DgStatus st = check_size(sp, i, 12, ID_FIXED + 1, err);
+    DgStatus st = check_size(sp, i, 24, err);
     char *buf;
     size_t len;
     if (st != DG_OK || (st = dg_spill_take(sp->dir, i, &buf, &len, err)) != DG_OK || !buf)
@@ -345,7 +351,7 @@ static size_t dups_below(const DupVec *dv, uint32_t cand, bool *is_dup)
 static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, const DgDataset *d, const DupVec *dv,
                              DgAudit *au_all, FlagVec *fv, Kept *kept, DgAggregate *sums, DgError *err)
 {
-    DgStatus st = check_size(sp, i, DG_PARTITION_ROW_BYTES, UNIT_FIXED + 1, err);
+    DgStatus st = check_size(sp, i, DG_PARTITION_ROW_BYTES, err);
     char *buf;
     size_t len;
     if (st != DG_OK || (st = dg_spill_take(sp->dir, i, &buf, &len, err)) != DG_OK || !buf)
@@ -502,6 +508,7 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
     stats->ms_validate = (uint64_t)(t1 - t0) / 1000;
     free(sp.tmp_rec);
     if (st != DG_OK) {
+        free(sp.rows_in);
         dg_spill_close(sp.dir);
         return st;
     }
@@ -545,6 +552,7 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
             for (size_t j = 0; j < kept.n; j++)
                 free(kept.ids[j]);
         kept_free(&kept);
+        free(sp.rows_in);
         dg_spill_close(sp.dir);
     }
     if (st == DG_OK && a)
