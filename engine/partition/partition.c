@@ -115,7 +115,7 @@ static size_t get_len(const char *p, uint32_t *len)
     return 5;
 }
 
-enum { UNIT_FIXED = sizeof(DgRow) + 4, ID_FIXED = 4 + 2 + 4 };
+enum { UNIT_FIXED = sizeof(DgRow) + 4, ID_FIXED = 4 + 2 + 4 + 4 };
 
 static DgStatus open_dir(Spill *sp, uint64_t proj, DgError *err)
 {
@@ -159,15 +159,17 @@ static DgStatus spill_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, D
         st = dg_spill_write(sp->dir, up, p, n, err);
         if (st != DG_OK)
             break;
-        /* id partition: candidate number, file, line, record id */
+        /* id partition: candidate number, file, line, low hash bits, record id */
         uint16_t file = r->file;
+        uint64_t h = b->record_id_hashes[k];
+        uint32_t tag = (uint32_t)h;
         memcpy(p, &cand, 4);
         memcpy(p + 4, &file, 2);
         memcpy(p + 6, &r->line, 4);
+        memcpy(p + 10, &tag, 4);
         n = ID_FIXED + put_len(p + ID_FIXED, len);
         memcpy(p + n, b->record_ids[k], len);
         n += len;
-        uint64_t h = dg_hash_bytes(b->record_ids[k], len);
         unsigned ip = sp->P + (unsigned)((h >> 40) % sp->R);
         sp->rows_in[ip]++;
         st = dg_spill_write(sp->dir, ip, p, n, err);
@@ -226,7 +228,9 @@ static DgStatus find_dups(Spill *sp, unsigned i, DupVec *out, DgError *err)
     size_t cap = 16;
     while (cap < 2 * n)
         cap *= 2;
-    uint32_t *slot = dg_xcalloc(cap, sizeof *slot); /* entry + 1, 0 = empty */
+    /* entry + 1 (0 = empty) and the entry's hash bits, so that probing
+     * compares ids only when the bits agree */
+    uint32_t(*slot)[2] = dg_xcalloc(cap, sizeof *slot);
     size_t at = 0;
     for (size_t e = 0; e < n; e++) {
         off[e] = at;
@@ -234,14 +238,18 @@ static DgStatus find_dups(Spill *sp, unsigned i, DupVec *out, DgError *err)
         size_t h0 = at + ID_FIXED, s0 = h0 + get_len(buf + h0, &l);
         const char *id = buf + s0;
         at = s0 + l;
-        uint64_t h = dg_hash_bytes(id, l);
-        size_t k = (size_t)h & (cap - 1);
+        uint32_t tag;
+        memcpy(&tag, buf + off[e] + 10, 4);
+        size_t k = (size_t)tag & (cap - 1);
         for (;; k = (k + 1) & (cap - 1)) {
-            if (!slot[k]) {
-                slot[k] = (uint32_t)e + 1;
+            if (!slot[k][0]) {
+                slot[k][0] = (uint32_t)e + 1;
+                slot[k][1] = tag;
                 break;
             }
-            const char *q = buf + off[slot[k] - 1];
+            if (slot[k][1] != tag)
+                continue;
+            const char *q = buf + off[slot[k][0] - 1];
             uint32_t ql;
             size_t qs = ID_FIXED + get_len(q + ID_FIXED, &ql);
             if (ql != l || memcmp(q + qs, id, l))

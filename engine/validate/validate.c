@@ -653,6 +653,7 @@ static DgStatus spill_window(DgDataset *d, uint32_t file, ChunkOut *outs, size_t
     DgRow *rows = dg_xmalloc((n ? n : 1) * sizeof *rows);
     const char **idv = dg_xmalloc((n ? n : 1) * sizeof *idv);
     uint32_t *lens = dg_xmalloc((n ? n : 1) * sizeof *lens);
+    uint64_t *hs = dg_xmalloc((n ? n : 1) * sizeof *hs);
 #pragma omp parallel for schedule(dynamic, 1)
     for (size_t ci = 0; ci < n_chunks; ci++) {
         ChunkOut *c = &outs[ci];
@@ -665,12 +666,14 @@ static DgStatus spill_window(DgDataset *d, uint32_t file, ChunkOut *outs, size_t
             fill_row(&rows[k], file, p);
             idv[k] = c->arena + p->id[K_REC].off;
             lens[k] = p->id[K_REC].len;
+            hs[k] = p->id[K_REC].h;
             k++;
         }
     }
-    DgRowBatch bt = {.rows = rows, .record_ids = idv, .record_id_lens = lens, .first = first, .n = n,
-                     .rows_projected = proj};
+    DgRowBatch bt = {.rows = rows, .record_ids = idv, .record_id_lens = lens, .record_id_hashes = hs, .first = first,
+                     .n = n, .rows_projected = proj};
     DgStatus st = n ? opt->spill(opt->spill_ctx, d, &bt, err) : DG_OK;
+    free(hs);
     free(rows);
     free(idv);
     free(lens);
@@ -685,6 +688,7 @@ static DgStatus spill_start(Builder *b, uint64_t kept, uint64_t proj, const DgVa
     enum { SLICE = 1 << 16 };
     const char **idv = dg_xmalloc(SLICE * sizeof *idv);
     uint32_t *lens = dg_xmalloc(SLICE * sizeof *lens);
+    uint64_t *hs = dg_xmalloc(SLICE * sizeof *hs);
     DgStatus st = DG_OK;
     for (uint64_t lo = 0; lo < kept && st == DG_OK; lo += SLICE) {
         uint64_t n = kept - lo < SLICE ? kept - lo : SLICE;
@@ -692,13 +696,15 @@ static DgStatus spill_start(Builder *b, uint64_t kept, uint64_t proj, const DgVa
             size_t len;
             idv[k] = dg_recids_str(d->ids->rec, lo + k, &len);
             lens[k] = (uint32_t)len;
+            hs[k] = dg_hash_bytes(idv[k], len);
         }
-        DgRowBatch bt = {.rows = d->rows + lo, .record_ids = idv, .record_id_lens = lens, .first = lo, .n = n,
-                         .rows_projected = proj};
+        DgRowBatch bt = {.rows = d->rows + lo, .record_ids = idv, .record_id_lens = lens, .record_id_hashes = hs,
+                         .first = lo, .n = n, .rows_projected = proj};
         st = opt->spill(opt->spill_ctx, d, &bt, err);
     }
     free(idv);
     free(lens);
+    free(hs);
     free(d->rows);
     d->rows = NULL;
     b->rows_cap = 0;

@@ -78,6 +78,7 @@ typedef struct DgRowBatch {
     const DgRow *rows;
     const char *const *record_ids; /* NUL-terminated */
     const uint32_t *record_id_lens;
+    const uint64_t *record_id_hashes; /* dg_hash_bytes of each record id (engine/common/intern.h) */
     uint64_t first;
     size_t n;
     uint64_t rows_projected;       /* candidates expected in the whole run (estimate) */
