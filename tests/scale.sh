@@ -126,6 +126,20 @@ rc=$?
 grep -q 'No space left on device' "$T/full.err" || bad "full temporary folder: message lacks the cause: $(cat "$T/full.err")"
 [ -e "$T/full" ] && bad "full temporary folder: the output folder was touched"
 tmp_empty "a full temporary folder"
+# a real full filesystem where the machine lets us mount one (root, private mount namespace)
+mkdir -p "$T/tiny"
+if unshare -m sh -c "mount -t tmpfs -o size=1m tmpfs '$T/tiny'" 2>/dev/null; then
+    unshare -m sh -c "mount -t tmpfs -o size=1m tmpfs '$T/tiny' && \
+        { '$DG' run --scheme '$SCHEME' --out '$T/tinyout' --memory 4M --tmp '$T/tiny' '$T/small.csv' >/dev/null \
+          2>'$T/tiny.err'; echo \$? >'$T/tiny.rc'; ls -A '$T/tiny' >'$T/tiny.left'; }"
+    [ "$(cat "$T/tiny.rc")" = 4 ] || bad "1 MiB tmpfs: exit $(cat "$T/tiny.rc"), not 4: $(cat "$T/tiny.err")"
+    grep -q 'No space left on device' "$T/tiny.err" || bad "1 MiB tmpfs: message lacks the cause: $(cat "$T/tiny.err")"
+    [ -s "$T/tiny.left" ] && bad "1 MiB tmpfs: temporary files left: $(cat "$T/tiny.left")"
+    [ -e "$T/tinyout" ] && bad "1 MiB tmpfs: the output folder was touched"
+    tiny="a full 1 MiB tmpfs and "
+else
+    tiny="(no tmpfs: mount not permitted here) "
+fi
 "$DG" run --scheme "$SCHEME" --out "$T/miss" --memory 4M --tmp "$T/tmp" "$T/small.csv" "$T/no-such.csv" \
     >/dev/null 2>&1
 rc=$?
@@ -147,6 +161,6 @@ for sig in INT TERM; do
 done
 "$DG" run --scheme "$SCHEME" --out "$T/x" --memory 12Q "$T/small.csv" >/dev/null 2>&1
 [ $? = 2 ] || bad "--memory 12Q: not a usage error"
-[ $fail = 0 ] && echo "scale: temporary files removed after success, error, SIGINT and SIGTERM; full temporary folder gives exit 4"
+[ $fail = 0 ] && echo "scale: temporary files removed after success, error, SIGINT and SIGTERM; ${tiny}an injected write failure give exit 4"
 [ $fail = 0 ] && rm -rf "$T"
 [ $fail = 0 ]
