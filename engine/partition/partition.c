@@ -127,8 +127,9 @@ static DgStatus open_dir(Spill *sp, uint64_t proj, DgError *err)
     sp->P = parts_for(proj, DG_PARTITION_ROW_BYTES, budget, max);
     sp->R = parts_for(proj, 40, budget, max);
     sp->rows_in = dg_xcalloc(sp->P + sp->R, sizeof *sp->rows_in);
-    size_t buf = (size_t)(sp->memory / 4 / (sp->P + sp->R));
-    buf = buf < 4096 ? 4096 : buf > (1u << 20) ? (1u << 20) : buf;
+    /* write buffers: an eighth of the cap in all, 4 KiB to 256 KiB each */
+    size_t buf = (size_t)(sp->memory / 8 / (sp->P + sp->R));
+    buf = buf < 4096 ? 4096 : buf > (256u << 10) ? (256u << 10) : buf;
     return dg_spill_open(sp->po->tmp, sp->P + sp->R, buf, sp->po->tmp_fail_after, &sp->dir, err);
 }
 
