@@ -330,3 +330,31 @@ err_case("e_per_capita_unknown_key", "`per_head` is not a key of a budget object
 err_case("e_per_capita_decimals", "A per-capita rate is yuan with at most 2 decimals.",
          ['pools[0] ("all").budget.per_capita "5.005" has 3 decimals; at most 2 are allowed'],
          budget={"per_capita": "5.005"})
+
+# ---- explain shows the appeals of a unit -------------------------------------------------------------
+write("explain_appeals",
+      RUN.format(s="exclude", t=2).replace("--out $OUT", "--out $OUT/run") + " > /dev/null && "
+      "$DG explain --run $OUT/run --unit U2 | sed -n '/^Appeals/,/^$/p' && "
+      "$DG explain --run $OUT/run --unit U1 --format json | python3 -c 'import json,sys; "
+      "print(json.dumps(json.load(sys.stdin)[\"appeals\"], ensure_ascii=False, indent=1))'",
+      "`dangliang explain` on the appeal_exclude run (../_appeal/README.md, section 4): U2's four appealed "
+      "flags with their decisions and notes, the quantity (1) and workload (1.0000) restored, the payout without "
+      "the appeals (0.00) and with them (16.67); then U1 in JSON: no appeal on its flags, but its payout moved "
+      "60.00 → 50.00 because U2's appeals enlarged ΣC.",
+      files={"stdout":
+             "Appeals (申诉, ../_appeal/appeals_exclude.csv; decided after the checks, which are not re-run)\n"
+             "  2 overturned, 2 upheld (flags.csv, appeal column):\n"
+             "    x1           over_patient_day     excess 2     uphold  超次属实\n"
+             "    x1           staff_overload       excess 1     overturn  当日另有护士协助\n"
+             "    y1           over_patient_day     excess 1     overturn\n"
+             "    y2           staff_overload       excess 2     uphold\n"
+             "  quantity restored 1, workload restored 1.0000 (W above is after the appeals)\n"
+             "  payout without the appeals 0.00 yuan, with them 16.67 yuan: change 16.67 yuan\n"
+             "    pool all            W without appeals 0.0000, restored 1.0000; payout without 0.00, change 16.67\n"
+             "  (a change can come from other units' appeals: the pool's budget is fixed)\n"
+             "\n"
+             + j({"file": "../_appeal/appeals_exclude.csv", "overturn": 0, "uphold": 0, "flags": [], "moved": True,
+                  "quantity_restored": 0, "workload_restored": "0.0000", "payout_without_appeals": "60.00",
+                  "payout": "50.00", "payout_change": "-10.00",
+                  "pools": [{"pool_id": "all", "workload_without_appeals": "3.0000", "workload_restored": "0.0000",
+                             "payout_without_appeals": "60.00", "payout_change": "-10.00"}]})})
