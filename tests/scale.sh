@@ -97,7 +97,19 @@ done
 
 # --- a generated 1M-row log ---
 ROWS=${SCALE_ROWS:-1000000}
-"$DG" gen --scheme "$SCHEME" --rows "$ROWS" --seed 7 --bad-rate 0.002 -o "$T/log.csv" 2>/dev/null
+"$DG" gen --scheme "$SCHEME" --rows "$ROWS" --seed 7 --bad-rate 0.002 -o "$T/log.csv" \
+    --appeals "$T/appeals.csv" --advances "$T/advances.csv" >/dev/null 2>&1
+# the same scheme with the generated appeals and advances (paths relative to the new file)
+python3 - "$SCHEME" "$T/cycle.json" <<'PY'
+import json, os, sys
+src, dst = sys.argv[1], sys.argv[2]
+s = json.load(open(src, encoding="utf-8"))
+for k in ("catalog", "units", "indicators"):
+    if k in s:
+        s[k] = os.path.join(os.path.dirname(os.path.abspath(src)), s[k])
+s["appeals"], s["advances"] = "appeals.csv", "advances.csv"
+json.dump(s, open(dst, "w", encoding="utf-8"), ensure_ascii=False, indent=1)
+PY
 "$DG" run --scheme "$SCHEME" --out "$T/mem" --threads 2 "$T/log.csv" >"$T/mem.stdout" || bad "in-memory run failed"
 for v in "1 24M" "2 32M" "2 48M"; do
     set -- $v
@@ -108,12 +120,20 @@ for v in "1 24M" "2 32M" "2 48M"; do
     tmp_empty "a spilled run"
     rm -rf "$T/s$1-$2"
 done
+# appeals decided partition by partition, and the sums before them
+"$DG" run --scheme "$T/cycle.json" --out "$T/ap-mem" "$T/log.csv" >"$T/ap1.stdout" || bad "run with appeals failed"
+"$DG" run --scheme "$T/cycle.json" --out "$T/ap-spill" --memory 32M --tmp "$T/tmp" "$T/log.csv" >"$T/ap2.stdout" ||
+    bad "spilled run with appeals failed"
+grep -q '^appeals' "$T/ap1.stdout" || bad "the run with appeals printed no appeals line"
+same_text "$T/ap1.stdout" "$T/ap2.stdout" "$T/ap-mem" "$T/ap-spill" "$ROWS rows with appeals --memory 32M: stdout"
+same_outputs "$T/ap-mem" "$T/ap-spill" "$ROWS rows with appeals and advances --memory 32M"
+tmp_empty "a spilled run with appeals"
 "$DG" check --scheme "$SCHEME" --out "$T/cmem" "$T/log.csv" >"$T/c1.stdout"
 "$DG" check --scheme "$SCHEME" --out "$T/cspill" --memory 24M --tmp "$T/tmp" "$T/log.csv" >"$T/c2.stdout"
 same_text "$T/c1.stdout" "$T/c2.stdout" "$T/cmem" "$T/cspill" "check --memory 24M: stdout"
 same_outputs "$T/cmem" "$T/cspill" "check $ROWS rows --memory 24M"
 tmp_empty "a spilled check"
-[ $fail = 0 ] && echo "scale: $ROWS rows identical in memory and spilled (--memory 24M, 32M, 48M; run and check)"
+[ $fail = 0 ] && echo "scale: $ROWS rows identical in memory and spilled (--memory 24M, 32M, 48M; run, run with appeals and advances, check)"
 
 
 # --- errors: full temporary folder, a later unreadable file, SIGINT (on 100k rows, 4M: 16 partitions) ---

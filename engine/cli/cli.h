@@ -35,4 +35,12 @@ struct DgAudit;
 /* Print the authenticity-check counts shared by check and run. */
 void dg_cli_print_flags(const struct DgAudit *au);
 
+struct DgScheme;
+struct DgPayouts;
+struct DgAggregate;
+/* Appeals applied (per check), when the scheme names an appeals file (cli_cycle.c). */
+void dg_cli_print_appeals(const struct DgScheme *s, const struct DgAudit *au);
+/* Per-capita budgets and the settlement against advances, when the scheme has them. */
+void dg_cli_print_cycle(const struct DgScheme *s, const struct DgPayouts *p);
+
 #endif

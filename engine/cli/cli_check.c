@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "cli_logopts.h"
 #include "cli_scale.h"
+#include "dangliang/appeals.h"
 #include "dangliang/output.h"
 #include "dangliang/scheme.h"
 #include "dangliang/validate.h"
@@ -26,7 +27,7 @@ int dg_cli_check(int argc, char **argv)
         return dg_cli_fail(&err);
     dg_cli_trap_signals();
     DgStatus st = dg_partition_run(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &o.part, &d, &au, NULL,
-                                   NULL, &err);
+                                   NULL, NULL, &err);
     dg_cli_progress_end();
     if (st != DG_OK) {
         dg_scheme_free(s);
@@ -35,6 +36,7 @@ int dg_cli_check(int argc, char **argv)
     printf("dangliang check: scheme %s, %d log file%s\n", s->id, o.n_logs, o.n_logs == 1 ? "" : "s");
     dg_cli_print_accounting(d);
     dg_cli_print_flags(au);
+    dg_cli_print_appeals(s, au);
     if (o.out) {
         DgOutputOptions ro = {.no_bom = o.no_bom};
         if (dg_output_rejects(d, o.out, &ro, &err) != DG_OK) {

@@ -23,6 +23,8 @@
  */
 #include "dangliang/partition.h"
 
+#include "dangliang/appeals.h"
+
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,12 +61,24 @@ void dg_partition_cleanup_now(void)
  * stage may read and lower au->audited_qty[i] of part's row i; it must
  * group rows only within one unit, and anything it adds to the run must be
  * an exact sum or keyed by the row (see docs/architecture.md). */
-static DgStatus unit_stages(const DgScheme *s, const DgDataset *part, DgAudit **au, DgAggregate *sums, DgError *err)
+static DgStatus unit_stages(const DgScheme *s, const DgDataset *part, DgAudit **au, DgAggregate *sums,
+                            DgAggregate *before, uint8_t *used, DgError *err)
 {
     DgStatus st = dg_audit_rows(s, part, au, err);
     if (st != DG_OK)
         return st;
+    /* appeals: on the whole run at once, or partition by partition with
+     * the "matches no flag" test left to the end (used != NULL) */
+    if (used)
+        dg_appeals_apply_part(s, part, *au, used);
+    else if ((st = dg_appeals_apply(s, part, *au, err)) != DG_OK)
+        return st;
     /* new per-unit stages go here, between the checks and the sums */
+    if (before && s->appeals_path) { /* the sums before the appeals, to show what they moved */
+        uint16_t *q = dg_appeals_before(s, part, *au);
+        dg_aggregate_add(s, part, q, before);
+        free(q);
+    }
     if (sums)
         dg_aggregate_add(s, part, (*au)->audited_qty, sums);
     return DG_OK;
@@ -319,7 +333,7 @@ static void add_dup_rejects(DgDataset *d, const DupVec *dv)
     d->rows_accepted -= dv->n;
 }
 
-/* Flagged rows kept for the outputs: the row, its number in the run, its record id. */
+/* Rows kept for the outputs: the row, its number in the run, its record id. */
 typedef struct Kept {
     DgRow *rows;
     uint32_t *num;
@@ -332,6 +346,16 @@ typedef struct FlagVec {
     DgFlag *v;
     size_t n, cap;
 } FlagVec;
+
+/* What the unit partitions add up to. */
+typedef struct Acc {
+    DgAudit *au;           /* counts; flags at the end */
+    FlagVec flags;         /* numbered by the run's rows */
+    Kept kept;
+    DgAggregate *sums, *before;
+    uint8_t *used;         /* [n_appeals] matched in some partition */
+    DgIntern *appealed;    /* record ids the appeals name (NULL: none) */
+} Acc;
 
 static int flag_cmp(const void *x, const void *y)
 {
@@ -356,9 +380,12 @@ static size_t dups_below(const DupVec *dv, uint32_t cand, bool *is_dup)
     return lo;
 }
 
-/* One unit partition: read back, run the per-unit stages, keep the flags. */
-static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, const DgDataset *d, const DupVec *dv,
-                             DgAudit *au_all, FlagVec *fv, Kept *kept, DgAggregate *sums, DgError *err)
+/* One unit partition: read back, run the per-unit stages, keep the flags
+ * and the flagged (or appealed) rows.  The partition's rows become d's rows
+ * while it is processed (dg_dataset_keep_rows), so every stage sees a
+ * dataset whose record ids are those of its rows. */
+static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, DgDataset *d, const DupVec *dv, Acc *acc,
+                             DgError *err)
 {
     DgStatus st = check_size(sp, i, DG_PARTITION_ROW_BYTES, err);
     char *buf;
@@ -373,7 +400,7 @@ static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, const DgD
     }
     DgRow *rows = dg_xmalloc((n ? n : 1) * sizeof *rows);
     uint32_t *num = dg_xmalloc((n ? n : 1) * sizeof *num);
-    size_t *idoff = dg_xmalloc((n ? n : 1) * sizeof *idoff);
+    const char **idv = dg_xmalloc((n ? n : 1) * sizeof *idv);
     uint32_t *idlen = dg_xmalloc((n ? n : 1) * sizeof *idlen);
     size_t m = 0, at = 0;
     for (size_t e = 0; e < n; e++) {
@@ -382,7 +409,7 @@ static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, const DgD
         memcpy(&cand, buf + at + sizeof *rows, 4);
         at += UNIT_FIXED;
         at += get_len(buf + at, &l);
-        idoff[m] = at;
+        idv[m] = buf + at;
         idlen[m] = l;
         at += l;
         bool is_dup;
@@ -393,23 +420,31 @@ static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, const DgD
         rows[m].staff = dg_dataset_staff_final(d, rows[m].staff);
         m++;
     }
-    DgDataset part = *d; /* the run's ids and files, this partition's rows */
-    part.rows = rows;
-    part.n_rows = m;
+    dg_dataset_keep_rows(d, rows, m, idv, idlen); /* takes rows */
     DgAudit *au = NULL;
-    st = unit_stages(s, &part, &au, sums, err);
+    st = unit_stages(s, d, &au, acc->sums, acc->before, acc->used, err);
     if (st == DG_OK) {
+        uint8_t *keep = dg_xcalloc(m ? m : 1, 1);
+        FlagVec *fv = &acc->flags;
         for (size_t f = 0; f < au->n_flags; f++) {
             DgFlag fl = au->flags[f];
             au->flags[f].detail = NULL; /* taken */
-            uint32_t local = fl.row;
-            fl.row = num[local];
+            keep[fl.row] = 1;
+            fl.row = num[fl.row];
             if (fv->n == fv->cap) {
                 fv->cap = fv->cap ? fv->cap * 2 : 256;
                 fv->v = dg_xrealloc(fv->v, fv->cap * sizeof *fv->v);
             }
             fv->v[fv->n++] = fl;
-            if (f > 0 && au->flags[f - 1].row == local)
+        }
+        /* rows an appeal names, flagged or not, so that an appeal matching
+         * no flag is reported as in memory (dg_appeals_unmatched) */
+        for (size_t r = 0; acc->appealed && r < m; r++)
+            if (dg_intern_find(acc->appealed, idv[r], idlen[r]) >= 0)
+                keep[r] = 1;
+        Kept *kept = &acc->kept;
+        for (size_t r = 0; r < m; r++) {
+            if (!keep[r])
                 continue;
             if (kept->n == kept->cap) {
                 kept->cap = kept->cap ? kept->cap * 2 : 256;
@@ -418,22 +453,26 @@ static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, const DgD
                 kept->ids = dg_xrealloc(kept->ids, kept->cap * sizeof *kept->ids);
                 kept->lens = dg_xrealloc(kept->lens, kept->cap * sizeof *kept->lens);
             }
-            kept->rows[kept->n] = rows[local];
-            kept->num[kept->n] = num[local];
-            kept->ids[kept->n] = dg_xstrndup(buf + idoff[local], idlen[local]);
-            kept->lens[kept->n] = idlen[local];
+            kept->rows[kept->n] = d->rows[r];
+            kept->num[kept->n] = num[r];
+            kept->ids[kept->n] = dg_xstrndup(idv[r], idlen[r]);
+            kept->lens[kept->n] = idlen[r];
             kept->n++;
         }
+        free(keep);
+        DgAudit *all = acc->au;
         for (int c = 0; c < DG_CHECK_COUNT; c++) {
-            au_all->flags_by_check[c] += au->flags_by_check[c];
-            au_all->excess_by_check[c] += au->excess_by_check[c];
+            all->flags_by_check[c] += au->flags_by_check[c];
+            all->excess_by_check[c] += au->excess_by_check[c];
+            all->appeals_by_check[c][0] += au->appeals_by_check[c][0];
+            all->appeals_by_check[c][1] += au->appeals_by_check[c][1];
         }
-        au_all->rows_flagged += au->rows_flagged;
+        all->rows_flagged += au->rows_flagged;
+        all->qty_restored += au->qty_restored;
     }
     dg_audit_free(au);
-    free(rows);
     free(num);
-    free(idoff);
+    free(idv);
     free(idlen);
     free(buf);
     return st;
@@ -494,7 +533,7 @@ static void kept_free(Kept *k)
 
 DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_paths, const DgValidateOptions *vopt,
                           const DgPartitionOptions *popt, DgDataset **dout, DgAudit **auout, DgAggregate **aout,
-                          DgPartitionStats *stats, DgError *err)
+                          DgAggregate **before_out, DgPartitionStats *stats, DgError *err)
 {
     DgPartitionOptions po0 = {0};
     if (!popt)
@@ -508,9 +547,10 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
     if (!stats)
         stats = &st0;
     memset(stats, 0, sizeof *stats);
+    if (before_out)
+        *before_out = NULL;
     DgDataset *d = NULL;
-    DgAudit *au = NULL;
-    DgAggregate *a = NULL;
+    Acc acc = {0};
     int64_t t0 = g_get_monotonic_time();
     DgStatus st = dg_validate_files(s, paths, n_paths, &v, &d, err);
     int64_t t1 = g_get_monotonic_time();
@@ -521,18 +561,18 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
         dg_spill_close(sp.dir);
         return st;
     }
+    if (aout)
+        acc.sums = dg_aggregate_new(s, d);
+    if (before_out && s->appeals_path)
+        acc.before = dg_aggregate_new(s, d);
     if (!sp.dir) {
         /* in memory: the whole dataset is one partition */
-        if (aout)
-            a = dg_aggregate_new(s, d);
-        st = unit_stages(s, d, &au, a, err);
+        st = unit_stages(s, d, &acc.au, acc.sums, acc.before, NULL, err);
     } else {
         stats->spilled = true;
         stats->unit_parts = sp.P;
         stats->id_parts = sp.R;
         DupVec dv = {0};
-        FlagVec fv = {0};
-        Kept kept = {0};
         st = dg_spill_end_writes(sp.dir, err);
         stats->tmp_bytes = dg_spill_total(sp.dir);
         for (unsigned i = 0; i < sp.P; i++)
@@ -543,39 +583,53 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
         if (st == DG_OK) {
             qsort(dv.v, dv.n, sizeof *dv.v, dup_cmp);
             add_dup_rejects(d, &dv);
-            if (aout)
-                a = dg_aggregate_new(s, d);
-            au = dg_xcalloc(1, sizeof *au);
+        }
+        acc.au = dg_xcalloc(1, sizeof *acc.au);
+        if (s->n_appeals) {
+            acc.used = dg_xcalloc(s->n_appeals, 1);
+            acc.appealed = dg_intern_new();
+            for (size_t i = 0; i < s->n_appeals; i++)
+                dg_intern_add(acc.appealed, s->appeals[i].record_id, strlen(s->appeals[i].record_id), NULL);
         }
         for (unsigned i = 0; i < sp.P && st == DG_OK; i++)
-            st = do_unit_part(&sp, i, s, d, &dv, au, &fv, &kept, a, err);
-        if (st == DG_OK)
-            finish_flags(d, au, &fv, &kept);
+            st = do_unit_part(&sp, i, s, d, &dv, &acc, err);
+        if (st == DG_OK) {
+            finish_flags(d, acc.au, &acc.flags, &acc.kept);
+            if (acc.used)
+                st = dg_appeals_unmatched(s, d, acc.au, acc.used, err);
+        }
         for (size_t j = 0; j < dv.n; j++)
             free(dv.v[j].id);
         free(dv.v);
-        for (size_t j = 0; j < fv.n && fv.v; j++)
-            free(fv.v[j].detail);
-        free(fv.v);
-        if (st != DG_OK)
-            for (size_t j = 0; j < kept.n; j++)
-                free(kept.ids[j]);
-        kept_free(&kept);
+        for (size_t j = 0; j < acc.flags.n && acc.flags.v; j++)
+            free(acc.flags.v[j].detail);
+        free(acc.flags.v);
+        if (acc.flags.v) /* not handed to the audit: an error */
+            for (size_t j = 0; j < acc.kept.n; j++)
+                free(acc.kept.ids[j]);
+        kept_free(&acc.kept);
+        free(acc.used);
+        dg_intern_free(acc.appealed);
         free(sp.rows_in);
         dg_spill_close(sp.dir);
     }
-    if (st == DG_OK && a)
-        dg_aggregate_finish(s, d, a);
+    if (st == DG_OK && acc.sums)
+        dg_aggregate_finish(s, d, acc.sums);
+    if (st == DG_OK && acc.before)
+        dg_aggregate_finish(s, d, acc.before);
     stats->ms_units = (uint64_t)(g_get_monotonic_time() - t1) / 1000;
     if (st != DG_OK) {
-        dg_aggregate_free(a);
-        dg_audit_free(au);
+        dg_aggregate_free(acc.sums);
+        dg_aggregate_free(acc.before);
+        dg_audit_free(acc.au);
         dg_dataset_free(d);
         return st;
     }
     *dout = d;
-    *auout = au;
+    *auout = acc.au;
     if (aout)
-        *aout = a;
+        *aout = acc.sums;
+    if (before_out)
+        *before_out = acc.before;
     return DG_OK;
 }

@@ -46,16 +46,20 @@ typedef struct DgPartitionStats {
 uint64_t dg_partition_default_memory(void);
 
 /* Validate `paths` (vopt as for dg_validate_files; its spill fields are
- * set here), run the authenticity checks and, when `a` is not NULL, sum
- * the rows (dg_aggregate_*).  On success *d, *au (and *a) are the caller's;
+ * set here), run the authenticity checks, apply the scheme's appeals
+ * (appeals.h) and, when `a` is not NULL, sum the rows (dg_aggregate_*);
+ * when `before` is not NULL and the scheme has an appeals file, also the
+ * sums on the audited quantities before the appeals (else *before = NULL).
+ * On success *d, *au (and *a, *before) are the caller's;
  * when the run spilled, (*d)->rows holds only the flagged rows (flags
  * refer to them) and (*au)->audited_qty is NULL.  Errors: those of
  * validation and the checks; DG_E_IO when the temporary space cannot be
  * made or written (nothing else is touched), or when one partition needs
- * more memory than --memory.  Temporary files are gone on return. */
+ * more memory than --memory; DG_E_CONFIG for an appeal that matches no
+ * flag.  Temporary files are gone on return. */
 DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_paths, const DgValidateOptions *vopt,
                           const DgPartitionOptions *popt, DgDataset **d, DgAudit **au, DgAggregate **a,
-                          DgPartitionStats *stats, DgError *err);
+                          DgAggregate **before, DgPartitionStats *stats, DgError *err);
 
 /* Async-signal-safe: remove the temporary files of a run in progress (for
  * a SIGINT/SIGTERM handler, which then ends the process). */

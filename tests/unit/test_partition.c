@@ -66,7 +66,7 @@ static Run run_with(uint64_t memory, int threads)
     DgPartitionOptions po = {.memory = memory, .tmp = tmp_dir};
     Run r = {0};
     DgError e = {0};
-    cr_assert_eq(dg_partition_run(s, paths, 1, NULL, &po, &r.d, &r.au, &r.a, &r.ps, &e), DG_OK, "%s", e.text);
+    cr_assert_eq(dg_partition_run(s, paths, 1, NULL, &po, &r.d, &r.au, &r.a, NULL, &r.ps, &e), DG_OK, "%s", e.text);
     cr_assert(dir_empty(tmp_dir), "temporary files left after a run");
     return r;
 }
@@ -142,9 +142,9 @@ Test(partition, full_temporary_space_is_io_error, .init = setup, .fini = teardow
     DgAudit *au = NULL;
     DgAggregate *a = NULL;
     DgError e = {0};
-    cr_assert_eq(dg_partition_run(s, paths, 1, NULL, &po, &d, &au, &a, NULL, &e), DG_E_IO);
+    cr_assert_eq(dg_partition_run(s, paths, 1, NULL, &po, &d, &au, &a, NULL, NULL, &e), DG_E_IO);
     cr_assert(strstr(e.text, "No space left on device"), "%s", e.text);
     cr_assert(dir_empty(tmp_dir), "temporary files left after a failed write");
     po.tmp = "/nonexistent-dg-dir";
-    cr_assert_eq(dg_partition_run(s, paths, 1, NULL, &po, &d, &au, &a, NULL, &e), DG_E_IO);
+    cr_assert_eq(dg_partition_run(s, paths, 1, NULL, &po, &d, &au, &a, NULL, NULL, &e), DG_E_IO);
 }
