@@ -94,6 +94,7 @@ typedef struct Spill {
     char *tmp_rec;
     size_t tmp_cap;
     uint64_t *rows_in; /* [P + R] entries written to each file */
+    uint64_t kept_rows; /* handed over from memory at the switch */
 } Spill;
 
 static unsigned parts_for(uint64_t rows, uint64_t bytes_per_row, uint64_t budget, unsigned max)
@@ -150,7 +151,9 @@ static DgStatus open_dir(Spill *sp, uint64_t proj, DgError *err)
 static DgStatus spill_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, DgError *err)
 {
     Spill *sp = ctx;
-    DgStatus st;
+    DgStatus st = DG_OK;
+    if (b->kept)
+        sp->kept_rows += b->n;
     if (!sp->dir && (st = open_dir(sp, b->rows_projected > b->first + b->n ? b->rows_projected : b->first + b->n,
                                    err)) != DG_OK)
         return st;
@@ -572,6 +575,7 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
         stats->spilled = true;
         stats->unit_parts = sp.P;
         stats->id_parts = sp.R;
+        stats->rows_kept_at_switch = sp.kept_rows;
         DupVec dv = {0};
         st = dg_spill_end_writes(sp.dir, err);
         stats->tmp_bytes = dg_spill_total(sp.dir);

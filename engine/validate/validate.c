@@ -699,7 +699,7 @@ static DgStatus spill_start(Builder *b, uint64_t kept, uint64_t proj, const DgVa
             hs[k] = dg_hash_bytes(idv[k], len);
         }
         DgRowBatch bt = {.rows = d->rows + lo, .record_ids = idv, .record_id_lens = lens, .record_id_hashes = hs,
-                         .first = lo, .n = n, .rows_projected = proj};
+                         .first = lo, .n = n, .rows_projected = proj, .kept = true};
         st = opt->spill(opt->spill_ctx, d, &bt, err);
     }
     free(idv);
@@ -707,6 +707,7 @@ static DgStatus spill_start(Builder *b, uint64_t kept, uint64_t proj, const DgVa
     free(hs);
     free(d->rows);
     d->rows = NULL;
+    d->n_rows = 0;
     b->rows_cap = 0;
     dg_recids_free(d->ids->rec);
     d->ids->rec = dg_recids_new(DG_RECIDS_KEYMASK);

@@ -35,6 +35,7 @@ typedef struct DgPartitionStats {
     unsigned unit_parts, id_parts; /* partitions (0 when not spilled) */
     uint64_t tmp_bytes;            /* temporary bytes written */
     uint64_t largest_part;         /* bytes of the largest unit partition file */
+    uint64_t rows_kept_at_switch;  /* rows read into memory before spilling began */
     uint64_t ms_validate;          /* wall time of validation (with spilling) */
     uint64_t ms_units;             /* of the duplicate search (spilled), checks and sums */
 } DgPartitionStats;

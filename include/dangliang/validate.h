@@ -82,6 +82,7 @@ typedef struct DgRowBatch {
     uint64_t first;
     size_t n;
     uint64_t rows_projected;       /* candidates expected in the whole run (estimate) */
+    bool kept;                     /* rows kept in memory before the switch to spilling */
 } DgRowBatch;
 
 typedef struct DgValidateOptions {

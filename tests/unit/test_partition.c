@@ -59,14 +59,19 @@ typedef struct Run {
     DgPartitionStats ps;
 } Run;
 
+static char head_path[64]; /* when set, read before log_path */
+
 static Run run_with(uint64_t memory, int threads)
 {
     omp_set_num_threads(threads);
-    const char *paths[] = {log_path};
+    const char *two[] = {head_path, log_path}, *one[] = {log_path};
+    const char *const *paths = head_path[0] ? two : one;
+    size_t n_paths = head_path[0] ? 2 : 1;
     DgPartitionOptions po = {.memory = memory, .tmp = tmp_dir};
     Run r = {0};
     DgError e = {0};
-    cr_assert_eq(dg_partition_run(s, paths, 1, NULL, &po, &r.d, &r.au, &r.a, NULL, &r.ps, &e), DG_OK, "%s", e.text);
+    cr_assert_eq(dg_partition_run(s, paths, n_paths, NULL, &po, &r.d, &r.au, &r.a, NULL, &r.ps, &e), DG_OK, "%s",
+                 e.text);
     cr_assert(dir_empty(tmp_dir), "temporary files left after a run");
     return r;
 }
@@ -131,6 +136,32 @@ Test(partition, spilled_equals_in_memory, .init = setup, .fini = teardown)
             same(&m, &x);
             run_free(&x);
         }
+    run_free(&m);
+}
+
+/* The switch to spilling in the middle of the input: a first file of few
+ * accepted rows (most are malformed: an extra field) keeps the projection
+ * under the cap, so its rows are kept in memory and handed over when the
+ * second file passes the cap. */
+Test(partition, switch_after_rows_were_kept, .init = setup, .fini = teardown)
+{
+    snprintf(head_path, sizeof head_path, "/tmp/dg_test_part_%d_a.csv", (int)getpid());
+    FILE *in = fopen(log_path, "r"), *out = fopen(head_path, "w");
+    cr_assert(in && out);
+    char line[4096];
+    for (int i = 0; fgets(line, sizeof line, in) && i <= 20000; i++)
+        fprintf(out, "%s%s", i > 600 ? "x," : "", line);
+    fclose(in);
+    fclose(out);
+    Run m = run_with(0, 2);
+    Run x = run_with(80 * 5000, 2);
+    unlink(head_path);
+    head_path[0] = 0;
+    cr_assert(x.ps.spilled);
+    cr_assert(x.ps.rows_kept_at_switch > 100, "kept %llu rows before spilling",
+              (unsigned long long)x.ps.rows_kept_at_switch);
+    same(&m, &x);
+    run_free(&x);
     run_free(&m);
 }
 
