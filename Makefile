@@ -34,7 +34,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all check check-build check-clang deps demo bench clean unit fuzz-replay golden crosscheck
+# robust: inputs that are FIFOs, stdin, huge records, gzip bombs (tests/robust/)
+.PHONY: all check check-build check-clang robust deps demo bench clean unit fuzz-replay golden crosscheck
 
 all: $(LIB) $(BIN)
 
@@ -81,6 +82,9 @@ check-clang:
 	  $(MAKE) --no-print-directory CC=clang SAN=0 BUILD=build/clang check-build >/dev/null; \
 	else echo "== clang not installed: skipping the clang build"; fi
 
+robust: $(BIN)
+	@tests/robust/inputs_test.sh $(BIN) $(BUILD)
+
 crosscheck: $(BIN)
 	@if [ -x tests/crosscheck.sh ]; then tests/crosscheck.sh $(BIN) $(BUILD); fi
 
@@ -89,7 +93,7 @@ crosscheck: $(BIN)
 check:
 	@scripts/install-deps.sh
 	@$(MAKE) --no-print-directory SAN=$(SAN) check-build
-	@$(MAKE) --no-print-directory SAN=$(SAN) unit fuzz-replay golden crosscheck
+	@$(MAKE) --no-print-directory SAN=$(SAN) unit fuzz-replay golden crosscheck robust
 	@$(MAKE) --no-print-directory check-clang
 	@tests/browser/report_test.sh $(BIN) $(BUILD)
 	@echo "dangliang: all checks passed"
