@@ -13,6 +13,14 @@
  * and every unit's payout is the sum of its pools; a later stage may
  * refuse the data only with a configuration error (e.g. a pool with no
  * workload), never with an I/O or internal error.
+ *
+ * Corpus (tests/fuzz/corpus/pipeline): 12 hand-written logs (01_…12_: every
+ * reject reason, BOM/CRLF, JSON Lines, over-long records and ids, NUL
+ * bytes, an unterminated quote, an empty pool) and 60 small inputs (lf_…)
+ * kept by libFuzzer's -set_cover_merge=1 after a 5-minute run (10,264
+ * executions, no failure) of this target built with
+ *     clang -fsanitize=fuzzer,address,undefined
+ * against the library built with -fsanitize=fuzzer-no-link,address,undefined.
  */
 #include <stdint.h>
 #include <stdio.h>
