@@ -14,13 +14,16 @@ static const char usage_text[] =
     "\n"
     "usage:\n"
     "  dangliang run     --scheme FILE --out DIR [--threads N] [--encoding E] [--format F] [--no-bom] [--strict]\n"
-    "                    [--memory SIZE] [--tmp DIR] LOG...\n"
+    "                    [--max-record SIZE] [--memory SIZE] [--tmp DIR] LOG...\n"
     "  dangliang check   --scheme FILE [--out DIR] [--threads N] [--encoding E] [--format F] [--strict]\n"
-    "                    [--memory SIZE] [--tmp DIR] LOG...\n"
+    "                    [--max-record SIZE] [--memory SIZE] [--tmp DIR] LOG...\n"
     "  dangliang gen     --scheme FILE --rows N [--seed S] [--format csv|jsonl] [--bad-rate F] -o LOG\n"
     "  dangliang explain --run DIR --unit ID [--format text|json] [--scheme FILE]\n"
     "  dangliang diff    DIR_A DIR_B [--out FILE.csv] [--no-bom] [--top N]\n"
     "  dangliang --version\n"
+    "\n"
+    "LOG is a file (.csv, .jsonl, optionally .gz), a FIFO, or - for standard input (format from --format,\n"
+    "default csv).  --max-record SIZE (default 1M): a longer record is one malformed row.\n"
     "\n"
     "exit codes: 0 ok, 1 rows rejected under --strict, 2 usage, 3 scheme/configuration, 4 I/O, 5 internal\n";
 
