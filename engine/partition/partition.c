@@ -491,7 +491,8 @@ static int kept_cmp(const void *x, const void *y, void *ctx)
 /* Flags sorted and pointed at the kept rows, which become the dataset's rows. */
 static void finish_flags(DgDataset *d, DgAudit *au, FlagVec *fv, Kept *kept)
 {
-    qsort(fv->v, fv->n, sizeof *fv->v, flag_cmp);
+    if (fv->n > 1) /* qsort may not take NULL, even for nothing */
+        qsort(fv->v, fv->n, sizeof *fv->v, flag_cmp);
     au->flags = fv->v;
     au->n_flags = fv->n;
     fv->v = NULL;
@@ -585,7 +586,8 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
         for (unsigned i = 0; i < sp.R && st == DG_OK; i++)
             st = find_dups(&sp, sp.P + i, &dv, err);
         if (st == DG_OK) {
-            qsort(dv.v, dv.n, sizeof *dv.v, dup_cmp);
+            if (dv.n > 1)
+                qsort(dv.v, dv.n, sizeof *dv.v, dup_cmp);
             add_dup_rejects(d, &dv);
         }
         acc.au = dg_xcalloc(1, sizeof *acc.au);
