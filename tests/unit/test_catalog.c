@@ -527,7 +527,12 @@ Test(catalog, floor_full_at)
     cr_expect(s->missing_zero);
     dg_scheme_free(s);
     free(t);
-    scheme_fails_with("\"missing\": \"error\"", "\"missing\": \"skip\"", 8, "must be \"error\" or \"zero\"");
+    scheme_fails_with("\"missing\": \"error\"", "\"missing\": \"drop\"", 8, "must be \"error\", \"zero\" or \"skip\"");
+    t = with(BASE, "\"missing\": \"error\"", "\"missing\": \"skip\"");
+    s = load_scheme_ok(t);
+    cr_expect(s->missing_skip && !s->missing_zero);
+    dg_scheme_free(s);
+    free(t);
     scheme_fails_with("\"better\": \"lower\"", "\"better\": \"less\"", 7, "must be \"higher\" or \"lower\"");
     scheme_fails_with("{\"id\": \"er\"", "{\"id\": \"sr\"", 7, "used twice");
     scheme_fails_with("\"target\": \"0.05\", ", "", 7, "has no \"target\"");
