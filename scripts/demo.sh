@@ -8,7 +8,9 @@ OUT=build/demo
 mkdir -p "$OUT"
 LOG="$OUT/zhoushan-2020-log.csv"
 echo "== dangliang gen: 200,000 service records for $SCHEME (seed 2020, 0.2% faulty rows)"
-"$DG" gen --scheme "$SCHEME" --rows 200000 --seed 2020 --bad-rate 0.002 -o "$LOG"
+echo "   and the matching person registry configs/zhoushan-2020/registry.csv (for the computed quality indicators)"
+"$DG" gen --scheme "$SCHEME" --rows 200000 --seed 2020 --bad-rate 0.002 -o "$LOG" \
+    --registry configs/zhoushan-2020/registry.csv
 echo "== dangliang run"
 "$DG" run --scheme "$SCHEME" --out "$OUT/run" "$LOG"
 echo

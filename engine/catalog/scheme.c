@@ -29,6 +29,7 @@ typedef struct Ld {
     DgScheme *s;
     DgError *err;
     const char *file;
+    bool no_registry; /* dg_scheme_load_no_registry */
 } Ld;
 
 static DgStatus jerr(Ld *l, const DgJson *v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -883,7 +884,7 @@ static DgStatus check_compute(Ld *l, const DgJson *root)
         const DgJson *c = dg_catalog_json_get(&inds->kids[i], "compute");
         char w[96];
         snprintf(w, sizeof w, "quality.indicators[%zu].compute", i);
-        if (!s->registry)
+        if (!s->registry_path)
             return jerr(l, c, "indicator \"%s\" is computed but the scheme names no person registry; add "
                               "\"registry\": \"registry.csv\" at the top level (person_id, unit_id and flag "
                               "columns) or give the indicator's values in the indicators file instead",
@@ -992,14 +993,26 @@ static DgStatus load(Ld *l, const DgJson *root)
         return st;
     if ((st = check_adjustments(l, root)) || (st = check_pools(l, root)))
         return st;
-    if (s->registry_path && (st = dg_registry_load(s->registry_path, s, &s->registry, l->err)))
+    if (s->registry_path && !l->no_registry && (st = dg_registry_load(s->registry_path, s, &s->registry, l->err)))
         return st;
     if ((st = check_compute(l, root)))
         return st;
     return DG_OK;
 }
 
+static DgStatus scheme_load(const char *path, bool no_registry, DgScheme **out, DgError *err);
+
 DgStatus dg_scheme_load(const char *path, DgScheme **out, DgError *err)
+{
+    return scheme_load(path, false, out, err);
+}
+
+DgStatus dg_scheme_load_no_registry(const char *path, DgScheme **out, DgError *err)
+{
+    return scheme_load(path, true, out, err);
+}
+
+static DgStatus scheme_load(const char *path, bool no_registry, DgScheme **out, DgError *err)
 {
     *out = NULL;
     DgScheme *s = dg_xcalloc(1, sizeof *s);
@@ -1018,7 +1031,7 @@ DgStatus dg_scheme_load(const char *path, DgScheme **out, DgError *err)
         st = dg_catalog_json_parse(buf, len, path, &root, err);
     free(buf);
     if (!st) {
-        Ld l = {.s = s, .err = err, .file = path};
+        Ld l = {.s = s, .err = err, .file = path, .no_registry = no_registry};
         st = load(&l, root);
     }
     dg_catalog_json_free(root);

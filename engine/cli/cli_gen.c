@@ -11,15 +11,16 @@
 
 int dg_cli_gen(int argc, char **argv)
 {
-    enum { O_SCHEME = 1, O_ROWS, O_SEED, O_FMT, O_BAD };
+    enum { O_SCHEME = 1, O_ROWS, O_SEED, O_FMT, O_BAD, O_REG };
     static const struct option lo[] = {{"scheme", required_argument, 0, O_SCHEME},
                                        {"rows", required_argument, 0, O_ROWS},
                                        {"seed", required_argument, 0, O_SEED},
                                        {"format", required_argument, 0, O_FMT},
                                        {"bad-rate", required_argument, 0, O_BAD},
                                        {"output", required_argument, 0, 'o'},
+                                       {"registry", required_argument, 0, O_REG},
                                        {0, 0, 0, 0}};
-    const char *scheme = NULL, *out = NULL;
+    const char *scheme = NULL, *out = NULL, *registry = NULL;
     DgGenOptions go = {.rows = 0, .seed = 1, .format = DG_GEN_CSV, .bad_ppm = 0};
     bool have_rows = false, have_fmt = false;
     optind = 1;
@@ -31,6 +32,7 @@ int dg_cli_gen(int argc, char **argv)
         switch (c) {
         case O_SCHEME: scheme = optarg; break;
         case 'o': out = optarg; break;
+        case O_REG: registry = optarg; break;
         case O_ROWS:
             if (!dg_uint_parse(optarg, strlen(optarg), (uint64_t)1 << 40, &v))
                 return dg_cli_usage("gen", "--rows wants a whole number, not \"%s\"", optarg);
@@ -74,13 +76,18 @@ int dg_cli_gen(int argc, char **argv)
     }
     DgError err = {0};
     DgScheme *s = NULL;
-    if (dg_scheme_load(scheme, &s, &err) != DG_OK)
+    /* with --registry the scheme's registry file is what we are about to write */
+    if ((registry ? dg_scheme_load_no_registry(scheme, &s, &err) : dg_scheme_load(scheme, &s, &err)) != DG_OK)
         return dg_cli_fail(&err);
     DgStatus st = dg_gen_write(s, &go, out, &err);
+    if (st == DG_OK && registry)
+        st = dg_gen_registry_write(s, &go, registry, &err);
     dg_scheme_free(s);
     if (st != DG_OK)
         return dg_cli_fail(&err);
     char a[32];
     fprintf(stderr, "dangliang gen: wrote %s rows to %s\n", dg_cli_commas(go.rows, a), out);
+    if (registry)
+        fprintf(stderr, "dangliang gen: wrote the matching person registry to %s\n", registry);
     return 0;
 }

@@ -141,6 +141,11 @@ typedef struct DgScheme {
  * it.  Thread safety: reentrant. */
 DgStatus dg_scheme_load(const char *path, DgScheme **out, DgError *err);
 
+/* The same without reading the registry file the scheme names (its
+ * computed indicators are parsed and checked as usual, and registry stays
+ * NULL).  For `dangliang gen`, which writes that registry. */
+DgStatus dg_scheme_load_no_registry(const char *path, DgScheme **out, DgError *err);
+
 /* Accepts NULL. */
 void dg_scheme_free(DgScheme *s);
 
