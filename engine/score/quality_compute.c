@@ -4,8 +4,10 @@
  *
  * Patients are looked up in the registry once per distinct patient number
  * (a small open-addressing table from the dataset's patient number to the
- * registry person, or -1), so the row pass is one probe and a few adds per
- * row.  Audited quantities are summed per (indicator, person) with
+ * registry person and its unit, or -1, probed a few rows ahead): the
+ * distinct patients are collected first, looked up in parallel (each slot
+ * on its own, so threads change nothing), and the row pass is then one
+ * cache line and a few adds per row.  Audited quantities are summed per (indicator, person) with
  * saturation at 2^32 - 1 (far above any `min`), and the calendar quarters
  * of the period a person was served in are kept as a bit mask (the scheme
  * loader limits a "quarters" rule to periods of at most 32 quarters).
@@ -16,9 +18,17 @@
 #include "dangliang/quality.h"
 #include "dangliang/registry.h"
 
+/* One slot: the dataset's patient number, and what it resolved to — the
+ * registry person (-1: not registered) and that person's unit — so a row
+ * costs one cache line, not three. */
+typedef struct PSlot {
+    uint32_t key;    /* UINT32_MAX: empty */
+    uint32_t unit;   /* registry unit of the person */
+    int64_t person;  /* registry index, -1 when not registered */
+} PSlot;
+
 typedef struct PMap {
-    uint32_t *key;
-    int64_t *val;
+    PSlot *slot;
     size_t mask;
 } PMap;
 
@@ -33,21 +43,21 @@ static void pmap_init(PMap *m, size_t n)
     size_t cap = 16;
     while (cap < 2 * n + 16)
         cap *= 2;
-    m->key = dg_xmalloc(cap * sizeof *m->key);
-    m->val = dg_xmalloc(cap * sizeof *m->val);
-    memset(m->key, 0xff, cap * sizeof *m->key);
+    m->slot = dg_xmalloc(cap * sizeof *m->slot);
+    for (size_t i = 0; i < cap; i++)
+        m->slot[i].key = UINT32_MAX;
     m->mask = cap - 1;
 }
 
 /* Slot of patient k (its key is set when new; *fresh says so). */
-static size_t pmap_slot(PMap *m, uint32_t k, bool *fresh)
+static PSlot *pmap_slot(PMap *m, uint32_t k, bool *fresh)
 {
     size_t i = mix(k) & m->mask;
-    while (m->key[i] != UINT32_MAX && m->key[i] != k)
+    while (m->slot[i].key != UINT32_MAX && m->slot[i].key != k)
         i = (i + 1) & m->mask;
-    *fresh = m->key[i] == UINT32_MAX;
-    m->key[i] = k;
-    return i;
+    *fresh = m->slot[i].key == UINT32_MAX;
+    m->slot[i].key = k;
+    return &m->slot[i];
 }
 
 static int32_t quarter_num(int32_t day)
@@ -117,24 +127,43 @@ DgStatus dg_quality_compute(const DgScheme *s, const DgDataset *d, const uint16_
     }
     PMap pm;
     pmap_init(&pm, dg_dataset_n_patients(d));
+    /* the distinct patients first (keys only), then their registry lookups in
+     * parallel — each slot is independent, so the result does not depend on
+     * the thread count — then the row pass */
+    for (size_t r = 0; r < d->n_rows; r++) {
+        if (d->rows[r].patient == DG_NO_PATIENT)
+            continue;
+        if (r + 8 < d->n_rows && d->rows[r + 8].patient != DG_NO_PATIENT)
+            __builtin_prefetch(&pm.slot[mix(d->rows[r + 8].patient) & pm.mask]);
+        bool fresh;
+        pmap_slot(&pm, d->rows[r].patient, &fresh);
+    }
+    long n_slots = (long)pm.mask + 1;
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < n_slots; i++) {
+        PSlot *sl = &pm.slot[i];
+        if (sl->key == UINT32_MAX)
+            continue;
+        const char *pid = dg_dataset_patient(d, sl->key);
+        sl->person = dg_registry_find(reg, pid, strlen(pid));
+        sl->unit = sl->person >= 0 ? reg->unit[sl->person] : UINT32_MAX;
+    }
     for (size_t r = 0; r < d->n_rows; r++) {
         const DgRow *row = &d->rows[r];
         if (row->patient == DG_NO_PATIENT)
             continue;
         v->rows_with_patient++;
+        if (r + 8 < d->n_rows && d->rows[r + 8].patient != DG_NO_PATIENT)
+            __builtin_prefetch(&pm.slot[mix(d->rows[r + 8].patient) & pm.mask]);
         bool fresh;
-        size_t slot = pmap_slot(&pm, row->patient, &fresh);
-        if (fresh) {
-            const char *pid = dg_dataset_patient(d, row->patient);
-            pm.val[slot] = dg_registry_find(reg, pid, strlen(pid));
-        }
-        int64_t p = pm.val[slot];
+        PSlot *sl = pmap_slot(&pm, row->patient, &fresh);
+        int64_t p = sl->person;
         if (p < 0) {
             v->rows_unregistered++;
             continue;
         }
         uint32_t unit = dg_row_unit(d, row);
-        if (reg->unit[p] != unit) {
+        if (sl->unit != unit) {
             v->rows_other_unit++;
             continue;
         }
@@ -152,8 +181,7 @@ DgStatus dg_quality_compute(const DgScheme *s, const DgDataset *d, const uint16_
             qmask[j][p] |= bit;
         }
     }
-    free(pm.key);
-    free(pm.val);
+    free(pm.slot);
     free(day_q);
 
     /* ---- pass 2: per unit, per computed indicator, classify its persons */
