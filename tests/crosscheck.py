@@ -60,9 +60,17 @@ def compute_nd(sch, base, units, catalog, run_dir, log_path):
     for r in read_csv(os.path.join(base, sch["registry"])):
         reg[r["person_id"]] = r
     rejected = {int(r["line"]) for r in read_csv(os.path.join(run_dir, "rejects.csv"))}
-    removed = {}
+    # audited quantity (formats.md, appeals): quantity minus the excess of every flag that is not
+    # overturned; under staff_overload "exclude" a row whose staff_overload flag stands keeps 0
+    exclude = sch.get("checks", {}).get("staff_overload") == "exclude"
+    removed, zeroed = {}, set()
     for r in read_csv(os.path.join(run_dir, "flags.csv")):
-        removed[int(r["line"])] = removed.get(int(r["line"]), 0) + int(r["excess_quantity"])
+        if r.get("appeal") == "overturn":
+            continue
+        ln = int(r["line"])
+        if exclude and r["check"] == "staff_overload":
+            zeroed.add(ln)
+        removed[ln] = removed.get(ln, 0) + int(r["excess_quantity"])
     # accepted rows: (unit, patient, code, quarter, audited quantity)
     rows = []
     with open(log_path, encoding="utf-8-sig", newline="") as f:
@@ -80,7 +88,8 @@ def compute_nd(sch, base, units, catalog, run_dir, log_path):
             qty = get("quantity")
             qty = int(qty) if qty not in ("", "null") else 1
             rows.append((get("unit_id"), get("patient_id"), get("item_code"),
-                         int(m.group(1)) * 4 + (int(m.group(3)) - 1) // 3, qty - removed.get(start, 0)))
+                         int(m.group(1)) * 4 + (int(m.group(3)) - 1) // 3,
+                         0 if start in zeroed else qty - removed.get(start, 0)))
     out = {}
     for ind in sch["quality"]["indicators"]:
         c = ind.get("compute")
@@ -214,7 +223,10 @@ def main(scheme_path, run_dir, log_path=None):
                 W[it["unit_id"]] += dec(it["audited_workload"])
         C = {u: W[u] * q[u] * adj[u] for u in members}
         total = sum(C.values())
-        B = int(round(dec(pool["budget"]) * 100))
+        if isinstance(pool["budget"], dict):  # {"per_capita": rate}: rate x population of the units in scope
+            B = int(dec(pool["budget"]["per_capita"]) * 100) * sum(int(units[u]["population"]) for u in members)
+        else:
+            B = int(round(dec(pool["budget"]) * 100))
         pay = {}
         if B == 0:
             pay = {u: 0 for u in members}
