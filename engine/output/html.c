@@ -828,7 +828,7 @@ static void computed_rules(H *h)
         }
         OUT("</td><td class=\"n\">%s / %s", count((uint64_t)sn).b, count((uint64_t)sd).b);
         if (sd)
-            OUT("<br><small>%s</small>", pct((DgU128)sn, (DgU128)sd, 2).b);
+            OUT("<br><small>%s%%</small>", pct((DgU128)sn, (DgU128)sd, 2).b);
         OUT("</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n", count((uint64_t)sm).b,
             count((uint64_t)sq).b, count((uint64_t)nf).b);
     }
