@@ -5,6 +5,7 @@
  * then how the logs' patients matched the person registry.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "dangliang/payouts.h"
@@ -22,6 +23,8 @@ void dg_cli_print_quality(const DgScheme *s, const DgPayouts *p)
         const DgIndicator *ind = &s->indicators[k];
         char tg[48], val[64] = "-", nd[64] = "-", c1[32], c2[32];
         dg_decimal_format(ind->target, 6, tg);
+        for (size_t n = strlen(tg); n > 2 && tg[n - 1] == '0' && tg[n - 3] != '.'; n--)
+            tg[n - 1] = 0; /* 0.400000 -> 0.40 */
         int64_t sn = 0, sd = 0;
         size_t paid = 0, met = 0;
         for (size_t u = 0; u < nu; u++) {
