@@ -8,10 +8,14 @@
 set -u
 DG=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 B=$2
-SCHEME=$(pwd)/configs/zhoushan-2020/scheme.json
 T=$(cd "$B" && pwd)/scale
 rm -rf "$T"
 mkdir -p "$T/tmp"
+# the bundled scheme with its computed indicators, in a copy that gets a
+# generated registry matching the generated log
+cp -r configs/zhoushan-2020 "$T/scheme"
+rm -f "$T/scheme/registry.csv"
+SCHEME=$T/scheme/scheme.json
 fail=0
 bad() { echo "scale: $*"; fail=1; }
 tmp_empty() { # $1: what just happened
@@ -98,13 +102,13 @@ done
 # --- a generated 1M-row log ---
 ROWS=${SCALE_ROWS:-1000000}
 "$DG" gen --scheme "$SCHEME" --rows "$ROWS" --seed 7 --bad-rate 0.002 -o "$T/log.csv" \
-    --appeals "$T/appeals.csv" --advances "$T/advances.csv" >/dev/null 2>&1
+    --appeals "$T/appeals.csv" --advances "$T/advances.csv" --registry "$T/scheme/registry.csv" >/dev/null 2>&1
 # the same scheme with the generated appeals and advances (paths relative to the new file)
 python3 - "$SCHEME" "$T/cycle.json" <<'PY'
 import json, os, sys
 src, dst = sys.argv[1], sys.argv[2]
 s = json.load(open(src, encoding="utf-8"))
-for k in ("catalog", "units", "indicators"):
+for k in ("catalog", "units", "indicators", "registry"):
     if k in s:
         s[k] = os.path.join(os.path.dirname(os.path.abspath(src)), s[k])
 s["appeals"], s["advances"] = "appeals.csv", "advances.csv"

@@ -27,7 +27,7 @@ int dg_cli_check(int argc, char **argv)
         return dg_cli_fail(&err);
     dg_cli_trap_signals();
     DgStatus st = dg_partition_run(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &o.part, &d, &au, NULL,
-                                   NULL, NULL, &err);
+                                   NULL, NULL, NULL, NULL, &err);
     dg_cli_progress_end();
     if (st != DG_OK) {
         dg_scheme_free(s);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "dangliang/quality.h"
 #include "dangliang/appeals.h"
 #include "dangliang/output.h"
 

@@ -12,6 +12,7 @@
 #include "cli_scale.h"
 #include "dangliang/appeals.h"
 #include "dangliang/output.h"
+#include "dangliang/quality.h"
 
 static uint64_t now_ms(void)
 {
@@ -81,6 +82,7 @@ int dg_cli_run(int argc, char **argv)
     DgAudit *au = NULL;
     DgAggregate *a = NULL;
     DgPayouts *p = NULL;
+    DgQualityValues *qv = NULL;
     DgRunMeta meta = {.threads = o.v.threads, .command = "run"};
     if (dg_scheme_load(o.scheme, &s, &err) != DG_OK)
         return dg_cli_fail(&err);
@@ -89,19 +91,24 @@ int dg_cli_run(int argc, char **argv)
     DgPartitionStats ps;
     DgAggregate *a0 = NULL; /* before the appeals, to show what they moved */
     DgPayouts *p0 = NULL;
+    DgQualityValues *qv0 = NULL;
     DgStatus st = dg_partition_run(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &o.part, &d, &au, &a,
-                                   &a0, &ps, &err);
+                                   &a0, &qv, &qv0, &ps, &err);
     dg_cli_progress_end();
-    /* validation, then checks and sums, partition by partition (docs/scale.md) */
+    /* validation, then checks, appeals, sums and computed indicators,
+     * partition by partition (docs/scale.md) */
     uint64_t t1a = now_ms(), t1 = st == DG_OK ? t1a - ps.ms_units : t1a;
     if (st == DG_OK)
-        st = dg_payouts_compute(s, d, a, &p, &err);
+        st = dg_payouts_compute_q(s, d, a, qv, &p, &err);
     uint64_t t2 = now_ms();
     if (st == DG_OK && a0) {
         /* e.g. a pool whose only workload came back through appeals: there
          * is no "before" allocation to compare with, so none is shown */
         DgError e0 = {0};
-        if (dg_payouts_compute(s, d, a0, &p0, &e0) != DG_OK) {
+        DgStatus st0 = dg_payouts_compute_q(s, d, a0, qv0, &p0, &e0);
+        if (p0)
+            p0->qv = NULL; /* only the main run's payouts write quality.csv */
+        if (st0 != DG_OK) {
             dg_payouts_free(p0);
             dg_aggregate_free(a0);
             p0 = NULL;
@@ -112,8 +119,9 @@ int dg_cli_run(int argc, char **argv)
     if (st == DG_OK)
         st = dg_output_run(s, d, au, a, p, o.out, &ro, &err);
     uint64_t t3 = now_ms();
-    static const char *const outputs[] = {"payouts.csv", "units.csv",    "items.csv",   "staff.csv",     "rejects.csv",
-                                          "flags.csv",   "summary.json", "report.html", "settlement.csv"};
+    static const char *const outputs[] = {"payouts.csv", "units.csv",   "items.csv",    "staff.csv",
+                                          "rejects.csv", "flags.csv",   "quality.csv",  "summary.json",
+                                          "report.html", "settlement.csv"};
     size_t n_outputs = sizeof outputs / sizeof outputs[0] - (s->advances_path ? 0 : 1); /* settlement.csv last */
     meta.ms_validate = t1 - t0;
     meta.ms_audit = t1a - t1;
@@ -131,17 +139,20 @@ int dg_cli_run(int argc, char **argv)
     dg_cli_print_accounting(d);
     dg_cli_print_flags(au);
     dg_cli_print_appeals(s, au);
+    dg_cli_print_quality(s, p);
     print_pools(s, a, p);
     dg_cli_print_cycle(s, p);
     print_top_units(s, p, 5);
-    printf("\noutputs: %s/ (payouts.csv, units.csv, items.csv, staff.csv, rejects.csv, flags.csv, summary.json, "
-           "report.html, %smanifest.json)\n",
+    printf("\noutputs: %s/ (payouts.csv, units.csv, items.csv, staff.csv, rejects.csv, flags.csv, quality.csv, "
+           "summary.json, report.html, %smanifest.json)\n",
            o.out, s->advances_path ? "settlement.csv, " : "");
     rc = o.strict && d->rows_rejected ? DG_E_REJECTED : 0;
 done:
     dg_payouts_free(p0);
     dg_aggregate_free(a0);
     dg_payouts_free(p);
+    dg_quality_values_free(qv);
+    dg_quality_values_free(qv0);
     dg_aggregate_free(a);
     dg_audit_free(au);
     dg_dataset_free(d);

@@ -24,6 +24,8 @@
 #include "dangliang/partition.h"
 
 #include "dangliang/appeals.h"
+#include "dangliang/quality.h"
+#include "dangliang/registry.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -55,33 +57,125 @@ void dg_partition_cleanup_now(void)
 
 /* ---- the per-unit stages ------------------------------------------------ */
 
+/* The unit partition of a unit (of P). */
+static inline unsigned unit_part(uint32_t unit, unsigned P)
+{
+    uint64_t h = (uint64_t)unit * 0x9E3779B97F4A7C15ULL;
+    return (unsigned)((h >> 32) % P);
+}
+
+
+/* Rows kept for the outputs: the row, its number in the run, its record id. */
+typedef struct Kept {
+    DgRow *rows;
+    uint32_t *num;
+    char **ids;
+    uint32_t *lens;
+    size_t n, cap;
+} Kept;
+
+typedef struct FlagVec {
+    DgFlag *v;
+    size_t n, cap;
+} FlagVec;
+
+
+/* What the unit partitions add up to. */
+typedef struct Acc {
+    DgAudit *au;           /* counts; flags at the end */
+    FlagVec flags;         /* numbered by the run's rows */
+    Kept kept;
+    DgAggregate *sums, *before;
+    DgQualityValues *qv, *qv_before; /* computed quality indicators, after and before the appeals */
+    uint8_t *used;         /* [n_appeals] matched in some partition (spilled) */
+    DgIntern *appealed;    /* record ids the appeals name (NULL: none) */
+    bool spilled;          /* false: the whole run is one partition */
+    unsigned part, parts;  /* the partition being processed, of how many */
+} Acc;
+
+
+
 /* Every stage that works unit by unit runs here, once per partition, on
  * `part` — the whole dataset in memory, or one partition's rows (numbered
  * 0.. in input order; staff and patient ids those of the whole run).  A
  * stage may read and lower au->audited_qty[i] of part's row i; it must
  * group rows only within one unit, and anything it adds to the run must be
  * an exact sum or keyed by the row (see docs/architecture.md). */
-static DgStatus unit_stages(const DgScheme *s, const DgDataset *part, DgAudit **au, DgAggregate *sums,
-                            DgAggregate *before, uint8_t *used, DgError *err)
+/* Take the quality values of partition acc->part's units (and of their
+ * registry persons) from src into dst, and add the row counts. */
+static void quality_merge(const DgScheme *s, const Acc *acc, DgQualityValues *dst, const DgQualityValues *src)
+{
+    size_t nk = dst->n_indicators;
+    const DgRegistry *reg = s->registry;
+    for (size_t u = 0; u < dst->n_units; u++) {
+        if (unit_part((uint32_t)u, acc->parts) != acc->part)
+            continue;
+        for (size_t k = 0; k < nk; k++) {
+            size_t c = u * nk + k;
+            dst->num[c] = src->num[c];
+            dst->den[c] = src->den[c];
+            dst->n_group[c] = src->n_group[c];
+            dst->n_no_flag[c] = src->n_no_flag[c];
+            dst->n_short_min[c] = src->n_short_min[c];
+            dst->n_short_quarters[c] = src->n_short_quarters[c];
+        }
+        if (reg && nk)
+            memcpy(dst->status + (size_t)reg->unit_first[u] * nk, src->status + (size_t)reg->unit_first[u] * nk,
+                   (size_t)(reg->unit_first[u + 1] - reg->unit_first[u]) * nk);
+    }
+    dst->rows_with_patient += src->rows_with_patient;
+    dst->rows_unregistered += src->rows_unregistered;
+    dst->rows_other_unit += src->rows_other_unit;
+}
+
+/* Computed quality indicators of `part` from audited quantities q: the
+ * whole run's (in memory), or merged into acc's for this partition's units. */
+static DgStatus quality_stage(const DgScheme *s, const DgDataset *part, const uint16_t *q, Acc *acc,
+                              DgQualityValues **into, DgError *err)
+{
+    if (!acc->spilled)
+        return dg_quality_compute(s, part, q, into, err);
+    if (!*into) /* not asked for */
+        return DG_OK;
+    DgQualityValues *qp = NULL;
+    DgStatus st = dg_quality_compute(s, part, q, &qp, err);
+    if (st == DG_OK)
+        quality_merge(s, acc, *into, qp);
+    dg_quality_values_free(qp);
+    return st;
+}
+
+/* Every stage that works unit by unit runs here, once per partition, on
+ * `part` — the whole dataset in memory, or one partition's rows (numbered
+ * 0.. in input order; staff and patient ids those of the whole run).  A
+ * stage may read and lower au->audited_qty[i] of part's row i; it must
+ * group rows only within one unit, and anything it adds to the run must be
+ * an exact sum, or keyed by unit or by row (see docs/architecture.md). */
+static DgStatus unit_stages(const DgScheme *s, const DgDataset *part, DgAudit **au, Acc *acc, bool quality,
+                            DgError *err)
 {
     DgStatus st = dg_audit_rows(s, part, au, err);
     if (st != DG_OK)
         return st;
     /* appeals: on the whole run at once, or partition by partition with
-     * the "matches no flag" test left to the end (used != NULL) */
-    if (used)
-        dg_appeals_apply_part(s, part, *au, used);
+     * the "matches no flag" test left to the end (acc->used) */
+    if (acc->spilled)
+        dg_appeals_apply_part(s, part, *au, acc->used);
     else if ((st = dg_appeals_apply(s, part, *au, err)) != DG_OK)
         return st;
-    /* new per-unit stages go here, between the checks and the sums */
-    if (before && s->appeals_path) { /* the sums before the appeals, to show what they moved */
+    /* new per-unit stages go here, after the appeals */
+    if (acc->sums)
+        dg_aggregate_add(s, part, (*au)->audited_qty, acc->sums);
+    if (quality && (st = quality_stage(s, part, (*au)->audited_qty, acc, &acc->qv, err)) != DG_OK)
+        return st;
+    if (acc->before && s->appeals_path) { /* the same before the appeals, to show what they moved */
         uint16_t *q = dg_appeals_before(s, part, *au);
-        dg_aggregate_add(s, part, q, before);
+        dg_aggregate_add(s, part, q, acc->before);
+        if (quality)
+            st = quality_stage(s, part, q, acc, &acc->qv_before, err);
         free(q);
     }
-    if (sums)
-        dg_aggregate_add(s, part, (*au)->audited_qty, sums);
-    return DG_OK;
+    return st;
 }
 
 /* ---- spilling --------------------------------------------------------- */
@@ -103,11 +197,6 @@ static unsigned parts_for(uint64_t rows, uint64_t bytes_per_row, uint64_t budget
     return need > max ? max : need < 2 ? 2 : (unsigned)need;
 }
 
-static inline unsigned unit_part(uint32_t unit, unsigned P)
-{
-    uint64_t h = (uint64_t)unit * 0x9E3779B97F4A7C15ULL;
-    return (unsigned)((h >> 32) % P);
-}
 
 static size_t put_len(char *p, uint32_t len)
 {
@@ -336,30 +425,6 @@ static void add_dup_rejects(DgDataset *d, const DupVec *dv)
     d->rows_accepted -= dv->n;
 }
 
-/* Rows kept for the outputs: the row, its number in the run, its record id. */
-typedef struct Kept {
-    DgRow *rows;
-    uint32_t *num;
-    char **ids;
-    uint32_t *lens;
-    size_t n, cap;
-} Kept;
-
-typedef struct FlagVec {
-    DgFlag *v;
-    size_t n, cap;
-} FlagVec;
-
-/* What the unit partitions add up to. */
-typedef struct Acc {
-    DgAudit *au;           /* counts; flags at the end */
-    FlagVec flags;         /* numbered by the run's rows */
-    Kept kept;
-    DgAggregate *sums, *before;
-    uint8_t *used;         /* [n_appeals] matched in some partition */
-    DgIntern *appealed;    /* record ids the appeals name (NULL: none) */
-} Acc;
-
 static int flag_cmp(const void *x, const void *y)
 {
     const DgFlag *a = x, *b = y;
@@ -425,7 +490,7 @@ static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, DgDataset
     }
     dg_dataset_keep_rows(d, rows, m, idv, idlen); /* takes rows */
     DgAudit *au = NULL;
-    st = unit_stages(s, d, &au, acc->sums, acc->before, acc->used, err);
+    st = unit_stages(s, d, &au, acc, acc->qv != NULL, err);
     if (st == DG_OK) {
         uint8_t *keep = dg_xcalloc(m ? m : 1, 1);
         FlagVec *fv = &acc->flags;
@@ -537,7 +602,8 @@ static void kept_free(Kept *k)
 
 DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_paths, const DgValidateOptions *vopt,
                           const DgPartitionOptions *popt, DgDataset **dout, DgAudit **auout, DgAggregate **aout,
-                          DgAggregate **before_out, DgPartitionStats *stats, DgError *err)
+                          DgAggregate **before_out, DgQualityValues **qv_out, DgQualityValues **qv_before_out,
+                          DgPartitionStats *stats, DgError *err)
 {
     DgPartitionOptions po0 = {0};
     if (!popt)
@@ -553,6 +619,10 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
     memset(stats, 0, sizeof *stats);
     if (before_out)
         *before_out = NULL;
+    if (qv_out)
+        *qv_out = NULL;
+    if (qv_before_out)
+        *qv_before_out = NULL;
     DgDataset *d = NULL;
     Acc acc = {0};
     int64_t t0 = g_get_monotonic_time();
@@ -571,7 +641,7 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
         acc.before = dg_aggregate_new(s, d);
     if (!sp.dir) {
         /* in memory: the whole dataset is one partition */
-        st = unit_stages(s, d, &acc.au, acc.sums, acc.before, NULL, err);
+        st = unit_stages(s, d, &acc.au, &acc, qv_out != NULL, err);
     } else {
         stats->spilled = true;
         stats->unit_parts = sp.P;
@@ -591,6 +661,14 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
             add_dup_rejects(d, &dv);
         }
         acc.au = dg_xcalloc(1, sizeof *acc.au);
+        acc.spilled = true;
+        acc.parts = sp.P;
+        /* quality values of units without rows (no rows in d yet); each
+         * partition then overwrites those of its units */
+        if (st == DG_OK && qv_out)
+            st = dg_quality_compute(s, d, NULL, &acc.qv, err);
+        if (st == DG_OK && acc.before && qv_before_out)
+            st = dg_quality_compute(s, d, NULL, &acc.qv_before, err);
         if (s->n_appeals) {
             acc.used = dg_xcalloc(s->n_appeals, 1);
             acc.appealed = dg_intern_new();
@@ -598,7 +676,7 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
                 dg_intern_add(acc.appealed, s->appeals[i].record_id, strlen(s->appeals[i].record_id), NULL);
         }
         for (unsigned i = 0; i < sp.P && st == DG_OK; i++)
-            st = do_unit_part(&sp, i, s, d, &dv, &acc, err);
+            st = do_unit_part(&sp, (acc.part = i), s, d, &dv, &acc, err);
         if (st == DG_OK) {
             finish_flags(d, acc.au, &acc.flags, &acc.kept);
             if (acc.used)
@@ -625,6 +703,8 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
         dg_aggregate_finish(s, d, acc.before);
     stats->ms_units = (uint64_t)(g_get_monotonic_time() - t1) / 1000;
     if (st != DG_OK) {
+        dg_quality_values_free(acc.qv);
+        dg_quality_values_free(acc.qv_before);
         dg_aggregate_free(acc.sums);
         dg_aggregate_free(acc.before);
         dg_audit_free(acc.au);
@@ -637,5 +717,13 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
         *aout = acc.sums;
     if (before_out)
         *before_out = acc.before;
+    if (qv_out)
+        *qv_out = acc.qv;
+    else
+        dg_quality_values_free(acc.qv);
+    if (qv_before_out)
+        *qv_before_out = acc.qv_before;
+    else
+        dg_quality_values_free(acc.qv_before);
     return DG_OK;
 }

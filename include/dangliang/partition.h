@@ -23,6 +23,8 @@
 extern "C" {
 #endif
 
+struct DgQualityValues; /* quality.h */
+
 typedef struct DgPartitionOptions {
     uint64_t memory;         /* bytes for rows; 0 = dg_partition_default_memory() */
     const char *tmp;         /* folder for temporary files; NULL = $TMPDIR, else /tmp */
@@ -51,7 +53,9 @@ uint64_t dg_partition_default_memory(void);
  * (appeals.h) and, when `a` is not NULL, sum the rows (dg_aggregate_*);
  * when `before` is not NULL and the scheme has an appeals file, also the
  * sums on the audited quantities before the appeals (else *before = NULL).
- * On success *d, *au (and *a, *before) are the caller's;
+ * When qv is not NULL, the computed quality indicators too (quality.h;
+ * *qv_before before the appeals, when `before` is computed).
+ * On success *d, *au (and *a, *before, *qv, *qv_before) are the caller's;
  * when the run spilled, (*d)->rows holds only the flagged rows (flags
  * refer to them) and (*au)->audited_qty is NULL.  Errors: those of
  * validation and the checks; DG_E_IO when the temporary space cannot be
@@ -60,7 +64,8 @@ uint64_t dg_partition_default_memory(void);
  * flag.  Temporary files are gone on return. */
 DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_paths, const DgValidateOptions *vopt,
                           const DgPartitionOptions *popt, DgDataset **d, DgAudit **au, DgAggregate **a,
-                          DgAggregate **before, DgPartitionStats *stats, DgError *err);
+                          DgAggregate **before, struct DgQualityValues **qv, struct DgQualityValues **qv_before,
+                          DgPartitionStats *stats, DgError *err);
 
 /* Async-signal-safe: remove the temporary files of a run in progress (for
  * a SIGINT/SIGTERM handler, which then ends the process). */

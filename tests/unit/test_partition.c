@@ -23,7 +23,7 @@ static char log_path[64], tmp_dir[64];
 static void setup(void)
 {
     DgError e = {0};
-    cr_assert_eq(dg_scheme_load("configs/zhoushan-2020/scheme.json", &s, &e), DG_OK, "%s", e.text);
+    cr_assert_eq(dg_scheme_load("configs/zhoushan-2020/scheme-given.json", &s, &e), DG_OK, "%s", e.text);
     snprintf(log_path, sizeof log_path, "/tmp/dg_test_part_%d.csv", (int)getpid());
     snprintf(tmp_dir, sizeof tmp_dir, "/tmp/dg_test_part_%d.d", (int)getpid());
     mkdir(tmp_dir, 0700);
@@ -70,7 +70,7 @@ static Run run_with(uint64_t memory, int threads)
     DgPartitionOptions po = {.memory = memory, .tmp = tmp_dir};
     Run r = {0};
     DgError e = {0};
-    cr_assert_eq(dg_partition_run(s, paths, n_paths, NULL, &po, &r.d, &r.au, &r.a, NULL, &r.ps, &e), DG_OK, "%s",
+    cr_assert_eq(dg_partition_run(s, paths, n_paths, NULL, &po, &r.d, &r.au, &r.a, NULL, NULL, NULL, &r.ps, &e), DG_OK, "%s",
                  e.text);
     cr_assert(dir_empty(tmp_dir), "temporary files left after a run");
     return r;
@@ -173,9 +173,9 @@ Test(partition, full_temporary_space_is_io_error, .init = setup, .fini = teardow
     DgAudit *au = NULL;
     DgAggregate *a = NULL;
     DgError e = {0};
-    cr_assert_eq(dg_partition_run(s, paths, 1, NULL, &po, &d, &au, &a, NULL, NULL, &e), DG_E_IO);
+    cr_assert_eq(dg_partition_run(s, paths, 1, NULL, &po, &d, &au, &a, NULL, NULL, NULL, NULL, &e), DG_E_IO);
     cr_assert(strstr(e.text, "No space left on device"), "%s", e.text);
     cr_assert(dir_empty(tmp_dir), "temporary files left after a failed write");
     po.tmp = "/nonexistent-dg-dir";
-    cr_assert_eq(dg_partition_run(s, paths, 1, NULL, &po, &d, &au, &a, NULL, NULL, &e), DG_E_IO);
+    cr_assert_eq(dg_partition_run(s, paths, 1, NULL, &po, &d, &au, &a, NULL, NULL, NULL, NULL, &e), DG_E_IO);
 }
