@@ -31,6 +31,7 @@
 #include "common/intern.h"
 #include "common/sha256.h"
 #include "ingest/chunker.h"
+#include "ingest/csvsimd.h"
 #include "ingest/jsonl.h"
 #include "ingest/source.h"
 #include "recids.h"
@@ -401,6 +402,11 @@ static void process_chunk(const Ctx *x, const char *buf, size_t limit, const DgC
 {
     DgCsvRecord rec;
     dg_csv_record_init(&rec);
+    /* ch->end is a record boundary, so records starting in the chunk end
+     * there at the latest: the cursor indexes no byte past it */
+    DgCsvCursor cur;
+    if (!x->jsonl)
+        dg_csv_cursor_init(&cur, buf, ch->begin, ch->end, DG_SCAN_AUTO);
     DgJsonScratch js = {0};
     static const char *const keys[C_N] = {"record_id", "unit_id",      "staff_id", "patient_id",
                                           "item_code", "service_date", "quantity"};
@@ -412,7 +418,7 @@ static void process_chunk(const Ctx *x, const char *buf, size_t limit, const DgC
         memset(f, 0, sizeof f);
         Pending *p;
         if (!x->jsonl) {
-            if (!dg_csv_scan(buf, limit, &pos, &rec))
+            if (!dg_csv_cursor_next(&cur, &rec, &pos))
                 break;
             uint64_t this_line = line;
             line += rec.n_newlines;
@@ -497,6 +503,8 @@ static void process_chunk(const Ctx *x, const char *buf, size_t limit, const DgC
         check_row(x, c, p, f);
     }
     dg_csv_record_clear(&rec);
+    if (!x->jsonl)
+        dg_csv_cursor_free(&cur);
     dg_json_scratch_free(&js);
 }
 
