@@ -4,6 +4,7 @@
 #   make SAN=1 check  the same under ASan+UBSan (objects in build/san/)
 #   make demo       generate the sample log and run the engine on the bundled scheme
 #   make bench      benchmarks (not part of check)
+#   make scanbench  the CSV scanner's micro-benchmark (one thread, GB/s per core)
 # Sources are found by wildcard: engine/<module>/*.c make the library,
 # engine/cli/*.c the program, tests/unit/test_*.c one Criterion binary each.
 
@@ -33,7 +34,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all check check-build deps demo bench clean unit fuzz-replay golden crosscheck
+.PHONY: all check check-build deps demo bench scanbench clean unit fuzz-replay golden crosscheck
 
 all: $(LIB) $(BIN)
 
@@ -92,6 +93,13 @@ bench:
 	@scripts/install-deps.sh
 	@$(MAKE) --no-print-directory all
 	@benchmarks/run.sh $(BIN)
+
+$(BUILD)/bench/%: benchmarks/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+scanbench: $(BUILD)/bench/scan_bench
+	$(BUILD)/bench/scan_bench $(SCANBENCH_ARGS)
 
 clean:
 	rm -rf build
