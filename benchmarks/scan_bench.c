@@ -61,8 +61,9 @@ static uint64_t loop_index(const char *buf, size_t len, DgScanImpl impl)
     uint64_t inq = 0, sum = 0;
     for (size_t at = 0; at < len; at += batch) {
         size_t n = len - at < batch ? len - at : batch;
-        size_t k = dg_csvsimd_index(impl, buf + at, n, &inq, idx);
-        sum += k + (k ? idx[k - 1] : 0);
+        bool ws;
+        size_t k = dg_csvsimd_index(impl, buf + at, n, &inq, idx, &ws);
+        sum += k + (k ? idx[k - 1] : 0) + ws;
     }
     return sum;
 }

@@ -26,7 +26,7 @@
 #define SLACK 8
 
 typedef struct Masks {
-    uint64_t quote, comma, nl;
+    uint64_t quote, comma, nl, ws;
 } Masks;
 
 /* ---- shared tail of every implementation --------------------------------- */
@@ -98,7 +98,7 @@ static inline uint64_t eq8(uint64_t w, uint64_t c)
 static inline Masks classify_portable(const unsigned char *p)
 {
     const uint64_t ones = 0x0101010101010101ULL;
-    Masks k = {0, 0, 0};
+    Masks k = {0, 0, 0, 0};
     for (int i = 0; i < 8; i++) {
         uint64_t w;
         memcpy(&w, p + 8 * i, 8);
@@ -109,14 +109,15 @@ static inline Masks classify_portable(const unsigned char *p)
         k.quote |= eq8(w, ones * '"') << (8 * i);
         k.comma |= eq8(w, ones * ',') << (8 * i);
         k.nl |= eq8(w, ones * '\n') << (8 * i);
+        k.ws |= eq8(w, ones * ' ') | eq8(w, ones * '\t');
     }
     return k;
 }
 
-static size_t index_portable(const char *buf, size_t n, uint64_t *inq, uint32_t *out)
+static size_t index_portable(const char *buf, size_t n, uint64_t *inq, uint32_t *out, bool *ws)
 {
     size_t cnt = 0, i = 0;
-    uint64_t carry = *inq;
+    uint64_t carry = *inq, anyws = 0;
     unsigned char tail[64];
     while (i < n) {
         const unsigned char *p = (const unsigned char *)buf + i;
@@ -126,12 +127,14 @@ static size_t index_portable(const char *buf, size_t n, uint64_t *inq, uint32_t 
             p = tail;
         }
         Masks k = classify_portable(p);
+        anyws |= k.ws;
         uint64_t inside = prefix_xor_portable(k.quote) ^ carry;
         carry = (uint64_t)((int64_t)inside >> 63);
         cnt = flatten(out, cnt, (uint32_t)i, structural(&k, inside));
         i += 64;
     }
     *inq = carry;
+    *ws = anyws != 0;
     return cnt;
 }
 
@@ -146,12 +149,14 @@ __attribute__((target("sse4.2,pclmul"))) static inline uint64_t prefix_xor_clmul
 }
 
 __attribute__((target("sse4.2,pclmul"))) static size_t index_sse42(const char *buf, size_t n, uint64_t *inq,
-                                                                  uint32_t *out)
+                                                                  uint32_t *out, bool *ws)
 {
     size_t cnt = 0, i = 0;
     uint64_t carry = *inq;
     unsigned char tail[64];
     const __m128i vq = _mm_set1_epi8('"'), vc = _mm_set1_epi8(','), vn = _mm_set1_epi8('\n');
+    const __m128i vs = _mm_set1_epi8(' '), vt = _mm_set1_epi8('\t');
+    __m128i anyws = _mm_setzero_si128();
     while (i < n) {
         const unsigned char *p = (const unsigned char *)buf + i;
         if (n - i < 64) {
@@ -159,9 +164,10 @@ __attribute__((target("sse4.2,pclmul"))) static size_t index_sse42(const char *b
             memcpy(tail, p, n - i);
             p = tail;
         }
-        Masks k = {0, 0, 0};
+        Masks k = {0, 0, 0, 0};
         for (int j = 0; j < 4; j++) {
             __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * j));
+            anyws = _mm_or_si128(anyws, _mm_or_si128(_mm_cmpeq_epi8(v, vs), _mm_cmpeq_epi8(v, vt)));
             k.quote |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vq)) << (16 * j);
             k.comma |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vc)) << (16 * j);
             k.nl |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vn)) << (16 * j);
@@ -172,6 +178,7 @@ __attribute__((target("sse4.2,pclmul"))) static size_t index_sse42(const char *b
         i += 64;
     }
     *inq = carry;
+    *ws = _mm_movemask_epi8(anyws) != 0;
     return cnt;
 }
 
@@ -182,12 +189,14 @@ __attribute__((target("avx2,pclmul"))) static inline uint64_t prefix_xor_clmul_a
 }
 
 __attribute__((target("avx2,pclmul"))) static size_t index_avx2(const char *buf, size_t n, uint64_t *inq,
-                                                               uint32_t *out)
+                                                               uint32_t *out, bool *ws)
 {
     size_t cnt = 0, i = 0;
     uint64_t carry = *inq;
     unsigned char tail[64];
     const __m256i vq = _mm256_set1_epi8('"'), vc = _mm256_set1_epi8(','), vn = _mm256_set1_epi8('\n');
+    const __m256i vs = _mm256_set1_epi8(' '), vt = _mm256_set1_epi8('\t');
+    __m256i anyws = _mm256_setzero_si256();
     while (i < n) {
         const unsigned char *p = (const unsigned char *)buf + i;
         if (n - i < 64) {
@@ -197,6 +206,8 @@ __attribute__((target("avx2,pclmul"))) static size_t index_avx2(const char *buf,
         }
         __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p);
         __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+        anyws = _mm256_or_si256(anyws, _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(a, vs), _mm256_cmpeq_epi8(a, vt)),
+                                                       _mm256_or_si256(_mm256_cmpeq_epi8(b, vs), _mm256_cmpeq_epi8(b, vt))));
         Masks k;
         k.quote = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, vq)) |
                   (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, vq)) << 32;
@@ -210,6 +221,7 @@ __attribute__((target("avx2,pclmul"))) static size_t index_avx2(const char *buf,
         i += 64;
     }
     *inq = carry;
+    *ws = _mm256_movemask_epi8(anyws) != 0;
     return cnt;
 }
 
@@ -267,17 +279,17 @@ const char *dg_csvsimd_name(DgScanImpl impl)
     }
 }
 
-size_t dg_csvsimd_index(DgScanImpl impl, const char *buf, size_t n, uint64_t *inq, uint32_t *out)
+size_t dg_csvsimd_index(DgScanImpl impl, const char *buf, size_t n, uint64_t *inq, uint32_t *out, bool *ws)
 {
     if (impl == DG_SCAN_AUTO)
         impl = dg_csvsimd_best();
 #if DG_X86
     if (impl == DG_SCAN_AVX2)
-        return index_avx2(buf, n, inq, out);
+        return index_avx2(buf, n, inq, out, ws);
     if (impl == DG_SCAN_SSE42)
-        return index_sse42(buf, n, inq, out);
+        return index_sse42(buf, n, inq, out, ws);
 #endif
-    return index_portable(buf, n, inq, out);
+    return index_portable(buf, n, inq, out, ws);
 }
 
 /* ---- stage 2: records ------------------------------------------------------------- */
@@ -304,28 +316,22 @@ void dg_csv_cursor_free(DgCsvCursor *c)
 /* Index the next batch; false when the input is exhausted. */
 static bool refill(DgCsvCursor *c)
 {
+    bool any = false; /* spaces or tabs in this batch or the skipped ones before it */
     while (c->next < c->limit) {
         size_t len = c->limit - c->next < BATCH ? c->limit - c->next : BATCH;
+        bool w;
         c->base = c->next;
-        c->n = dg_csvsimd_index(c->impl, c->buf + c->next, len, &c->inq, c->idx);
+        c->n = dg_csvsimd_index(c->impl, c->buf + c->next, len, &c->inq, c->idx, &w);
+        any |= w;
         c->at = 0;
         c->next += len;
-        if (c->n)
+        if (c->n) {
+            c->ws = any;
             return true;
+        }
     }
+    c->ws = any;
     return false;
-}
-
-static inline void push(DgCsvRecord *r, const char *p, size_t len)
-{
-    if (r->n_fields == r->cap_fields) {
-        r->cap_fields = r->cap_fields ? r->cap_fields * 2 : 16;
-        r->fields = dg_xrealloc(r->fields, r->cap_fields * sizeof *r->fields);
-    }
-    DgCsvField *f = &r->fields[r->n_fields++];
-    f->ptr = p;
-    f->len = len;
-    f->quoted = false;
 }
 
 static inline bool ws(char ch)
@@ -333,14 +339,10 @@ static inline bool ws(char ch)
     return ch == ' ' || ch == '\t';
 }
 
-/* An unquoted field buf[fs..fe) with spaces and tabs trimmed. */
-static inline void push_trim(DgCsvRecord *r, const char *buf, size_t fs, size_t fe)
+static void grow(DgCsvRecord *r)
 {
-    while (fs < fe && ws(buf[fs]))
-        fs++;
-    while (fe > fs && ws(buf[fe - 1]))
-        fe--;
-    push(r, buf + fs, fe - fs);
+    r->cap_fields = r->cap_fields ? r->cap_fields * 2 : 16;
+    r->fields = dg_xrealloc(r->fields, r->cap_fields * sizeof *r->fields);
 }
 
 bool dg_csv_cursor_next(DgCsvCursor *c, DgCsvRecord *r, size_t *pos)
@@ -354,18 +356,43 @@ bool dg_csv_cursor_next(DgCsvCursor *c, DgCsvRecord *r, size_t *pos)
     r->n_newlines = 0;
     if (start >= c->limit)
         return false;
+    if (!r->cap_fields)
+        grow(r);
+    /* the loop keeps the cursor and the field list in locals: stores to
+     * r->fields could otherwise alias them and force reloads per entry */
+    const uint32_t *idx = c->idx;
+    size_t at = c->at, n = c->n, base = c->base;
+    bool trim = c->ws;
+    DgCsvField *fl = r->fields;
+    size_t nf = 0, cap = r->cap_fields;
     size_t fs = start, end;
     bool quoted = false, has_nl = false;
     for (;;) {
-        if (c->at == c->n && !refill(c)) {
-            end = c->limit;
-            break;
+        if (at == n) {
+            c->at = at;
+            bool more = refill(c);
+            trim |= c->ws;
+            if (!more) {
+                end = c->limit;
+                break;
+            }
+            at = c->at;
+            n = c->n;
+            base = c->base;
         }
-        size_t o = c->base + c->idx[c->at++];
+        size_t o = base + idx[at++];
         char ch = buf[o];
         if (ch == ',') {
-            if (!quoted)
-                push_trim(r, buf, fs, o);
+            if (nf == cap) {
+                r->n_fields = nf;
+                grow(r);
+                fl = r->fields;
+                cap = r->cap_fields;
+            }
+            fl[nf].ptr = buf + fs;
+            fl[nf].len = o - fs;
+            fl[nf].quoted = false;
+            nf++;
             fs = o + 1;
         } else if (ch == '\n') {
             end = o + 1;
@@ -375,6 +402,7 @@ bool dg_csv_cursor_next(DgCsvCursor *c, DgCsvRecord *r, size_t *pos)
             quoted = true;
         }
     }
+    c->at = at;
     c->pos = end;
     if (pos)
         *pos = end;
@@ -394,7 +422,29 @@ bool dg_csv_cursor_next(DgCsvCursor *c, DgCsvRecord *r, size_t *pos)
         r->blank = true;
         return true;
     }
-    /* a CR dropped before the LF may have been after the last comma only */
-    push_trim(r, buf, fs, stop);
+    /* the last field; a CR dropped before the LF can only follow the last comma */
+    if (nf == cap) {
+        r->n_fields = nf;
+        grow(r);
+        fl = r->fields;
+    }
+    fl[nf].ptr = buf + fs;
+    fl[nf].len = stop - fs;
+    fl[nf].quoted = false;
+    nf++;
+    r->n_fields = nf;
+    if (trim) /* a space or tab somewhere in the batches of this record */
+        for (size_t f = 0; f < nf; f++) {
+            const char *p = fl[f].ptr;
+            size_t len = fl[f].len;
+            while (len && ws(*p)) {
+                p++;
+                len--;
+            }
+            while (len && ws(p[len - 1]))
+                len--;
+            fl[f].ptr = p;
+            fl[f].len = len;
+        }
     return true;
 }

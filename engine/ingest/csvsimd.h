@@ -62,8 +62,9 @@ const char *dg_csvsimd_name(DgScanImpl impl);
  * '"', and ',' / '\n' outside quotes) to out in increasing order and
  * returns their number.  *inq is the quote state before buf[0] (0 or
  * all-ones) and receives the state after buf[n-1].  out must hold n + 8
- * entries; n < 2^32.  `impl` must be supported. */
-size_t dg_csvsimd_index(DgScanImpl impl, const char *buf, size_t n, uint64_t *inq, uint32_t *out);
+ * entries; n < 2^32.  *ws receives whether buf[0..n) holds a space or a
+ * tab (fields need trimming only then).  `impl` must be supported. */
+size_t dg_csvsimd_index(DgScanImpl impl, const char *buf, size_t n, uint64_t *inq, uint32_t *out, bool *ws);
 
 /* A record cursor over buf[pos..limit), pos being a record start. */
 typedef struct DgCsvCursor {
@@ -74,6 +75,7 @@ typedef struct DgCsvCursor {
     uint64_t inq;        /* quote state at `next` */
     uint32_t *idx;       /* structural offsets of the batch, relative to base */
     size_t n, at, cap;
+    bool ws;             /* the batch holds a space or a tab */
     DgScanImpl impl;
 } DgCsvCursor;
 

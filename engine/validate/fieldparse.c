@@ -124,18 +124,26 @@ int64_t dg_fieldtabs_code(const DgFieldTabs *t, const char *p, size_t len)
     return tab_find(&t->codes, p, len);
 }
 
+/* YYYY-MM-DD by SWAR: XOR with "0000-00-" turns digits into 0..9 and the
+ * dashes into 0; a byte is a digit iff the result is < 16 and adding 6
+ * keeps it < 16.  No branch on the bytes, one on the verdict. */
 bool dg_field_date(const char *s, size_t len, int32_t *day)
 {
     if (len == 10) {
-        unsigned d[10];
-        unsigned bad = 0;
-        for (int i = 0; i < 10; i++) {
-            d[i] = (unsigned)(unsigned char)s[i] - '0';
-            bad |= (i == 4 || i == 7) ? (unsigned)(s[i] != '-') : (unsigned)(d[i] > 9);
-        }
+        const uint64_t hi4 = 0xF0F0F0F0F0F0F0F0ULL, six = 0x0606060606060606ULL;
+        uint64_t w = ld8(s) ^ 0x2D30302D30303030ULL; /* bytes 0..7, little-endian */
+        uint16_t t2;
+        memcpy(&t2, s + 8, 2);
+        uint64_t t = (uint64_t)t2 ^ 0x3030u;
+        uint64_t bad = (w & hi4) | ((w + six) & hi4) | (w & 0xFF0000FF00000000ULL) | (t & 0xF0F0u) |
+                       ((t + 0x0606u) & 0xF0F0u);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        bad = 1; /* the constants assume little-endian loads */
+#endif
         if (!bad) {
-            int y = (int)(d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3]);
-            int m = (int)(d[5] * 10 + d[6]), dd = (int)(d[8] * 10 + d[9]);
+            int y = (int)((w & 0xFF) * 1000 + (w >> 8 & 0xFF) * 100 + (w >> 16 & 0xFF) * 10 + (w >> 24 & 0xFF));
+            int m = (int)((w >> 40 & 0xFF) * 10 + (w >> 48 & 0xFF));
+            int dd = (int)((t & 0xFF) * 10 + (t >> 8));
             static const unsigned char dim[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
             bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
             if (y >= 1 && m >= 1 && m <= 12 && dd >= 1 && dd <= dim[m] + (m == 2 && leap)) {

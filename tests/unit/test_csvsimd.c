@@ -42,11 +42,13 @@ static void fill(char *b, size_t n, unsigned qpct)
 }
 
 /* The naive stage-1 reference. */
-static size_t ref_index(const char *b, size_t n, uint64_t *inq, uint32_t *out)
+static size_t ref_index(const char *b, size_t n, uint64_t *inq, uint32_t *out, bool *ws)
 {
     bool in = *inq != 0;
     size_t k = 0;
+    *ws = false;
     for (size_t i = 0; i < n; i++) {
+        *ws |= b[i] == ' ' || b[i] == '\t';
         if (b[i] == '"') {
             in = !in;
             out[k++] = (uint32_t)i;
@@ -81,12 +83,14 @@ Test(csvsimd, index_matches_byte_loop)
         memcpy(b, src, n);
         uint64_t in0 = rnd() & 1 ? UINT64_MAX : 0;
         uint64_t rs = in0;
-        size_t k = ref_index(b, n, &rs, want);
+        bool rws, gws;
+        size_t k = ref_index(b, n, &rs, want, &rws);
         for (size_t m = 0; m < N_IMPLS; m++) {
             if (!dg_csvsimd_supported(impls[m]))
                 continue;
             uint64_t s = in0;
-            size_t g = dg_csvsimd_index(impls[m], b, n, &s, got);
+            size_t g = dg_csvsimd_index(impls[m], b, n, &s, got, &gws);
+            cr_assert_eq(gws, rws, "%s: space/tab flag differs (n %zu)", dg_csvsimd_name(impls[m]), n);
             cr_assert_eq(g, k, "%s: %zu structural bytes, want %zu (n %zu)", dg_csvsimd_name(impls[m]), g, k, n);
             cr_assert(memcmp(got, want, k * sizeof *got) == 0, "%s: offsets differ (n %zu)",
                       dg_csvsimd_name(impls[m]), n);
@@ -200,6 +204,24 @@ Test(csvsimd, across_batches)
     memset(b + (32u << 10) - 5, '"', 1);
     memset(b + (96u << 10) - 3, '\n', 1);
     memset(b + (96u << 10) + 1, '"', 1);
+    for (size_t m = 0; m < N_IMPLS; m++)
+        if (dg_csvsimd_supported(impls[m]))
+            agree(b, n, 0, impls[m]);
+    /* a field longer than a batch whose trailing space is the last byte of
+     * a batch with no structural byte (the comma opens the next batch) */
+    memset(b, 'x', n);
+    memcpy(b, "a,b\nc,", 6);
+    b[(64u << 10) - 1] = ' ';
+    b[(64u << 10)] = ',';
+    b[(200u << 10)] = '\n';
+    for (size_t m = 0; m < N_IMPLS; m++)
+        if (dg_csvsimd_supported(impls[m]))
+            agree(b, n, 0, impls[m]);
+    /* a last record without newline whose leading space opens a batch
+     * with no structural byte (the comma closes the previous one) */
+    memset(b, 'x', n);
+    b[(32u << 10) - 1] = ',';
+    b[(32u << 10)] = ' ';
     for (size_t m = 0; m < N_IMPLS; m++)
         if (dg_csvsimd_supported(impls[m]))
             agree(b, n, 0, impls[m]);
