@@ -79,14 +79,16 @@ void dg_keysort_cmp(DgAuditKey *a, size_t n)
  * over 16-byte keys instead of ~17 levels of comparisons.  If the input is
  * ever not in row order the comparison sort is used instead. */
 #define RADIX_BITS 11
-#define RADIX_MIN 256 /* below this, insertion/quick sort is as fast */
+#define RADIX_BITS_SMALL 8 /* under RADIX_SMALL keys: 2^11 counters would cost more than the keys */
+#define RADIX_SMALL 16384
+#define RADIX_MIN 1024 /* below this the comparison sort takes fewer instructions */
 
 typedef struct Digit {
     uint8_t word; /* 0 hi, 1 lo */
     uint8_t shift, width;
 } Digit;
 
-static size_t plan_digits(uint64_t vary, uint8_t word, unsigned from, Digit *d, size_t nd)
+static size_t plan_digits(uint64_t vary, uint8_t word, unsigned from, unsigned bits, Digit *d, size_t nd)
 {
     unsigned b = from;
     while (b < 64) {
@@ -94,7 +96,7 @@ static size_t plan_digits(uint64_t vary, uint8_t word, unsigned from, Digit *d, 
         if (!rest)
             break;
         b += (unsigned)__builtin_ctzll(rest);
-        unsigned w = 64 - b < RADIX_BITS ? 64 - b : RADIX_BITS;
+        unsigned w = 64 - b < bits ? 64 - b : bits;
         d[nd++] = (Digit){word, (uint8_t)b, (uint8_t)w};
         b += w;
     }
@@ -131,11 +133,12 @@ void dg_keysort_radix(DgAuditKey *a, size_t n, unsigned lo_bits, unsigned row_sh
         dg_keysort_cmp(a, n);
         return;
     }
-    Digit d[16];
+    Digit d[24];
     size_t nd = 0;
+    unsigned bits = n < RADIX_SMALL ? RADIX_BITS_SMALL : RADIX_BITS;
     if (lo_bits)
-        nd = plan_digits(lor ^ land, 1, 64 - lo_bits, d, nd);
-    nd = plan_digits(hor ^ hand, 0, 0, d, nd);
+        nd = plan_digits(lor ^ land, 1, 64 - lo_bits, bits, d, nd);
+    nd = plan_digits(hor ^ hand, 0, 0, bits, d, nd);
     if (!nd)
         return;
     DgAuditKey *tmp = dg_xmalloc(n * sizeof *tmp), *src = a, *dst = tmp;
