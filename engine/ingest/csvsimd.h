@@ -15,13 +15,14 @@
  *    flattening of the mask, eight at a time).  The quote rule is the one of
  *    csvscan.h: every '"' toggles the state, so the index finds the same
  *    record ends as dg_csv_record_end and the chunker, on any bytes.
- *    The index is built in batches of BATCH bytes, so it stays in L1/L2.
+ *    The index is built in batches of 32 KiB, so it stays in L1/L2.  Stage 1
+ *    also notes whether a batch holds any space or tab.
  *
  * 2. Records.  The record walk reads the index: a comma ends a field, a
  *    newline ends the record.  A record with no quote byte (nearly all of a
  *    service log) is split right there — fields point into the input,
- *    spaces and tabs trimmed, one CR before the LF dropped, as csvscan.h
- *    says.  A record holding any quote is handed whole to dg_csv_scan, the
+ *    spaces and tabs trimmed (only when a batch the record touches holds
+ *    one), one CR before the LF dropped, as csvscan.h says.  A record holding any quote is handed whole to dg_csv_scan, the
  *    one place that knows unescaping and the malformed-quote rules, so the
  *    two paths cannot disagree on the hard cases.  '\r' needs no mask: only
  *    a CR right before the record's end is special, and that is one byte
