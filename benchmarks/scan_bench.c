@@ -5,7 +5,7 @@
  *   build/bench/scan_bench [--scheme S] [--rows N] [--reps R] [--bad-ppm P] [FILE]
  *
  * Without FILE it generates a service log in memory with `dangliang gen`'s
- * generator (default: configs/zhoushan-2020, 1M rows, seed 7, 1000 bad rows
+ * generator (default: configs/zhoushan-2020/scheme-given.json, 1M rows, seed 7, 1000 bad rows
  * per million, as the bench logs).  It reports the minimum wall time over R
  * repetitions (default 7), the minimum CPU time of the thread, and the
  * throughputs in GB/s (10^9 bytes) of:
@@ -148,7 +148,7 @@ static void cpu_model(char *out, size_t cap)
 
 int main(int argc, char **argv)
 {
-    const char *scheme = "configs/zhoushan-2020/scheme.json", *file = NULL;
+    const char *scheme = "configs/zhoushan-2020/scheme-given.json", *file = NULL;
     uint64_t rows = 1000000;
     uint32_t bad_ppm = 1000;
     int reps = 7;
