@@ -9,6 +9,7 @@ typedef struct DgCliLogOpts {
     const char *out;
     bool strict;
     bool no_bom;
+    bool force; /* run: replace a non-empty --out */
     DgValidateOptions v;
     char **logs;
     int n_logs;

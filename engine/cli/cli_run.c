@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cli_logopts.h"
 #include "dangliang/output.h"
+#include "dangliang/runfolder.h"
 
 static uint64_t now_ms(void)
 {
@@ -80,8 +81,15 @@ int dg_cli_run(int argc, char **argv)
     DgAggregate *a = NULL;
     DgPayouts *p = NULL;
     DgRunMeta meta = {.threads = o.v.threads, .command = "run"};
+    DgRunFolder *rf = NULL;
     if (dg_scheme_load(o.scheme, &s, &err) != DG_OK)
         return dg_cli_fail(&err);
+    /* every output goes to a private folder renamed into place at the end */
+    if (dg_runfolder_begin(o.out, o.force, &rf, &err) != DG_OK) {
+        rc = dg_cli_fail(&err);
+        goto done;
+    }
+    const char *dir = dg_runfolder_dir(rf);
     o.v.hash_inputs = true; /* for manifest.json */
     DgStatus st = dg_validate_files(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &d, &err);
     dg_cli_progress_end();
@@ -96,7 +104,7 @@ int dg_cli_run(int argc, char **argv)
     uint64_t t2 = now_ms();
     DgOutputOptions ro = {.no_bom = o.no_bom};
     if (st == DG_OK)
-        st = dg_output_run(s, d, au, a, p, o.out, &ro, &err);
+        st = dg_output_run(s, d, au, a, p, dir, &ro, &err);
     uint64_t t3 = now_ms();
     static const char *const outputs[] = {"payouts.csv", "units.csv",  "items.csv",   "staff.csv",
                                           "rejects.csv", "flags.csv",  "summary.json", "report.html"};
@@ -106,8 +114,11 @@ int dg_cli_run(int argc, char **argv)
     meta.ms_write = t3 - t2;
     meta.ms_total = t3 - t0;
     if (st == DG_OK)
-        st = dg_output_manifest(s, d, o.out, outputs, sizeof outputs / sizeof outputs[0], &meta, &err);
+        st = dg_output_manifest(s, d, dir, outputs, sizeof outputs / sizeof outputs[0], &meta, &err);
+    if (st == DG_OK)
+        st = dg_runfolder_commit(rf, &err);
     if (st != DG_OK) {
+        dg_runfolder_error_path(rf, &err);
         rc = dg_cli_fail(&err);
         goto done;
     }
@@ -122,6 +133,7 @@ int dg_cli_run(int argc, char **argv)
            o.out);
     rc = o.strict && d->rows_rejected ? DG_E_REJECTED : 0;
 done:
+    dg_runfolder_free(rf);
     dg_payouts_free(p);
     dg_aggregate_free(a);
     dg_audit_free(au);

@@ -4,21 +4,26 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "dangliang/runfolder.h"
 
 static const char usage_text[] =
     "dangliang " DG_VERSION " — standardized work equivalents (标化工作当量) and exact payouts\n"
     "\n"
     "usage:\n"
-    "  dangliang run     --scheme FILE --out DIR [--threads N] [--encoding E] [--format F] [--no-bom] [--strict] LOG...\n"
+    "  dangliang run     --scheme FILE --out DIR [--threads N] [--encoding E] [--format F] [--no-bom] [--strict] [--force] LOG...\n"
     "  dangliang check   --scheme FILE [--out DIR] [--threads N] [--encoding E] [--format F] [--strict] LOG...\n"
     "  dangliang gen     --scheme FILE --rows N [--seed S] [--format csv|jsonl] [--bad-rate F] -o LOG\n"
     "  dangliang explain --run DIR --unit ID [--format text|json] [--scheme FILE]\n"
     "  dangliang diff    DIR_A DIR_B [--out FILE.csv] [--no-bom] [--top N]\n"
     "  dangliang --version\n"
+    "\n"
+    "\n"
+    "  run --force      replace a non-empty --out folder (the new run replaces it as a whole)\n"
     "\n"
     "exit codes: 0 ok, 1 rows rejected under --strict, 2 usage, 3 scheme/configuration, 4 I/O, 5 internal\n";
 
@@ -29,6 +34,7 @@ int main(int argc, char **argv)
         return DG_E_USAGE;
     }
     const char *cmd = argv[1];
+    dg_output_test_fault(getenv("DANGLIANG_TEST_FAULT")); /* tests only: see dangliang/runfolder.h */
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(usage_text, stdout);
         return 0;

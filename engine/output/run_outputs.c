@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "common/jsonpath.h"
 #include "csvout.h"
 #include "dangliang/allocate.h"
 #include "dangliang/output.h"
@@ -293,7 +294,7 @@ static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
     json_t *js = json_object();
     json_object_set_new(js, "id", json_string(s->id));
     json_object_set_new(js, "title", json_string(s->title ? s->title : ""));
-    json_object_set_new(js, "file", json_string(s->path));
+    dg_json_path_set(js, "file", s->path);
     json_object_set_new(root, "scheme", js);
     char d0[11], d1[11];
     dg_date_format(s->period_from, d0);
@@ -378,6 +379,43 @@ DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
     return st;
 }
 
+static int cmp_str(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The files the manifest lists: `outputs` in their order, then every other
+ * regular file in DIR (sorted by name, manifest.json itself excepted), so an
+ * output added by any writer is hashed even if the caller's list lacks it. */
+static GPtrArray *output_names(const char *dir, const char *const *outputs, size_t n_outputs)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+    for (size_t i = 0; i < n_outputs; i++) {
+        g_ptr_array_add(names, g_strdup(outputs[i]));
+        g_hash_table_add(seen, (gpointer)outputs[i]);
+    }
+    GPtrArray *more = g_ptr_array_new_with_free_func(g_free);
+    GDir *gd = g_dir_open(dir, 0, NULL);
+    const char *n;
+    while (gd && (n = g_dir_read_name(gd)) != NULL) {
+        if (!strcmp(n, "manifest.json") || g_hash_table_contains(seen, n) || n[0] == '.')
+            continue;
+        char *p = g_build_filename(dir, n, NULL);
+        if (g_file_test(p, G_FILE_TEST_IS_REGULAR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+            g_ptr_array_add(more, g_strdup(n));
+        g_free(p);
+    }
+    if (gd)
+        g_dir_close(gd);
+    g_ptr_array_sort(more, cmp_str);
+    for (guint i = 0; i < more->len; i++)
+        g_ptr_array_add(names, g_strdup(g_ptr_array_index(more, i)));
+    g_ptr_array_free(more, TRUE);
+    g_hash_table_destroy(seen);
+    return names;
+}
+
 /* known: the digest computed while reading the file, or NULL/"" to hash it now */
 static json_t *hash_entry(const char *path, const char *role, const char *known, DgStatus *st, DgError *err)
 {
@@ -389,7 +427,7 @@ static json_t *hash_entry(const char *path, const char *role, const char *known,
     else if ((*st = dg_sha256_file(path, hex, err)) != DG_OK)
         return NULL;
     json_t *e = json_object();
-    json_object_set_new(e, "path", json_string(path));
+    dg_json_path_set(e, "path", path);
     if (role)
         json_object_set_new(e, "role", json_string(role));
     json_object_set_new(e, "sha256", json_string(hex));
@@ -421,14 +459,17 @@ DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *d
             json_array_append_new(ins, e);
     json_object_set_new(root, "inputs", ins);
     json_t *outs = json_array();
-    for (size_t i = 0; i < n_outputs; i++) {
-        char *p = g_build_filename(dir, outputs[i], NULL);
+    GPtrArray *names = output_names(dir, outputs, n_outputs);
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = g_ptr_array_index(names, i);
+        char *p = g_build_filename(dir, name, NULL);
         if ((e = hash_entry(p, NULL, NULL, &st, err))) {
-            json_object_set_new(e, "path", json_string(outputs[i]));
+            dg_json_path_set(e, "path", name);
             json_array_append_new(outs, e);
         }
         g_free(p);
     }
+    g_ptr_array_free(names, TRUE);
     json_object_set_new(root, "outputs", outs);
     json_object_set_new(root, "threads", json_integer(meta ? meta->threads : 0));
     json_t *t = json_object();
@@ -447,5 +488,6 @@ DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *d
         json_decref(root);
         return st;
     }
+    dg_fault_point("before-manifest");
     return write_json_take(dir, "manifest.json", root, err);
 }

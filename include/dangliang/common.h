@@ -115,6 +115,16 @@ void dg_ratio_format(DgU128 n, DgU128 d, int scale, char *buf);
  * empty, non-digit or value > max. */
 bool dg_uint_parse(const char *s, size_t len, uint64_t max, uint64_t *out);
 
+/* ---- text made safe to show ----------------------------------------------
+ * Copy s[0..n) replacing C0 control characters (keeping '\n' when
+ * keep_newlines), DEL, C1 controls (U+0080..U+009F) and bytes that are not
+ * valid UTF-8 with "\xNN" (each byte, upper-case hex).  Everything the
+ * CLI writes to a terminal or to stderr goes through this.  Returns a
+ * malloc'd string. */
+char *dg_text_escape(const char *s, size_t n, bool keep_newlines);
+/* True when dg_text_escape would change s[0..n) (keep_newlines false). */
+bool dg_text_needs_escape(const char *s, size_t n);
+
 #ifdef __cplusplus
 }
 #endif
