@@ -274,7 +274,7 @@ static const char *const period_keys[] = {"from", "to"};
 static const char *const quality_keys[] = {"indicators", "missing", "floor", "full_at"};
 static const char *const indicator_keys[] = {"id", "name", "weight", "target", "better"};
 static const char *const adjustment_keys[] = {"tag", "factor"};
-static const char *const checks_keys[] = {"staff_day_minutes", "staff_overload"};
+static const char *const checks_keys[] = {"staff_day_minutes", "staff_overload", "max_reject_rate"};
 static const char *const pool_keys[] = {"id", "name", "budget", "categories", "items", "scope"};
 static const char *const scope_keys[] = {"community", "county", "units"};
 #define N_OF(a) (sizeof(a) / sizeof *(a))
@@ -415,6 +415,9 @@ static DgStatus load_checks(Ld *l, const DgJson *c)
         (st = get_choice(l, v, "checks.staff_overload", "review", "exclude", &excl)))
         return st;
     s->staff_policy = excl ? DG_STAFF_EXCLUDE : DG_STAFF_REVIEW;
+    if ((v = opt(c, "max_reject_rate")) &&
+        (st = get_dec_range(l, v, "checks.max_reject_rate", 4, "0.05", 0, false, 10000, &s->max_reject_rate)))
+        return st;
     return DG_OK;
 }
 
@@ -776,6 +779,7 @@ DgStatus dg_scheme_load(const char *path, DgScheme **out, DgError *err)
     s->path = dg_xstrdup(path);
     s->floor = s->full_at = DG_NONE;
     s->staff_day_minutes = DG_NONE;
+    s->max_reject_rate = 1000;
     char *buf = NULL;
     size_t len = 0;
     DgJson *root = NULL;

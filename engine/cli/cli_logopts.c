@@ -37,9 +37,9 @@ int dg_cli_parse_logopts(const char *cmd, int argc, char **argv, DgCliLogOpts *o
                 return dg_cli_usage(cmd, "--threads wants a whole number from 1 to 256, not \"%s\"", optarg);
             break;
         case O_ENC:
-            if (strcasecmp(optarg, "GB18030") && strcasecmp(optarg, "GBK") && strcasecmp(optarg, "UTF-8") &&
-                strcasecmp(optarg, "UTF8"))
-                return dg_cli_usage(cmd, "--encoding must be UTF-8, GB18030 or GBK, not \"%s\"", optarg);
+            if (strcasecmp(optarg, "GB18030") && strcasecmp(optarg, "GBK") && strcasecmp(optarg, "GB2312") &&
+                strcasecmp(optarg, "UTF-8") && strcasecmp(optarg, "UTF8"))
+                return dg_cli_usage(cmd, "--encoding must be UTF-8, GB18030, GBK or GB2312, not \"%s\"", optarg);
             o->v.encoding = optarg;
             break;
         case O_FMT:

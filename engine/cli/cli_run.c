@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cli_logopts.h"
 #include "dangliang/output.h"
+#include "dangliang/payouts.h"
 #include "dangliang/runfolder.h"
 
 static uint64_t now_ms(void)
@@ -30,7 +31,11 @@ static void print_pools(const DgScheme *s, const DgAggregate *a, const DgPayouts
             dg_ratio_format((DgU128)s->pools[k].budget * (DgU128)10000000000ULL, p->sum_c[k], 4, price);
         else
             strcpy(price, "-");
-        printf("%-14s %18s %18s %14s  %s\n", s->pools[k].id, b, t, price, s->pools[k].name);
+        char *id = dg_text_escape(s->pools[k].id, strlen(s->pools[k].id), false);
+        char *name = dg_text_escape(s->pools[k].name, strlen(s->pools[k].name), false);
+        printf("%-14s %18s %18s %14s  %s\n", id, b, t, price, name);
+        free(id);
+        free(name);
     }
     (void)a;
 }
@@ -60,7 +65,11 @@ static void print_top_units(const DgScheme *s, const DgPayouts *p, size_t top)
         dg_decimal_format(p->unit_payout[u], 2, pay);
         dg_decimal_format(p->q[u], 4, q);
         dg_decimal_format(p->a[u], 4, a);
-        printf("%-12s %16s %8s %8s  %s\n", s->units[u].id, pay, q, a, s->units[u].name);
+        char *id = dg_text_escape(s->units[u].id, strlen(s->units[u].id), false);
+        char *name = dg_text_escape(s->units[u].name, strlen(s->units[u].name), false);
+        printf("%-12s %16s %8s %8s  %s\n", id, pay, q, a, name);
+        free(id);
+        free(name);
     }
     free(idx);
 }
@@ -82,8 +91,18 @@ int dg_cli_run(int argc, char **argv)
     DgPayouts *p = NULL;
     DgRunMeta meta = {.threads = o.v.threads, .command = "run"};
     DgRunFolder *rf = NULL;
+    DgWarnings warn = {0};
+    size_t shown = 0;
     if (dg_scheme_load(o.scheme, &s, &err) != DG_OK)
         return dg_cli_fail(&err);
+    /* every configuration check that needs no log row, before the logs are read */
+    if (dg_payouts_preflight(s, &warn, &err) != DG_OK) {
+        rc = dg_cli_fail(&err);
+        goto done;
+    }
+    dg_cli_print_warnings(&warn, &shown);
+    if (o.strict && (rc = dg_cli_strict_warnings(&warn)) != 0)
+        goto done;
     /* every output goes to a private folder renamed into place at the end */
     if (dg_runfolder_begin(o.out, o.force, &rf, &err) != DG_OK) {
         rc = dg_cli_fail(&err);
@@ -93,16 +112,28 @@ int dg_cli_run(int argc, char **argv)
     o.v.hash_inputs = true; /* for manifest.json */
     DgStatus st = dg_validate_files(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &d, &err);
     dg_cli_progress_end();
+    if (st == DG_OK)
+        st = dg_validate_review(s, d, &warn, &err);
+    if (st == DG_OK) {
+        dg_cli_print_unknown_columns(d);
+        dg_cli_print_warnings(&warn, &shown);
+    }
     uint64_t t1 = now_ms();
     if (st == DG_OK)
         st = dg_audit_rows(s, d, &au, &err);
     uint64_t t1a = now_ms();
     if (st == DG_OK)
         st = dg_aggregate_rows(s, d, au->audited_qty, &a, &err);
+    if (st == DG_OK) {
+        dg_payouts_warn_unpooled(s, a, &warn);
+        dg_cli_print_warnings(&warn, &shown);
+        if (o.strict && (rc = dg_cli_strict_warnings(&warn)) != 0)
+            goto done;
+    }
     if (st == DG_OK)
         st = dg_payouts_compute(s, d, a, &p, &err);
     uint64_t t2 = now_ms();
-    DgOutputOptions ro = {.no_bom = o.no_bom};
+    DgOutputOptions ro = {.no_bom = o.no_bom, .warnings = &warn};
     if (st == DG_OK)
         st = dg_output_run(s, d, au, a, p, dir, &ro, &err);
     uint64_t t3 = now_ms();
@@ -122,8 +153,10 @@ int dg_cli_run(int argc, char **argv)
         rc = dg_cli_fail(&err);
         goto done;
     }
-    printf("dangliang run: scheme %s, %d log file%s, %d thread%s\n", s->id, o.n_logs, o.n_logs == 1 ? "" : "s",
+    char *sid = dg_text_escape(s->id, strlen(s->id), false);
+    printf("dangliang run: scheme %s, %d log file%s, %d thread%s\n", sid, o.n_logs, o.n_logs == 1 ? "" : "s",
            o.v.threads, o.v.threads == 1 ? "" : "s");
+    free(sid);
     dg_cli_print_accounting(d);
     dg_cli_print_flags(au);
     print_pools(s, a, p);
@@ -133,6 +166,7 @@ int dg_cli_run(int argc, char **argv)
            o.out);
     rc = o.strict && d->rows_rejected ? DG_E_REJECTED : 0;
 done:
+    dg_warnings_clear(&warn);
     dg_runfolder_free(rf);
     dg_payouts_free(p);
     dg_aggregate_free(a);

@@ -3,10 +3,13 @@
  * visible \xNN escapes (see dg_text_escape in dangliang/common.h), so a
  * unit name or a log header carrying ESC sequences cannot move the cursor,
  * retitle the terminal or hide a line, and a file name in a legacy
- * encoding still shows which bytes it has.
+ * encoding still shows which bytes it has.  Also the warnings list
+ * (DgWarnings), the other thing every stage hands to the CLI to show.
  */
 #include <glib.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dangliang/common.h"
@@ -56,4 +59,29 @@ bool dg_text_needs_escape(const char *s, size_t n)
             return true;
     }
     return !g_utf8_validate(s, (gssize)n, NULL);
+}
+
+void dg_warnings_add(DgWarnings *w, bool strict, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *t = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    w->text = dg_xrealloc(w->text, (w->n + 1) * sizeof *w->text);
+    w->strict = dg_xrealloc(w->strict, (w->n + 1) * sizeof *w->strict);
+    w->text[w->n] = dg_xstrdup(t);
+    w->strict[w->n] = strict;
+    w->n++;
+    g_free(t);
+}
+
+void dg_warnings_clear(DgWarnings *w)
+{
+    if (!w)
+        return;
+    for (size_t i = 0; i < w->n; i++)
+        free(w->text[i]);
+    free(w->text);
+    free(w->strict);
+    memset(w, 0, sizeof *w);
 }

@@ -22,10 +22,16 @@ long dg_fault_n;
 char dg_fault_at[32];
 static long commits;
 
+static void fault_signal(int sig)
+{
+    signal(sig, SIG_DFL); /* a background test job may inherit SIGINT ignored */
+    raise(sig);
+}
+
 void dg_fault_point(const char *point)
 {
-    if (dg_fault_kind == DG_FAULT_SIGINT_AT && !strcmp(dg_fault_at, point))
-        raise(SIGINT);
+    if ((dg_fault_kind == DG_FAULT_SIGINT_AT || dg_fault_kind == DG_FAULT_SIGSTOP_AT) && !strcmp(dg_fault_at, point))
+        fault_signal(dg_fault_kind == DG_FAULT_SIGINT_AT ? SIGINT : SIGSTOP);
 }
 
 DgStatus dg_mkdir_p(const char *dir, DgError *err)
@@ -125,7 +131,7 @@ DgStatus dg_outfile_commit(DgOutFile *o, DgError *err)
     }
     release(o);
     if (st == DG_OK && dg_fault_kind == DG_FAULT_SIGINT_AFTER && commits == dg_fault_n)
-        raise(SIGINT);
+        fault_signal(SIGINT);
     return st;
 }
 

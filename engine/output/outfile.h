@@ -48,11 +48,11 @@ DgStatus dg_sha256_file(const char *path, char hex[65], DgError *err);
 
 /* Test hooks (set from DANGLIANG_TEST_FAULT by the CLI): the fault armed
  * now, or 0.  See dg_output_test_fault in dangliang/runfolder.h. */
-typedef enum { DG_FAULT_NONE = 0, DG_FAULT_FAIL_WRITE, DG_FAULT_SIGINT_AFTER, DG_FAULT_SIGINT_AT } DgFaultKind;
+typedef enum { DG_FAULT_NONE = 0, DG_FAULT_FAIL_WRITE, DG_FAULT_SIGINT_AFTER, DG_FAULT_SIGINT_AT, DG_FAULT_SIGSTOP_AT } DgFaultKind;
 extern DgFaultKind dg_fault_kind;
 extern long dg_fault_n;      /* the Nth commit (1-based) for FAIL_WRITE / SIGINT_AFTER */
 extern char dg_fault_at[32]; /* a named point for SIGINT_AT */
-/* Raise SIGINT when the armed fault is SIGINT_AT `point`. */
+/* Raise SIGINT (SIGSTOP) when the armed fault is SIGINT_AT (SIGSTOP_AT) `point`. */
 void dg_fault_point(const char *point);
 
 #endif

@@ -7,6 +7,7 @@
  */
 #include <glib.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/jsonpath.h"
@@ -43,6 +44,7 @@ typedef struct Ctx {
     const DgAudit *au;
     const DgAggregate *a;
     const DgPayouts *p;
+    const DgOutputOptions *opt;
 } Ctx;
 
 typedef void (*Writer)(const Ctx *x, DgCsvOut *w);
@@ -189,10 +191,11 @@ static void flags_rows(const DgScheme *s, const DgDataset *d, const DgAudit *au,
     static const char *const hdr[] = {"file", "line", "record_id", "unit_id", "check", "excess_quantity", "detail",
                                       NULL};
     dg_csvout_header(w, hdr);
+    char **files = dg_output_file_names(d);
     for (size_t i = 0; au && i < au->n_flags; i++) {
         const DgFlag *f = &au->flags[i];
         const DgRow *r = &d->rows[f->row];
-        dg_csvout_text(w, d->files[r->file]);
+        dg_csvout_text(w, files[r->file]);
         dg_csvout_u64(w, r->line);
         dg_csvout_text(w, dg_dataset_record_id(d, f->row));
         dg_csvout_text(w, s->units[dg_row_unit(d, r)].id);
@@ -201,6 +204,7 @@ static void flags_rows(const DgScheme *s, const DgDataset *d, const DgAudit *au,
         dg_csvout_text(w, f->detail);
         dg_csvout_end(w);
     }
+    dg_output_file_names_free(files, d->n_files);
 }
 
 static void w_flags(const Ctx *x, DgCsvOut *w)
@@ -213,6 +217,18 @@ DgStatus dg_output_flags(const DgScheme *s, const DgDataset *d, const DgAudit *a
 {
     Ctx x = {.s = s, .d = d, .au = au};
     return write_csv(dir, "flags.csv", opt, w_flags, &x, err);
+}
+
+/* A JSON string of text that may not be valid UTF-8 (shown with \xNN). */
+static json_t *jtext(const char *t)
+{
+    json_t *v = json_string(t);
+    if (v)
+        return v;
+    char *e = dg_text_escape(t, strlen(t), false);
+    v = json_string(e);
+    free(e);
+    return v ? v : json_string("");
 }
 
 static json_t *jdec_u128(DgU128 v, int from, int to)
@@ -356,6 +372,19 @@ static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
     json_object_set_new(root, "pools", pools);
     json_object_set_new(root, "units", json_integer((json_int_t)nu));
     json_object_set_new(root, "flags", audit_summary(x));
+    json_t *uc = json_array();
+    for (size_t i = 0; i < d->n_unknown_columns; i++) {
+        json_t *e = json_object();
+        dg_json_path_set(e, "column", d->unknown_columns[i]);
+        dg_json_path_set(e, "file", d->files[d->unknown_column_file[i]]);
+        json_array_append_new(uc, e);
+    }
+    json_object_set_new(root, "unknown_columns", uc);
+    json_t *jw = json_array();
+    const DgWarnings *wn = x->opt ? x->opt->warnings : NULL;
+    for (size_t i = 0; wn && i < wn->n; i++)
+        json_array_append_new(jw, jtext(wn->text[i]));
+    json_object_set_new(root, "warnings", jw);
 
     return write_json_take(dir, "summary.json", root, err);
 }
@@ -368,14 +397,14 @@ DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
         Writer fn;
     } tables[] = {{"payouts.csv", w_payouts}, {"units.csv", w_units}, {"items.csv", w_items},
                   {"staff.csv", w_staff},     {"flags.csv", w_flags}};
-    Ctx x = {.s = s, .d = d, .au = au, .a = a, .p = p};
+    Ctx x = {.s = s, .d = d, .au = au, .a = a, .p = p, .opt = opt};
     DgStatus st = dg_output_rejects(d, dir, opt, err);
     for (size_t i = 0; st == DG_OK && i < sizeof tables / sizeof tables[0]; i++)
         st = write_csv(dir, tables[i].name, opt, tables[i].fn, &x, err);
     if (st == DG_OK)
         st = write_summary(&x, dir, err);
     if (st == DG_OK)
-        st = dg_output_html(s, d, au, a, p, dir, err);
+        st = dg_output_html_opts(s, d, au, a, p, dir, opt, err);
     return st;
 }
 

@@ -48,6 +48,9 @@ void dg_output_test_fault(const char *spec)
     } else if (!strncmp(spec, "sigint-after:", 13)) {
         dg_fault_kind = DG_FAULT_SIGINT_AFTER;
         dg_fault_n = atol(spec + 13);
+    } else if (!strncmp(spec, "sigstop:", 8)) {
+        dg_fault_kind = DG_FAULT_SIGSTOP_AT;
+        snprintf(dg_fault_at, sizeof dg_fault_at, "%s", spec + 8);
     } else if (!strncmp(spec, "sigint:", 7)) {
         dg_fault_kind = DG_FAULT_SIGINT_AT;
         snprintf(dg_fault_at, sizeof dg_fault_at, "%s", spec + 7);

@@ -16,6 +16,7 @@ extern "C" {
 
 typedef struct DgOutputOptions {
     bool no_bom;  /* omit the UTF-8 BOM */
+    const DgWarnings *warnings; /* listed in summary.json and report.html; may be NULL */
 } DgOutputOptions;
 
 /* DIR/rejects.csv: file, line, record_id, reason, detail — in input order.
@@ -48,6 +49,10 @@ DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
  * Errors: DG_E_IO.  Thread safety: touches only its arguments and the file. */
 DgStatus dg_output_html(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
                         const DgPayouts *p, const char *dir, DgError *err);
+
+/* dg_output_html, with opt->warnings shown at the top of the page. */
+DgStatus dg_output_html_opts(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
+                             const DgPayouts *p, const char *dir, const DgOutputOptions *opt, DgError *err);
 
 /* DIR/flags.csv: file, line, record_id, unit_id, check, excess_quantity,
  * detail — one line per (row, check), in input order.  Errors: DG_E_IO. */

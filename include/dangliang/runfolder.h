@@ -57,7 +57,9 @@ DgStatus dg_output_probe_dir(const char *dir, DgError *err);
 /* Test hook: arm one fault for this process.  spec: "fail-write:N" (the Nth
  * output file fails as a full disk would), "sigint-after:N" (SIGINT after
  * the Nth output file), "sigint:POINT" with POINT one of begin,
- * before-manifest, before-rename, after-swap.  NULL or "" disarms. */
+ * before-manifest, before-rename, after-swap; "sigstop:POINT" stops the
+ * process there (so a test can start a second run meanwhile).  NULL or ""
+ * disarms. */
 void dg_output_test_fault(const char *spec);
 
 #ifdef __cplusplus
