@@ -33,7 +33,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all check check-build deps demo bench clean unit fuzz-replay golden crosscheck
+.PHONY: all check check-build deps demo bench clean unit fuzz-replay golden crosscheck safety
 
 all: $(LIB) $(BIN)
 
@@ -71,6 +71,11 @@ fuzz-replay: $(FUZZ_BIN)
 golden: $(BIN)
 	@tests/golden/run.sh $(BIN)
 
+# the run folder under interruption, full disk, concurrency and planted
+# symlinks; overflowing sums, terminal escapes and non-UTF-8 paths
+safety: $(BIN)
+	@tests/safety/run_folder_test.sh $(BIN) && tests/safety/inputs_test.sh $(BIN)
+
 crosscheck: $(BIN)
 	@if [ -x tests/crosscheck.sh ]; then tests/crosscheck.sh $(BIN) $(BUILD); fi
 
@@ -79,7 +84,7 @@ crosscheck: $(BIN)
 check:
 	@scripts/install-deps.sh
 	@$(MAKE) --no-print-directory SAN=$(SAN) check-build
-	@$(MAKE) --no-print-directory SAN=$(SAN) unit fuzz-replay golden crosscheck
+	@$(MAKE) --no-print-directory SAN=$(SAN) unit fuzz-replay golden safety crosscheck
 	@tests/browser/report_test.sh $(BIN) $(BUILD)
 	@echo "dangliang: all checks passed"
 

@@ -31,16 +31,14 @@ static void warn_categories(const DgScheme *s, DgWarnings *w)
                 paid[s->catalog[r].category_id] = true;
     /* the categories the pools name, for the message */
     GString *named = g_string_new("");
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
     for (size_t k = 0; k < s->n_pools; k++)
         for (size_t j = 0; j < s->pools[k].n_categories; j++) {
             const char *c = s->pools[k].categories[j];
-            bool dup = false;
-            for (size_t k2 = 0; k2 <= k && !dup; k2++)
-                for (size_t j2 = 0; j2 < (k2 == k ? j : s->pools[k2].n_categories); j2++)
-                    dup |= !strcmp(s->pools[k2].categories[j2], c);
-            if (!dup)
+            if (g_hash_table_add(seen, (gpointer)c))
                 g_string_append_printf(named, "%s\"%s\"", named->len ? ", " : "", c);
         }
+    g_hash_table_destroy(seen);
     for (size_t c = 0; c < nc; c++) {
         if (paid[c])
             continue;

@@ -493,6 +493,7 @@ DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *d
         const char *name = g_ptr_array_index(names, i);
         char *p = g_build_filename(dir, name, NULL);
         if ((e = hash_entry(p, NULL, NULL, &st, err))) {
+            json_object_del(e, "path_hex"); /* the folder's path: only the name is kept */
             dg_json_path_set(e, "path", name);
             json_array_append_new(outs, e);
         }
