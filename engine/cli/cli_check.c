@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cli_logopts.h"
+#include "dangliang/appeals.h"
 #include "dangliang/output.h"
 #include "dangliang/scheme.h"
 #include "dangliang/payouts.h"
@@ -51,7 +52,7 @@ int dg_cli_check(int argc, char **argv)
     }
     dg_cli_print_unknown_columns(d);
     dg_cli_print_warnings(&warn, &shown);
-    if ((st = dg_audit_rows(s, d, &au, &err)) != DG_OK) {
+    if ((st = dg_audit_rows(s, d, &au, &err)) != DG_OK || (st = dg_appeals_apply(s, d, au, &err)) != DG_OK) {
         rc = dg_cli_fail(&err);
         goto done;
     }
@@ -60,6 +61,7 @@ int dg_cli_check(int argc, char **argv)
     free(sid);
     dg_cli_print_accounting(d);
     dg_cli_print_flags(au);
+    dg_cli_print_appeals(s, au);
     if (o.out) {
         DgOutputOptions ro = {.no_bom = o.no_bom};
         if (dg_output_rejects(d, o.out, &ro, &err) != DG_OK) {

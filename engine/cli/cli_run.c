@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cli_logopts.h"
+#include "dangliang/appeals.h"
 #include "dangliang/output.h"
 #include "dangliang/payouts.h"
 #include "dangliang/runfolder.h"
@@ -91,6 +92,8 @@ int dg_cli_run(int argc, char **argv)
     DgPayouts *p = NULL;
     DgRunMeta meta = {.threads = o.v.threads, .command = "run"};
     DgRunFolder *rf = NULL;
+    DgAggregate *a0 = NULL; /* before the appeals, to show what they moved */
+    DgPayouts *p0 = NULL;
     DgWarnings warn = {0};
     size_t shown = 0;
     if (dg_scheme_load(o.scheme, &s, &err) != DG_OK)
@@ -121,6 +124,8 @@ int dg_cli_run(int argc, char **argv)
     uint64_t t1 = now_ms();
     if (st == DG_OK)
         st = dg_audit_rows(s, d, &au, &err);
+    if (st == DG_OK)
+        st = dg_appeals_apply(s, d, au, &err);
     uint64_t t1a = now_ms();
     if (st == DG_OK)
         st = dg_aggregate_rows(s, d, au->audited_qty, &a, &err);
@@ -133,19 +138,22 @@ int dg_cli_run(int argc, char **argv)
     if (st == DG_OK)
         st = dg_payouts_compute(s, d, a, &p, &err);
     uint64_t t2 = now_ms();
-    DgOutputOptions ro = {.no_bom = o.no_bom, .warnings = &warn};
+    if (st == DG_OK)
+        dg_cli_before_appeals(s, d, au, &a0, &p0);
+    DgOutputOptions ro = {.no_bom = o.no_bom, .warnings = &warn, .before_appeals_a = a0, .before_appeals_p = p0};
     if (st == DG_OK)
         st = dg_output_run(s, d, au, a, p, dir, &ro, &err);
     uint64_t t3 = now_ms();
-    static const char *const outputs[] = {"payouts.csv", "units.csv",  "items.csv",   "staff.csv",
-                                          "rejects.csv", "flags.csv",  "summary.json", "report.html"};
+    static const char *const outputs[] = {"payouts.csv", "units.csv",    "items.csv",   "staff.csv",     "rejects.csv",
+                                          "flags.csv",   "summary.json", "report.html", "settlement.csv"};
+    size_t n_outputs = sizeof outputs / sizeof outputs[0] - (s->advances_path ? 0 : 1); /* settlement.csv last */
     meta.ms_validate = t1 - t0;
     meta.ms_audit = t1a - t1;
     meta.ms_score = t2 - t1a;
     meta.ms_write = t3 - t2;
     meta.ms_total = t3 - t0;
     if (st == DG_OK)
-        st = dg_output_manifest(s, d, dir, outputs, sizeof outputs / sizeof outputs[0], &meta, &err);
+        st = dg_output_manifest(s, d, dir, outputs, n_outputs, &meta, &err);
     if (st == DG_OK)
         st = dg_runfolder_commit(rf, &err);
     if (st != DG_OK) {
@@ -159,15 +167,19 @@ int dg_cli_run(int argc, char **argv)
     free(sid);
     dg_cli_print_accounting(d);
     dg_cli_print_flags(au);
+    dg_cli_print_appeals(s, au);
     print_pools(s, a, p);
+    dg_cli_print_cycle(s, p);
     print_top_units(s, p, 5);
     printf("\noutputs: %s/ (payouts.csv, units.csv, items.csv, staff.csv, rejects.csv, flags.csv, summary.json, "
-           "report.html, manifest.json)\n",
-           o.out);
+           "report.html, %smanifest.json)\n",
+           o.out, s->advances_path ? "settlement.csv, " : "");
     rc = o.strict && d->rows_rejected ? DG_E_REJECTED : 0;
 done:
     dg_warnings_clear(&warn);
     dg_runfolder_free(rf);
+    dg_payouts_free(p0);
+    dg_aggregate_free(a0);
     dg_payouts_free(p);
     dg_aggregate_free(a);
     dg_audit_free(au);

@@ -12,6 +12,7 @@
 
 #include "common/jsonpath.h"
 #include "csvout.h"
+#include "cycle.h"
 #include "dangliang/allocate.h"
 #include "dangliang/output.h"
 #include "outfile.h"
@@ -189,7 +190,7 @@ static void w_staff(const Ctx *x, DgCsvOut *w)
 static void flags_rows(const DgScheme *s, const DgDataset *d, const DgAudit *au, DgCsvOut *w)
 {
     static const char *const hdr[] = {"file", "line", "record_id", "unit_id", "check", "excess_quantity", "detail",
-                                      NULL};
+                                      "appeal", "appeal_note", NULL};
     dg_csvout_header(w, hdr);
     char **files = dg_output_file_names(d);
     for (size_t i = 0; au && i < au->n_flags; i++) {
@@ -202,6 +203,8 @@ static void flags_rows(const DgScheme *s, const DgDataset *d, const DgAudit *au,
         dg_csvout_text(w, dg_check_name((DgCheck)f->check));
         dg_csvout_u64(w, f->excess);
         dg_csvout_text(w, f->detail);
+        dg_csvout_text(w, f->appeal == DG_APPEAL_OVERTURN ? "overturn" : f->appeal == DG_APPEAL_UPHOLD ? "uphold" : "");
+        dg_csvout_text(w, f->appeal != DG_APPEAL_NONE ? s->appeals[f->appeal_index].note : "");
         dg_csvout_end(w);
     }
     dg_output_file_names_free(files, d->n_files);
@@ -229,6 +232,11 @@ static json_t *jtext(const char *t)
     v = json_string(e);
     free(e);
     return v ? v : json_string("");
+}
+
+static void w_settlement(const Ctx *x, DgCsvOut *w)
+{
+    dg_cycle_settlement_csv(x->s, x->p, w);
 }
 
 static json_t *jdec_u128(DgU128 v, int from, int to)
@@ -367,6 +375,7 @@ static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
         char price[80];
         dg_allocate_unit_price(pl->budget, p->sum_c[k], price);
         json_object_set_new(jp, "unit_price", json_string(price));
+        dg_cycle_pool_json(s, p, k, jp);
         json_array_append_new(pools, jp);
     }
     json_object_set_new(root, "pools", pools);
@@ -385,6 +394,11 @@ static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
     for (size_t i = 0; wn && i < wn->n; i++)
         json_array_append_new(jw, jtext(wn->text[i]));
     json_object_set_new(root, "warnings", jw);
+    json_t *cyc;
+    if ((cyc = dg_cycle_appeals_json(s, d, x->au, a, p, x->opt)))
+        json_object_set_new(root, "appeals", cyc);
+    if ((cyc = dg_cycle_settlement_json(s, p)))
+        json_object_set_new(root, "settlement", cyc);
 
     return write_json_take(dir, "summary.json", root, err);
 }
@@ -401,10 +415,12 @@ DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
     DgStatus st = dg_output_rejects(d, dir, opt, err);
     for (size_t i = 0; st == DG_OK && i < sizeof tables / sizeof tables[0]; i++)
         st = write_csv(dir, tables[i].name, opt, tables[i].fn, &x, err);
+    if (st == DG_OK && s->advances_path)
+        st = write_csv(dir, "settlement.csv", opt, w_settlement, &x, err);
     if (st == DG_OK)
         st = write_summary(&x, dir, err);
     if (st == DG_OK)
-        st = dg_output_html_opts(s, d, au, a, p, dir, opt, err);
+        st = dg_output_html(s, d, au, a, p, dir, opt, err);
     return st;
 }
 
@@ -480,6 +496,10 @@ DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *d
     if ((e = hash_entry(s->units_path, "units", NULL, &st, err)))
         json_array_append_new(sch, e);
     if (s->indicators_path && (e = hash_entry(s->indicators_path, "indicators", NULL, &st, err)))
+        json_array_append_new(sch, e);
+    if (s->appeals_path && (e = hash_entry(s->appeals_path, "appeals", NULL, &st, err)))
+        json_array_append_new(sch, e);
+    if (s->advances_path && (e = hash_entry(s->advances_path, "advances", NULL, &st, err)))
         json_array_append_new(sch, e);
     json_object_set_new(root, "scheme", sch);
     json_t *ins = json_array();
