@@ -3,8 +3,9 @@
  * pays for.
  *
  * dg_payouts_preflight runs every configuration check `run` makes that
- * needs no log row — the quality coefficients (a missing indicator value
- * of a paid unit, indicator weights adding up to 0) and the adjustment
+ * needs no log row — the quality coefficients (a missing given indicator
+ * value of a paid unit, indicator weights adding up to 0; computed
+ * indicators need the rows and are checked by the run) and the adjustment
  * coefficients — so `check` finds them before reading a month of logs, and
  * `run` before reading them too.  It also warns about catalog categories
  * whose rows no pool counts: a typo such as `public_heath` in the catalog
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "dangliang/payouts.h"
+#include "dangliang/quality.h"
 #include "dangliang/score.h"
 
 static void warn_categories(const DgScheme *s, DgWarnings *w)
@@ -61,8 +63,18 @@ static void warn_categories(const DgScheme *s, DgWarnings *w)
 
 DgStatus dg_payouts_preflight(const DgScheme *s, DgWarnings *w, DgError *err)
 {
+    /* Computed indicators depend on the rows: stand in N = D = 1 for them, so
+     * only the given values (the indicators file) are checked here. */
+    size_t nu = s->n_units, nk = s->has_quality ? s->n_indicators : 0;
+    DgQualityValues qv = {.n_units = nu, .n_indicators = nk};
+    qv.num = dg_xcalloc(nu * nk + 1, sizeof *qv.num);
+    qv.den = dg_xcalloc(nu * nk + 1, sizeof *qv.den);
+    for (size_t i = 0; i < nu * nk; i++)
+        qv.num[i] = qv.den[i] = s->indicators[i % nk].compute ? 1 : -1;
     DgQuality q;
-    DgStatus st = dg_score_quality(s, &q, err);
+    DgStatus st = dg_score_quality_values(s, &qv, &q, err);
+    free(qv.num);
+    free(qv.den);
     if (st != DG_OK)
         return st;
     dg_score_quality_clear(&q);

@@ -13,6 +13,7 @@
 #include "dangliang/output.h"
 #include "dangliang/payouts.h"
 #include "dangliang/runfolder.h"
+#include "dangliang/quality.h"
 
 static uint64_t now_ms(void)
 {
@@ -90,6 +91,7 @@ int dg_cli_run(int argc, char **argv)
     DgAudit *au = NULL;
     DgAggregate *a = NULL;
     DgPayouts *p = NULL;
+    DgQualityValues *qv = NULL;
     DgRunMeta meta = {.threads = o.v.threads, .command = "run"};
     DgRunFolder *rf = NULL;
     DgAggregate *a0 = NULL; /* before the appeals, to show what they moved */
@@ -135,8 +137,14 @@ int dg_cli_run(int argc, char **argv)
         if (o.strict && (rc = dg_cli_strict_warnings(&warn)) != 0)
             goto done;
     }
+    /* computed quality indicators: after the audit (and any step that
+     * rewrites audited quantities), before scoring */
+    uint64_t tq0 = now_ms();
     if (st == DG_OK)
-        st = dg_payouts_compute(s, d, a, &p, &err);
+        st = dg_quality_compute(s, d, au->audited_qty, &qv, &err);
+    meta.ms_quality = now_ms() - tq0;
+    if (st == DG_OK)
+        st = dg_payouts_compute_q(s, d, a, qv, &p, &err);
     uint64_t t2 = now_ms();
     if (st == DG_OK)
         dg_cli_before_appeals(s, d, au, &a0, &p0);
@@ -144,8 +152,9 @@ int dg_cli_run(int argc, char **argv)
     if (st == DG_OK)
         st = dg_output_run(s, d, au, a, p, dir, &ro, &err);
     uint64_t t3 = now_ms();
-    static const char *const outputs[] = {"payouts.csv", "units.csv",    "items.csv",   "staff.csv",     "rejects.csv",
-                                          "flags.csv",   "summary.json", "report.html", "settlement.csv"};
+    static const char *const outputs[] = {"payouts.csv", "units.csv",   "items.csv",    "staff.csv",
+                                          "rejects.csv", "flags.csv",   "quality.csv",  "summary.json",
+                                          "report.html", "settlement.csv"};
     size_t n_outputs = sizeof outputs / sizeof outputs[0] - (s->advances_path ? 0 : 1); /* settlement.csv last */
     meta.ms_validate = t1 - t0;
     meta.ms_audit = t1a - t1;
@@ -168,11 +177,12 @@ int dg_cli_run(int argc, char **argv)
     dg_cli_print_accounting(d);
     dg_cli_print_flags(au);
     dg_cli_print_appeals(s, au);
+    dg_cli_print_quality(s, p);
     print_pools(s, a, p);
     dg_cli_print_cycle(s, p);
     print_top_units(s, p, 5);
-    printf("\noutputs: %s/ (payouts.csv, units.csv, items.csv, staff.csv, rejects.csv, flags.csv, summary.json, "
-           "report.html, %smanifest.json)\n",
+    printf("\noutputs: %s/ (payouts.csv, units.csv, items.csv, staff.csv, rejects.csv, flags.csv, quality.csv, "
+           "summary.json, report.html, %smanifest.json)\n",
            o.out, s->advances_path ? "settlement.csv, " : "");
     rc = o.strict && d->rows_rejected ? DG_E_REJECTED : 0;
 done:
@@ -181,6 +191,7 @@ done:
     dg_payouts_free(p0);
     dg_aggregate_free(a0);
     dg_payouts_free(p);
+    dg_quality_values_free(qv);
     dg_aggregate_free(a);
     dg_audit_free(au);
     dg_dataset_free(d);
