@@ -36,7 +36,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 # robust: inputs that are FIFOs, stdin, huge records, gzip bombs (tests/robust/)
-.PHONY: all check check-build check-clang robust deps demo bench scanbench clean unit fuzz-replay golden crosscheck scale
+.PHONY: all check check-build check-clang robust deps demo bench scanbench clean unit fuzz-replay golden crosscheck scale safety
 
 all: $(LIB) $(BIN)
 
@@ -74,6 +74,11 @@ fuzz-replay: $(FUZZ_BIN)
 golden: $(BIN)
 	@tests/golden/run.sh $(BIN)
 
+# the run folder under interruption, full disk, concurrency and planted
+# symlinks; overflowing sums, terminal escapes and non-UTF-8 paths
+safety: $(BIN)
+	@tests/safety/run_folder_test.sh $(BIN) && tests/safety/inputs_test.sh $(BIN)
+
 # The other compiler: `make check` compiles the library, the CLI, the unit
 # tests and the fuzz targets with clang too (objects in build/clang/), so a
 # GCC-only construct fails CI.  Skipped, with a note, when clang is absent.
@@ -98,7 +103,7 @@ scale: $(BIN)
 check:
 	@scripts/install-deps.sh
 	@$(MAKE) --no-print-directory SAN=$(SAN) check-build
-	@$(MAKE) --no-print-directory SAN=$(SAN) unit fuzz-replay golden crosscheck robust scale
+	@$(MAKE) --no-print-directory SAN=$(SAN) unit fuzz-replay golden safety crosscheck robust scale
 	@$(MAKE) --no-print-directory check-clang
 	@tests/browser/report_test.sh $(BIN) $(BUILD)
 	@echo "dangliang: all checks passed"

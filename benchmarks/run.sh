@@ -97,8 +97,8 @@ SQLITE_SQL=$WORK/sqlite.sql
 cmd_for() { # cmd_for CASE LOG OUTDIR -> the command, one word per line
     local c=$1 log=$2 out=$3
     case $c in
-    run) printf '%s\n' "$DG" run --scheme "$SCHEME" --out "$out/run" "$log" ;;
-    run-t1 | run-t2) printf '%s\n' "$DG" run --scheme "$SCHEME" --threads "${c#run-t}" --out "$out/$c" "$log" ;;
+    run) printf '%s\n' "$DG" run --scheme "$SCHEME" --force --out "$out/run" "$log" ;;
+    run-t1 | run-t2) printf '%s\n' "$DG" run --scheme "$SCHEME" --force --threads "${c#run-t}" --out "$out/$c" "$log" ;;
     check) printf '%s\n' "$DG" check --scheme "$SCHEME" --out "$out/check" "$log" ;;
     check-t1 | check-t2) printf '%s\n' "$DG" check --scheme "$SCHEME" --threads "${c#check-t}" --out "$out/$c" "$log" ;;
     duckdb-groupby) printf '%s\n' node $B/duckdb_run.mjs groupby "$SCHEME" "$log" ;;

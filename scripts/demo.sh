@@ -14,7 +14,7 @@ echo "   with sample appeals.csv (a few dozen decisions on flags) and advances.c
 "$DG" gen --scheme "$SCHEME" --rows 200000 --seed 2020 --bad-rate 0.002 -o "$LOG" \
     --registry configs/zhoushan-2020/registry.csv --appeals "$OUT/appeals.csv" --advances "$OUT/advances.csv"
 echo "== dangliang run (before appeals)"
-"$DG" run --scheme "$SCHEME" --out "$OUT/run" "$LOG"
+"$DG" run --scheme "$SCHEME" --out "$OUT/run" --force "$LOG"
 # the same scheme naming the appeals and advances files (paths relative to the new scheme file)
 python3 - "$SCHEME" "$OUT/scheme-cycle.json" <<'PY'
 import json, os, sys
@@ -32,7 +32,7 @@ echo "== dangliang check with the appeals (verify appeals.csv before the money r
 "$DG" check --scheme "$OUT/scheme-cycle.json" "$LOG" | grep -A3 '^appeals'
 echo
 echo "== dangliang run with appeals and advances (re-run and settle)"
-"$DG" run --scheme "$OUT/scheme-cycle.json" --out "$OUT/run-cycle" "$LOG"
+"$DG" run --scheme "$OUT/scheme-cycle.json" --out "$OUT/run-cycle" --force "$LOG"
 echo
 echo "== dangliang diff: what the appeals moved (10 largest changes)"
 "$DG" diff "$OUT/run" "$OUT/run-cycle" --top 10

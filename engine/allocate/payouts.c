@@ -9,6 +9,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,42 @@ static DgStatus in_pool(DgError *err, DgStatus st, const DgPool *pl)
         tmp[sizeof tmp - 1] = 0;
         return pool_fail(err, st, pl, "%s", tmp);
     }
+    return st;
+}
+
+/* Money sums are int64 fen.  A sum past INT64_MAX would wrap to a
+ * negative amount, so every sum the outputs show is computed checked: a
+ * unit's payouts over all pools (above), each county's, and the total. */
+static DgStatus sum_overflow(DgError *err, const DgScheme *s, const char *what, const char *name)
+{
+    char *shown = dg_text_escape(name, strlen(name), false);
+    dg_error_set(err, DG_E_CONFIG, s->path, 0, 0,
+                 "%s %s add up to more than 92233720368547758.07 yuan, the largest amount the engine can hold; "
+                 "check the pool budgets",
+                 what, shown);
+    free(shown);
+    return DG_E_CONFIG;
+}
+
+static DgStatus check_sums(const DgScheme *s, const DgPayouts *p, DgError *err)
+{
+    int64_t total = 0;
+    for (size_t k = 0; k < s->n_pools; k++)
+        if (__builtin_add_overflow(total, p->pool_total[k], &total))
+            return sum_overflow(err, s, "the payouts of", "all pools");
+    GHashTable *county = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    DgStatus st = DG_OK;
+    for (size_t u = 0; u < s->n_units && st == DG_OK; u++) {
+        const char *c = s->units[u].county ? s->units[u].county : "";
+        int64_t *sum = g_hash_table_lookup(county, c);
+        if (!sum) {
+            sum = g_new0(int64_t, 1);
+            g_hash_table_insert(county, (gpointer)c, sum);
+        }
+        if (__builtin_add_overflow(*sum, p->unit_payout[u], sum))
+            st = sum_overflow(err, s, "the payouts of the units of county", c);
+    }
+    g_hash_table_destroy(county);
     return st;
 }
 
@@ -135,9 +172,14 @@ DgStatus dg_payouts_compute_q(const DgScheme *s, const DgDataset *d, const DgAgg
             p->payout[k * nu + u] = pay[i];
             p->remainder[k * nu + u] = rem[i];
             p->won[k * nu + u] = won[i];
-            p->unit_payout[u] += pay[i];
-            total += pay[i];
+            if (__builtin_add_overflow(p->unit_payout[u], pay[i], &p->unit_payout[u])) {
+                st = sum_overflow(err, s, "the payouts of unit", s->units[u].id);
+                break;
+            }
+            total += pay[i]; /* 0 <= pay[i], Σ pay = budget: cannot overflow */
         }
+        if (st != DG_OK)
+            break;
         p->sum_c[k] = sum;
         p->pool_total[k] = total;
         if (total != pl->budget) {
@@ -180,6 +222,8 @@ DgStatus dg_payouts_compute_q(const DgScheme *s, const DgDataset *d, const DgAgg
             }
         }
     }
+    if (st == DG_OK)
+        st = check_sums(s, p, err);
     free(idx);
     free(keys);
     free(w);

@@ -280,7 +280,7 @@ static const char *const indicator_keys[] = {"id", "name", "weight", "target", "
 static const char *const compute_keys[] = {"of", "count", "services"};
 static const char *const services_keys[] = {"items", "categories", "min", "quarters"};
 static const char *const adjustment_keys[] = {"tag", "factor"};
-static const char *const checks_keys[] = {"staff_day_minutes", "staff_overload"};
+static const char *const checks_keys[] = {"staff_day_minutes", "staff_overload", "max_reject_rate"};
 static const char *const pool_keys[] = {"id", "name", "budget", "categories", "items", "scope"};
 static const char *const scope_keys[] = {"community", "county", "units"};
 #define N_OF(a) (sizeof(a) / sizeof *(a))
@@ -570,6 +570,9 @@ static DgStatus load_checks(Ld *l, const DgJson *c)
         (st = get_choice(l, v, "checks.staff_overload", "review", "exclude", &excl)))
         return st;
     s->staff_policy = excl ? DG_STAFF_EXCLUDE : DG_STAFF_REVIEW;
+    if ((v = opt(c, "max_reject_rate")) &&
+        (st = get_dec_range(l, v, "checks.max_reject_rate", 4, "0.05", 0, false, 10000, &s->max_reject_rate)))
+        return st;
     return DG_OK;
 }
 
@@ -1091,6 +1094,7 @@ static DgStatus scheme_load(const char *path, bool no_registry, DgScheme **out, 
     s->path = dg_xstrdup(path);
     s->floor = s->full_at = DG_NONE;
     s->staff_day_minutes = DG_NONE;
+    s->max_reject_rate = 1000;
     char *buf = NULL;
     size_t len = 0;
     DgJson *root = NULL;

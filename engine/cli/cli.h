@@ -7,6 +7,8 @@
 #ifndef DG_CLI_H
 #define DG_CLI_H
 
+#include <stdio.h>
+
 #include "dangliang/common.h"
 
 int dg_cli_check(int argc, char **argv);
@@ -19,6 +21,19 @@ int dg_cli_diff(int argc, char **argv);
 int dg_cli_fail(const DgError *err);
 /* Print a usage error on stderr and return 2. */
 int dg_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Write "PREFIXtext\n" on stderr with control characters and bytes that are
+ * not UTF-8 shown as \xNN (dg_text_escape): nothing read from an input
+ * reaches the terminal raw. */
+void dg_cli_eputs(const char *prefix, const char *text);
+/* fputs text with the same escaping, newlines kept. */
+void dg_cli_show(FILE *fp, const char *text);
+/* Print warnings w->text[*shown..] on stderr and advance *shown. */
+void dg_cli_print_warnings(const DgWarnings *w, size_t *shown);
+/* Print the strict warnings as errors; DG_E_CONFIG if there was one, else 0. */
+int dg_cli_strict_warnings(const DgWarnings *w);
+struct DgDataset;
+/* One stderr line listing the log columns that were ignored, if any. */
+void dg_cli_print_unknown_columns(const struct DgDataset *d);
 /* Parse --threads: 1..256. */
 bool dg_cli_parse_threads(const char *s, int *out);
 /* Progress callback printing one rewritten line on a terminal (stderr). */
@@ -28,7 +43,6 @@ void dg_cli_progress_end(void);
 /* Thousands separators: 1234567 -> "1,234,567". buf >= 32. */
 const char *dg_cli_commas(uint64_t v, char *buf);
 
-struct DgDataset;
 /* Print the accounting block shared by check and run. */
 void dg_cli_print_accounting(const struct DgDataset *d);
 struct DgAudit;

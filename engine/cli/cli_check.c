@@ -4,6 +4,8 @@
  * closes.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "cli_logopts.h"
@@ -11,6 +13,8 @@
 #include "dangliang/appeals.h"
 #include "dangliang/output.h"
 #include "dangliang/scheme.h"
+#include "dangliang/payouts.h"
+#include "dangliang/runfolder.h"
 #include "dangliang/validate.h"
 
 int dg_cli_check(int argc, char **argv)
@@ -23,17 +27,37 @@ int dg_cli_check(int argc, char **argv)
     DgScheme *s = NULL;
     DgDataset *d = NULL;
     DgAudit *au = NULL;
+    DgWarnings warn = {0};
+    size_t shown = 0;
     if (dg_scheme_load(o.scheme, &s, &err) != DG_OK)
         return dg_cli_fail(&err);
-    dg_cli_trap_signals();
-    DgStatus st = dg_partition_run(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &o.part, &d, &au, NULL,
-                                   NULL, NULL, NULL, NULL, &err);
-    dg_cli_progress_end();
+    /* the pre-flight: every configuration check `run` makes that needs no
+     * log row, and that --out can be written, before the logs are read */
+    DgStatus st = dg_payouts_preflight(s, &warn, &err);
+    if (st == DG_OK && o.out)
+        st = dg_output_probe_dir(o.out, &err);
     if (st != DG_OK) {
-        dg_scheme_free(s);
-        return dg_cli_fail(&err);
+        rc = dg_cli_fail(&err);
+        goto done;
     }
-    printf("dangliang check: scheme %s, %d log file%s\n", s->id, o.n_logs, o.n_logs == 1 ? "" : "s");
+    dg_cli_print_warnings(&warn, &shown);
+    if (o.strict && (rc = dg_cli_strict_warnings(&warn)) != 0)
+        goto done;
+    dg_cli_trap_signals();
+    st = dg_partition_run(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &o.part, &d, &au, NULL, NULL, NULL,
+                          NULL, NULL, &err);
+    dg_cli_progress_end();
+    if (st == DG_OK)
+        st = dg_validate_review(s, d, &warn, &err);
+    if (st != DG_OK) {
+        rc = dg_cli_fail(&err);
+        goto done;
+    }
+    dg_cli_print_unknown_columns(d);
+    dg_cli_print_warnings(&warn, &shown);
+    char *sid = dg_text_escape(s->id, strlen(s->id), false);
+    printf("dangliang check: scheme %s, %d log file%s\n", sid, o.n_logs, o.n_logs == 1 ? "" : "s");
+    free(sid);
     dg_cli_print_accounting(d);
     dg_cli_print_flags(au);
     dg_cli_print_appeals(s, au);
@@ -51,6 +75,7 @@ int dg_cli_check(int argc, char **argv)
     }
     rc = o.strict && d->rows_rejected ? DG_E_REJECTED : 0;
 done:
+    dg_warnings_clear(&warn);
     dg_audit_free(au);
     dg_dataset_free(d);
     dg_scheme_free(s);

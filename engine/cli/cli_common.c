@@ -4,8 +4,10 @@
  * and run both print.  Subcommands depend on this file, never on each
  * other or on main.c, so the CLI has no circle between files.
  */
+#include <glib.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,11 +15,18 @@
 #include "dangliang/audit.h"
 #include "dangliang/validate.h"
 
+void dg_cli_eputs(const char *prefix, const char *text)
+{
+    char *e = dg_text_escape(text, strlen(text), false);
+    fprintf(stderr, "%s%s\n", prefix, e);
+    free(e);
+}
+
 int dg_cli_fail(const DgError *err)
 {
     char buf[2200];
     dg_error_format(err, buf, sizeof buf);
-    fprintf(stderr, "dangliang: %s\n", buf);
+    dg_cli_eputs("dangliang: ", buf);
     return err->status == DG_OK ? DG_E_INTERNAL : (int)err->status;
 }
 
@@ -25,11 +34,55 @@ int dg_cli_usage(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "dangliang %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n(run `dangliang --help` for usage)\n");
+    char *t = g_strdup_vprintf(fmt, ap);
     va_end(ap);
+    char *pre = g_strdup_printf("dangliang %s: ", cmd);
+    dg_cli_eputs(pre, t);
+    fprintf(stderr, "(run `dangliang --help` for usage)\n");
+    g_free(pre);
+    g_free(t);
     return DG_E_USAGE;
+}
+
+void dg_cli_show(FILE *fp, const char *text)
+{
+    char *e = dg_text_escape(text, strlen(text), true);
+    fputs(e, fp);
+    free(e);
+}
+
+void dg_cli_print_warnings(const DgWarnings *w, size_t *shown)
+{
+    for (; *shown < w->n; (*shown)++)
+        dg_cli_eputs("dangliang: warning: ", w->text[*shown]);
+}
+
+int dg_cli_strict_warnings(const DgWarnings *w)
+{
+    int rc = 0;
+    for (size_t i = 0; i < w->n; i++)
+        if (w->strict[i]) {
+            dg_cli_eputs("dangliang: error under --strict: ", w->text[i]);
+            rc = DG_E_CONFIG;
+        }
+    return rc;
+}
+
+void dg_cli_print_unknown_columns(const DgDataset *d)
+{
+    if (!d->n_unknown_columns)
+        return;
+    GString *g = g_string_new("");
+    for (size_t i = 0; i < d->n_unknown_columns; i++)
+        g_string_append_printf(g, "%s\"%s\"", i ? ", " : "", d->unknown_columns[i]);
+    char *t = g_strdup_printf("%zu column%s of the logs %s not log column%s and %s ignored: %s "
+                              "(listed in summary.json unknown_columns)",
+                              d->n_unknown_columns, d->n_unknown_columns == 1 ? "" : "s",
+                              d->n_unknown_columns == 1 ? "is" : "are", d->n_unknown_columns == 1 ? "" : "s",
+                              d->n_unknown_columns == 1 ? "is" : "are", g->str);
+    dg_cli_eputs("dangliang: note: ", t);
+    g_free(t);
+    g_string_free(g, TRUE);
 }
 
 bool dg_cli_parse_threads(const char *s, int *out)

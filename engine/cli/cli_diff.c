@@ -47,7 +47,7 @@ int dg_cli_diff(int argc, char **argv)
         return dg_cli_fail(&err);
     }
     char *t = dg_review_diff_table(d, (size_t)top);
-    fputs(t, stdout);
+    dg_cli_show(stdout, t);
     if (out)
         printf("every row with the effect of each cause: %s\n", out);
     free(t);

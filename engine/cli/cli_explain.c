@@ -47,8 +47,10 @@ int dg_cli_explain(int argc, char **argv)
     DgError err = {0};
     char *text = NULL;
     DgStatus st = dg_review_explain(&o, &text, &err);
-    if (text)
-        fputs(text, stdout);
+    if (text && o.json)
+        fputs(text, stdout); /* JSON: control characters are \u escapes already */
+    else if (text)
+        dg_cli_show(stdout, text);
     free(text);
     if (fflush(stdout) != 0 && st == DG_OK) {
         fprintf(stderr, "dangliang explain: cannot write to standard output\n");

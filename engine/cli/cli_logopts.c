@@ -48,7 +48,7 @@ static bool parse_size(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 int dg_cli_parse_logopts(const char *cmd, int argc, char **argv, DgCliLogOpts *o)
 {
     enum { O_SCHEME = 1, O_OUT, O_THREADS, O_ENC, O_FMT, O_STRICT, O_NOBOM, O_CHUNK, O_WINDOW, O_MAXREC, O_MEMORY,
-           O_TMP, O_TMP_FAIL };
+           O_TMP, O_TMP_FAIL, O_FORCE };
     static const struct option lo[] = {
         {"scheme", required_argument, 0, O_SCHEME},   {"out", required_argument, 0, O_OUT},
         {"threads", required_argument, 0, O_THREADS}, {"encoding", required_argument, 0, O_ENC},
@@ -57,6 +57,7 @@ int dg_cli_parse_logopts(const char *cmd, int argc, char **argv, DgCliLogOpts *o
         {"window-size", required_argument, 0, O_WINDOW}, {"max-record", required_argument, 0, O_MAXREC},
         {"memory", required_argument, 0, O_MEMORY},   {"tmp", required_argument, 0, O_TMP},
         {"tmp-fail-after", required_argument, 0, O_TMP_FAIL},
+        {"force", no_argument, 0, O_FORCE},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->v.progress = dg_cli_progress;
@@ -73,9 +74,9 @@ int dg_cli_parse_logopts(const char *cmd, int argc, char **argv, DgCliLogOpts *o
                 return dg_cli_usage(cmd, "--threads wants a whole number from 1 to 256, not \"%s\"", optarg);
             break;
         case O_ENC:
-            if (strcasecmp(optarg, "GB18030") && strcasecmp(optarg, "GBK") && strcasecmp(optarg, "UTF-8") &&
-                strcasecmp(optarg, "UTF8"))
-                return dg_cli_usage(cmd, "--encoding must be UTF-8, GB18030 or GBK, not \"%s\"", optarg);
+            if (strcasecmp(optarg, "GB18030") && strcasecmp(optarg, "GBK") && strcasecmp(optarg, "GB2312") &&
+                strcasecmp(optarg, "UTF-8") && strcasecmp(optarg, "UTF8"))
+                return dg_cli_usage(cmd, "--encoding must be UTF-8, GB18030, GBK or GB2312, not \"%s\"", optarg);
             o->v.encoding = optarg;
             break;
         case O_FMT:
@@ -94,6 +95,7 @@ int dg_cli_parse_logopts(const char *cmd, int argc, char **argv, DgCliLogOpts *o
             break;
         case O_STRICT: o->strict = true; break;
         case O_NOBOM: o->no_bom = true; break;
+        case O_FORCE: o->force = true; break;
         case O_CHUNK:
         case O_WINDOW:
             if (!dg_uint_parse(optarg, strlen(optarg), (uint64_t)1 << 34, &v) || v == 0)

@@ -10,6 +10,7 @@ typedef struct DgCliLogOpts {
     const char *out;
     bool strict;
     bool no_bom;
+    bool force; /* run: replace a non-empty --out */
     DgValidateOptions v;
     DgPartitionOptions part;  /* --memory, --tmp (docs/scale.md) */
     char **logs;

@@ -12,6 +12,8 @@
 #include "cli_scale.h"
 #include "dangliang/appeals.h"
 #include "dangliang/output.h"
+#include "dangliang/payouts.h"
+#include "dangliang/runfolder.h"
 #include "dangliang/quality.h"
 
 static uint64_t now_ms(void)
@@ -32,7 +34,11 @@ static void print_pools(const DgScheme *s, const DgAggregate *a, const DgPayouts
             dg_ratio_format((DgU128)s->pools[k].budget * (DgU128)10000000000ULL, p->sum_c[k], 4, price);
         else
             strcpy(price, "-");
-        printf("%-14s %18s %18s %14s  %s\n", s->pools[k].id, b, t, price, s->pools[k].name);
+        char *id = dg_text_escape(s->pools[k].id, strlen(s->pools[k].id), false);
+        char *name = dg_text_escape(s->pools[k].name, strlen(s->pools[k].name), false);
+        printf("%-14s %18s %18s %14s  %s\n", id, b, t, price, name);
+        free(id);
+        free(name);
     }
     (void)a;
 }
@@ -62,7 +68,11 @@ static void print_top_units(const DgScheme *s, const DgPayouts *p, size_t top)
         dg_decimal_format(p->unit_payout[u], 2, pay);
         dg_decimal_format(p->q[u], 4, q);
         dg_decimal_format(p->a[u], 4, a);
-        printf("%-12s %16s %8s %8s  %s\n", s->units[u].id, pay, q, a, s->units[u].name);
+        char *id = dg_text_escape(s->units[u].id, strlen(s->units[u].id), false);
+        char *name = dg_text_escape(s->units[u].name, strlen(s->units[u].name), false);
+        printf("%-12s %16s %8s %8s  %s\n", id, pay, q, a, name);
+        free(id);
+        free(name);
     }
     free(idx);
 }
@@ -84,17 +94,46 @@ int dg_cli_run(int argc, char **argv)
     DgPayouts *p = NULL;
     DgQualityValues *qv = NULL;
     DgRunMeta meta = {.threads = o.v.threads, .command = "run"};
-    if (dg_scheme_load(o.scheme, &s, &err) != DG_OK)
-        return dg_cli_fail(&err);
-    o.v.hash_inputs = true; /* for manifest.json */
-    dg_cli_trap_signals();
-    DgPartitionStats ps;
+    DgRunFolder *rf = NULL;
     DgAggregate *a0 = NULL; /* before the appeals, to show what they moved */
     DgPayouts *p0 = NULL;
     DgQualityValues *qv0 = NULL;
+    DgWarnings warn = {0};
+    size_t shown = 0;
+    if (dg_scheme_load(o.scheme, &s, &err) != DG_OK)
+        return dg_cli_fail(&err);
+    /* every configuration check that needs no log row, before the logs are read */
+    if (dg_payouts_preflight(s, &warn, &err) != DG_OK) {
+        rc = dg_cli_fail(&err);
+        goto done;
+    }
+    dg_cli_print_warnings(&warn, &shown);
+    if (o.strict && (rc = dg_cli_strict_warnings(&warn)) != 0)
+        goto done;
+    /* every output goes to a private folder renamed into place at the end */
+    if (dg_runfolder_begin(o.out, o.force, &rf, &err) != DG_OK) {
+        rc = dg_cli_fail(&err);
+        goto done;
+    }
+    const char *dir = dg_runfolder_dir(rf);
+    o.v.hash_inputs = true; /* for manifest.json */
+    dg_cli_trap_signals();
+    DgPartitionStats ps;
     DgStatus st = dg_partition_run(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &o.part, &d, &au, &a,
                                    &a0, &qv, &qv0, &ps, &err);
     dg_cli_progress_end();
+    if (st == DG_OK)
+        st = dg_validate_review(s, d, &warn, &err);
+    if (st == DG_OK) {
+        dg_cli_print_unknown_columns(d);
+        dg_cli_print_warnings(&warn, &shown);
+    }
+    if (st == DG_OK) {
+        dg_payouts_warn_unpooled(s, a, &warn);
+        dg_cli_print_warnings(&warn, &shown);
+        if (o.strict && (rc = dg_cli_strict_warnings(&warn)) != 0)
+            goto done;
+    }
     /* validation, then checks, appeals, sums and computed indicators,
      * partition by partition (docs/scale.md) */
     uint64_t t1a = now_ms(), t1 = st == DG_OK ? t1a - ps.ms_units : t1a;
@@ -115,9 +154,9 @@ int dg_cli_run(int argc, char **argv)
             a0 = NULL;
         }
     }
-    DgOutputOptions ro = {.no_bom = o.no_bom, .before_appeals_a = a0, .before_appeals_p = p0};
+    DgOutputOptions ro = {.no_bom = o.no_bom, .warnings = &warn, .before_appeals_a = a0, .before_appeals_p = p0};
     if (st == DG_OK)
-        st = dg_output_run(s, d, au, a, p, o.out, &ro, &err);
+        st = dg_output_run(s, d, au, a, p, dir, &ro, &err);
     uint64_t t3 = now_ms();
     static const char *const outputs[] = {"payouts.csv", "units.csv",   "items.csv",    "staff.csv",
                                           "rejects.csv", "flags.csv",   "quality.csv",  "summary.json",
@@ -129,13 +168,18 @@ int dg_cli_run(int argc, char **argv)
     meta.ms_write = t3 - t2;
     meta.ms_total = t3 - t0;
     if (st == DG_OK)
-        st = dg_output_manifest(s, d, o.out, outputs, n_outputs, &meta, &err);
+        st = dg_output_manifest(s, d, dir, outputs, n_outputs, &meta, &err);
+    if (st == DG_OK)
+        st = dg_runfolder_commit(rf, &err);
     if (st != DG_OK) {
+        dg_runfolder_error_path(rf, &err);
         rc = dg_cli_fail(&err);
         goto done;
     }
-    printf("dangliang run: scheme %s, %d log file%s, %d thread%s\n", s->id, o.n_logs, o.n_logs == 1 ? "" : "s",
+    char *sid = dg_text_escape(s->id, strlen(s->id), false);
+    printf("dangliang run: scheme %s, %d log file%s, %d thread%s\n", sid, o.n_logs, o.n_logs == 1 ? "" : "s",
            o.v.threads, o.v.threads == 1 ? "" : "s");
+    free(sid);
     dg_cli_print_accounting(d);
     dg_cli_print_flags(au);
     dg_cli_print_appeals(s, au);
@@ -148,6 +192,8 @@ int dg_cli_run(int argc, char **argv)
            o.out, s->advances_path ? "settlement.csv, " : "");
     rc = o.strict && d->rows_rejected ? DG_E_REJECTED : 0;
 done:
+    dg_warnings_clear(&warn);
+    dg_runfolder_free(rf);
     dg_payouts_free(p0);
     dg_aggregate_free(a0);
     dg_payouts_free(p);

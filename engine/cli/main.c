@@ -4,17 +4,19 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "dangliang/runfolder.h"
 
 static const char usage_text[] =
     "dangliang " DG_VERSION " — standardized work equivalents (标化工作当量) and exact payouts\n"
     "\n"
     "usage:\n"
     "  dangliang run     --scheme FILE --out DIR [--threads N] [--encoding E] [--format F] [--no-bom] [--strict]\n"
-    "                    [--max-record SIZE] [--memory SIZE] [--tmp DIR] LOG...\n"
+    "                    [--max-record SIZE] [--memory SIZE] [--tmp DIR] [--force] LOG...\n"
     "  dangliang check   --scheme FILE [--out DIR] [--threads N] [--encoding E] [--format F] [--strict]\n"
     "                    [--max-record SIZE] [--memory SIZE] [--tmp DIR] LOG...\n"
     "  dangliang gen     --scheme FILE --rows N [--seed S] [--format csv|jsonl] [--bad-rate F] -o LOG\n"
@@ -25,6 +27,7 @@ static const char usage_text[] =
     "\n"
     "LOG is a file (.csv, .jsonl, optionally .gz), a FIFO, or - for standard input (format from --format,\n"
     "default csv).  --max-record SIZE (default 1M): a longer record is one malformed row.\n"
+    "run --force: replace a non-empty --out folder (the new run replaces it as a whole).\n"
     "\n"
     "exit codes: 0 ok, 1 rows rejected under --strict, 2 usage, 3 scheme/configuration, 4 I/O, 5 internal\n";
 
@@ -35,6 +38,7 @@ int main(int argc, char **argv)
         return DG_E_USAGE;
     }
     const char *cmd = argv[1];
+    dg_output_test_fault(getenv("DANGLIANG_TEST_FAULT")); /* tests only: see dangliang/runfolder.h */
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(usage_text, stdout);
         return 0;

@@ -55,6 +55,8 @@ typedef struct H {
     const DgAggregate *a;
     const DgPayouts *p;
     DgFlagStats fs;
+    const DgWarnings *warn;
+    char **files; /* d->files as shown (dg_output_file_names) */
     int wzeros; /* every workload (Σ quantity × equivalent, 10^-4) is a multiple of 10^wzeros */
 } H;
 
@@ -335,7 +337,7 @@ static void overview(H *h)
     OUT("</div>\n<dl class=\"facts\">\n<dt>服务日志 Logs</dt><dd>");
     for (size_t i = 0; i < d->n_files; i++) {
         OUT("%s<code>", i ? " " : "");
-        T(h, d->files[i]);
+        T(h, h->files[i]);
         OUT("</code>");
     }
     OUT("</dd>\n<dt>方案文件 Scheme</dt><dd><code>");
@@ -1033,7 +1035,7 @@ static void data_quality(H *h)
         for (size_t i = 0; i < m; i++) {
             const DgReject *r = &d->rejects[i];
             OUT("<tr><td class=\"mono\">");
-            T(h, d->files[r->file]);
+            T(h, h->files[r->file]);
             OUT(":%llu</td><td class=\"mono\">", (unsigned long long)r->line);
             T(h, r->record_id);
             OUT("</td><td>%s</td><td>", reason_zh(r->reason));
@@ -1423,6 +1425,21 @@ static void page_tail(H *h)
     OUT("</script>\n</body>\n</html>\n");
 }
 
+/* What the run warned about (a category no pool counts, workload in no
+ * pool, a high reject rate, a log that looks GB18030), first on the page. */
+static void warnings_box(H *h)
+{
+    if (!h->warn || !h->warn->n)
+        return;
+    OUT("<section id=\"warnings\" class=\"card\">\n<h2>警告 <small>Warnings</small></h2>\n");
+    for (size_t i = 0; i < h->warn->n; i++) {
+        OUT("<p class=\"warn\">");
+        T(h, h->warn->text[i]);
+        OUT("</p>\n");
+    }
+    OUT("</section>\n");
+}
+
 DgStatus dg_output_html(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
                         const DgPayouts *p, const char *dir, const DgOutputOptions *opt, DgError *err)
 {
@@ -1430,10 +1447,12 @@ DgStatus dg_output_html(const DgScheme *s, const DgDataset *d, const DgAudit *au
     DgStatus st = dg_outfile_open(&o, dir, "report.html", err);
     if (st != DG_OK)
         return st;
-    H h = {.fp = o.fp, .s = s, .d = d, .au = au, .a = a, .p = p};
+    H h = {.fp = o.fp, .s = s, .d = d, .au = au, .a = a, .p = p, .warn = opt ? opt->warnings : NULL};
+    h.files = dg_output_file_names(d);
     dg_flag_stats_compute(s, d, au, &h.fs);
     h.wzeros = equivalent_zeros(s);
     page_head(&h);
+    warnings_box(&h);
     overview(&h);
     pools(&h);
     dg_cycle_html(h.fp, s, d, au, a, p, opt);
@@ -1443,5 +1462,6 @@ DgStatus dg_output_html(const DgScheme *s, const DgDataset *d, const DgAudit *au
     data_quality(&h);
     page_tail(&h);
     dg_flag_stats_clear(&h.fs);
+    dg_output_file_names_free(h.files, d->n_files);
     return dg_outfile_commit(&o, err);
 }

@@ -4,8 +4,10 @@
 #include "outfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +17,23 @@
 
 #define OUTBUF (1u << 20)
 
+DgFaultKind dg_fault_kind;
+long dg_fault_n;
+char dg_fault_at[32];
+static long commits;
+
+static void fault_signal(int sig)
+{
+    signal(sig, SIG_DFL); /* a background test job may inherit SIGINT ignored */
+    raise(sig);
+}
+
+void dg_fault_point(const char *point)
+{
+    if ((dg_fault_kind == DG_FAULT_SIGINT_AT || dg_fault_kind == DG_FAULT_SIGSTOP_AT) && !strcmp(dg_fault_at, point))
+        fault_signal(dg_fault_kind == DG_FAULT_SIGINT_AT ? SIGINT : SIGSTOP);
+}
+
 DgStatus dg_mkdir_p(const char *dir, DgError *err)
 {
     if (g_mkdir_with_parents(dir, 0777) != 0)
@@ -22,25 +41,56 @@ DgStatus dg_mkdir_p(const char *dir, DgError *err)
     return DG_OK;
 }
 
+static void release(DgOutFile *o)
+{
+    if (o->dirfd > 0)
+        close(o->dirfd);
+    free(o->tmp_name);
+    free(o->name);
+    free(o->final_path);
+    free(o->buf);
+    memset(o, 0, sizeof *o);
+    o->dirfd = -1;
+}
+
 DgStatus dg_outfile_open(DgOutFile *o, const char *dir, const char *name, DgError *err)
 {
     memset(o, 0, sizeof *o);
+    o->dirfd = -1;
     DgStatus st = dg_mkdir_p(dir, err);
     if (st != DG_OK)
         return st;
-    char pid[32];
-    snprintf(pid, sizeof pid, "%ld", (long)getpid());
-    char *tmpname = g_strconcat(".", name, ".tmp.", pid, NULL);
-    char *t = g_build_filename(dir, tmpname, NULL);
     char *f = g_build_filename(dir, name, NULL);
-    g_free(tmpname);
-    o->tmp_path = dg_xstrdup(t);
     o->final_path = dg_xstrdup(f);
-    g_free(t);
     g_free(f);
-    o->fp = fopen(o->tmp_path, "wb");
+    o->name = dg_xstrdup(name);
+    o->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (o->dirfd < 0) {
+        st = dg_error_set(err, DG_E_IO, dir, 0, 0, "cannot open the output folder: %s", strerror(errno));
+        release(o);
+        return st;
+    }
+    int fd = -1;
+    for (int tries = 0; fd < 0 && tries < 100; tries++) {
+        char *t = g_strdup_printf(".%s.tmp.%08x%08x", name, g_random_int(), g_random_int());
+        free(o->tmp_name);
+        o->tmp_name = dg_xstrdup(t);
+        g_free(t);
+        fd = openat(o->dirfd, o->tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    if (fd < 0) {
+        st = dg_error_set(err, DG_E_IO, o->final_path, 0, 0, "cannot create: %s", strerror(errno));
+        free(o->tmp_name);
+        o->tmp_name = NULL;
+        release(o);
+        return st;
+    }
+    o->fp = fdopen(fd, "wb");
     if (!o->fp) {
-        st = dg_error_set(err, DG_E_IO, o->tmp_path, 0, 0, "cannot create: %s", strerror(errno));
+        close(fd);
+        st = dg_error_set(err, DG_E_IO, o->final_path, 0, 0, "cannot create: %s", strerror(errno));
         dg_outfile_abort(o);
         return st;
     }
@@ -49,32 +99,39 @@ DgStatus dg_outfile_open(DgOutFile *o, const char *dir, const char *name, DgErro
     return DG_OK;
 }
 
-static void release(DgOutFile *o)
-{
-    free(o->tmp_path);
-    free(o->final_path);
-    free(o->buf);
-    memset(o, 0, sizeof *o);
-}
-
 DgStatus dg_outfile_commit(DgOutFile *o, DgError *err)
 {
     DgStatus st = DG_OK;
-    bool bad = ferror(o->fp) != 0;
-    if (fclose(o->fp) != 0 || bad) {
-        o->fp = NULL;
-        st = dg_error_set(err, DG_E_IO, o->final_path, 0, 0, "cannot write: %s", strerror(errno));
-        remove(o->tmp_path);
+    commits++;
+    bool bad = ferror(o->fp) != 0 || fflush(o->fp) != 0;
+    int e = errno;
+    if (!bad && dg_fault_kind == DG_FAULT_FAIL_WRITE && commits == dg_fault_n) {
+        bad = true;
+        e = ENOSPC;
+    }
+    if (!bad && fsync(fileno(o->fp)) != 0 && errno != EINVAL && errno != EROFS) {
+        bad = true;
+        e = errno;
+    }
+    if (fclose(o->fp) != 0 && !bad) {
+        bad = true;
+        e = errno;
+    }
+    o->fp = NULL;
+    if (bad) {
+        st = dg_error_set(err, DG_E_IO, o->final_path, 0, 0, "cannot write: %s", strerror(e));
+        unlinkat(o->dirfd, o->tmp_name, 0);
         release(o);
         return st;
     }
-    o->fp = NULL;
-    if (rename(o->tmp_path, o->final_path) != 0) {
+    if (renameat(o->dirfd, o->tmp_name, o->dirfd, o->name) != 0) {
         st = dg_error_set(err, DG_E_IO, o->final_path, 0, 0, "cannot rename the finished file into place: %s",
                           strerror(errno));
-        remove(o->tmp_path);
+        unlinkat(o->dirfd, o->tmp_name, 0);
     }
     release(o);
+    if (st == DG_OK && dg_fault_kind == DG_FAULT_SIGINT_AFTER && commits == dg_fault_n)
+        fault_signal(SIGINT);
     return st;
 }
 
@@ -82,8 +139,8 @@ void dg_outfile_abort(DgOutFile *o)
 {
     if (o->fp)
         fclose(o->fp);
-    if (o->tmp_path)
-        remove(o->tmp_path);
+    if (o->tmp_name && o->dirfd >= 0)
+        unlinkat(o->dirfd, o->tmp_name, 0);
     release(o);
 }
 

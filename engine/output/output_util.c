@@ -66,3 +66,20 @@ void dg_output_ratio(DgU128 n, DgU128 d, int scale, char *buf)
     else
         dg_ratio_format(n, d, scale, buf);
 }
+
+char **dg_output_file_names(const DgDataset *d)
+{
+    char **n = dg_xcalloc(d->n_files ? d->n_files : 1, sizeof *n);
+    for (size_t i = 0; i < d->n_files; i++)
+        n[i] = dg_text_escape(d->files[i], strlen(d->files[i]), false);
+    return n;
+}
+
+void dg_output_file_names_free(char **names, size_t n)
+{
+    if (!names)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}

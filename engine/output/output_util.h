@@ -34,6 +34,13 @@ typedef struct DgUnitItem {
 } DgUnitItem;
 void dg_unit_item(const DgScheme *s, const DgAggregate *a, size_t unit, size_t code, DgUnitItem *out);
 
+/* The log file names of d as shown in CSV `file` cells and the report:
+ * control characters and bytes that are not UTF-8 (a GBK folder name) as
+ * \xNN, see dg_text_escape.  [n_files] malloc'd; free with
+ * dg_output_file_names_free. */
+char **dg_output_file_names(const DgDataset *d);
+void dg_output_file_names_free(char **names, size_t n);
+
 /* n / d rounded half-up to `scale` decimals, "0.000…" when d == 0.  buf >= 80 bytes. */
 void dg_output_ratio(DgU128 n, DgU128 d, int scale, char *buf);
 

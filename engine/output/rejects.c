@@ -6,6 +6,7 @@
 
 #include "csvout.h"
 #include "outfile.h"
+#include "output_util.h"
 
 DgStatus dg_output_rejects(const DgDataset *d, const char *dir, const DgOutputOptions *opt, DgError *err)
 {
@@ -17,14 +18,16 @@ DgStatus dg_output_rejects(const DgDataset *d, const char *dir, const DgOutputOp
     dg_csvout_init(&w, o.fp, !(opt && opt->no_bom));
     static const char *const hdr[] = {"file", "line", "record_id", "reason", "detail", NULL};
     dg_csvout_header(&w, hdr);
+    char **files = dg_output_file_names(d);
     for (size_t i = 0; i < d->n_rejects; i++) {
         const DgReject *r = &d->rejects[i];
-        dg_csvout_text(&w, d->files[r->file]);
+        dg_csvout_text(&w, files[r->file]);
         dg_csvout_u64(&w, r->line);
         dg_csvout_text(&w, r->record_id);
         dg_csvout_text(&w, dg_reason_name(r->reason));
         dg_csvout_text(&w, r->detail);
         dg_csvout_end(&w);
     }
+    dg_output_file_names_free(files, d->n_files);
     return dg_outfile_commit(&o, err);
 }

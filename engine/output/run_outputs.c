@@ -7,8 +7,10 @@
  */
 #include <glib.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/jsonpath.h"
 #include "csvout.h"
 #include "cycle.h"
 #include "dangliang/allocate.h"
@@ -190,10 +192,11 @@ static void flags_rows(const DgScheme *s, const DgDataset *d, const DgAudit *au,
     static const char *const hdr[] = {"file", "line", "record_id", "unit_id", "check", "excess_quantity", "detail",
                                       "appeal", "appeal_note", NULL};
     dg_csvout_header(w, hdr);
+    char **files = dg_output_file_names(d);
     for (size_t i = 0; au && i < au->n_flags; i++) {
         const DgFlag *f = &au->flags[i];
         const DgRow *r = &d->rows[f->row];
-        dg_csvout_text(w, d->files[r->file]);
+        dg_csvout_text(w, files[r->file]);
         dg_csvout_u64(w, r->line);
         dg_csvout_text(w, dg_dataset_record_id(d, f->row));
         dg_csvout_text(w, s->units[dg_row_unit(d, r)].id);
@@ -204,6 +207,7 @@ static void flags_rows(const DgScheme *s, const DgDataset *d, const DgAudit *au,
         dg_csvout_text(w, f->appeal != DG_APPEAL_NONE ? s->appeals[f->appeal_index].note : "");
         dg_csvout_end(w);
     }
+    dg_output_file_names_free(files, d->n_files);
 }
 
 static void w_flags(const Ctx *x, DgCsvOut *w)
@@ -216,6 +220,18 @@ DgStatus dg_output_flags(const DgScheme *s, const DgDataset *d, const DgAudit *a
 {
     Ctx x = {.s = s, .d = d, .au = au};
     return write_csv(dir, "flags.csv", opt, w_flags, &x, err);
+}
+
+/* A JSON string of text that may not be valid UTF-8 (shown with \xNN). */
+static json_t *jtext(const char *t)
+{
+    json_t *v = json_string(t);
+    if (v)
+        return v;
+    char *e = dg_text_escape(t, strlen(t), false);
+    v = json_string(e);
+    free(e);
+    return v ? v : json_string("");
 }
 
 static void w_settlement(const Ctx *x, DgCsvOut *w)
@@ -302,7 +318,7 @@ static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
     json_t *js = json_object();
     json_object_set_new(js, "id", json_string(s->id));
     json_object_set_new(js, "title", json_string(s->title ? s->title : ""));
-    json_object_set_new(js, "file", json_string(s->path));
+    dg_json_path_set(js, "file", s->path);
     json_object_set_new(root, "scheme", js);
     char d0[11], d1[11];
     dg_date_format(s->period_from, d0);
@@ -365,6 +381,19 @@ static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
     json_object_set_new(root, "pools", pools);
     json_object_set_new(root, "units", json_integer((json_int_t)nu));
     json_object_set_new(root, "flags", audit_summary(x));
+    json_t *uc = json_array();
+    for (size_t i = 0; i < d->n_unknown_columns; i++) {
+        json_t *e = json_object();
+        dg_json_path_set(e, "column", d->unknown_columns[i]);
+        dg_json_path_set(e, "file", d->files[d->unknown_column_file[i]]);
+        json_array_append_new(uc, e);
+    }
+    json_object_set_new(root, "unknown_columns", uc);
+    json_t *jw = json_array();
+    const DgWarnings *wn = x->opt ? x->opt->warnings : NULL;
+    for (size_t i = 0; wn && i < wn->n; i++)
+        json_array_append_new(jw, jtext(wn->text[i]));
+    json_object_set_new(root, "warnings", jw);
     json_t *cyc;
     if ((cyc = dg_cycle_appeals_json(s, d, x->au, a, p, x->opt)))
         json_object_set_new(root, "appeals", cyc);
@@ -400,6 +429,43 @@ DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
     return st;
 }
 
+static int cmp_str(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The files the manifest lists: `outputs` in their order, then every other
+ * regular file in DIR (sorted by name, manifest.json itself excepted), so an
+ * output added by any writer is hashed even if the caller's list lacks it. */
+static GPtrArray *output_names(const char *dir, const char *const *outputs, size_t n_outputs)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+    for (size_t i = 0; i < n_outputs; i++) {
+        g_ptr_array_add(names, g_strdup(outputs[i]));
+        g_hash_table_add(seen, (gpointer)outputs[i]);
+    }
+    GPtrArray *more = g_ptr_array_new_with_free_func(g_free);
+    GDir *gd = g_dir_open(dir, 0, NULL);
+    const char *n;
+    while (gd && (n = g_dir_read_name(gd)) != NULL) {
+        if (!strcmp(n, "manifest.json") || g_hash_table_contains(seen, n) || n[0] == '.')
+            continue;
+        char *p = g_build_filename(dir, n, NULL);
+        if (g_file_test(p, G_FILE_TEST_IS_REGULAR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+            g_ptr_array_add(more, g_strdup(n));
+        g_free(p);
+    }
+    if (gd)
+        g_dir_close(gd);
+    g_ptr_array_sort(more, cmp_str);
+    for (guint i = 0; i < more->len; i++)
+        g_ptr_array_add(names, g_strdup(g_ptr_array_index(more, i)));
+    g_ptr_array_free(more, TRUE);
+    g_hash_table_destroy(seen);
+    return names;
+}
+
 /* known: the digest computed while reading the file, or NULL/"" to hash it now */
 static json_t *hash_entry(const char *path, const char *role, const char *known, DgStatus *st, DgError *err)
 {
@@ -411,7 +477,7 @@ static json_t *hash_entry(const char *path, const char *role, const char *known,
     else if ((*st = dg_sha256_file(path, hex, err)) != DG_OK)
         return NULL;
     json_t *e = json_object();
-    json_object_set_new(e, "path", json_string(path));
+    dg_json_path_set(e, "path", path);
     if (role)
         json_object_set_new(e, "role", json_string(role));
     json_object_set_new(e, "sha256", json_string(hex));
@@ -449,14 +515,18 @@ DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *d
             json_array_append_new(ins, e);
     json_object_set_new(root, "inputs", ins);
     json_t *outs = json_array();
-    for (size_t i = 0; i < n_outputs; i++) {
-        char *p = g_build_filename(dir, outputs[i], NULL);
+    GPtrArray *names = output_names(dir, outputs, n_outputs);
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = g_ptr_array_index(names, i);
+        char *p = g_build_filename(dir, name, NULL);
         if ((e = hash_entry(p, NULL, NULL, &st, err))) {
-            json_object_set_new(e, "path", json_string(outputs[i]));
+            json_object_del(e, "path_hex"); /* the folder's path: only the name is kept */
+            dg_json_path_set(e, "path", name);
             json_array_append_new(outs, e);
         }
         g_free(p);
     }
+    g_ptr_array_free(names, TRUE);
     json_object_set_new(root, "outputs", outs);
     json_object_set_new(root, "threads", json_integer(meta ? meta->threads : 0));
     json_t *t = json_object();
@@ -476,5 +546,6 @@ DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *d
         json_decref(root);
         return st;
     }
+    dg_fault_point("before-manifest");
     return write_json_take(dir, "manifest.json", root, err);
 }

@@ -14,6 +14,8 @@
 
 #include "catalog/scheme_priv.h" /* dg_catalog_read_file: the one whole-file reader */
 #include "common/csvscan.h"
+#include "common/jsonpath.h"
+#include "common/sha256.h"
 
 static char *join(const char *dir, const char *name)
 {
@@ -244,6 +246,65 @@ static char *jstr(json_t *o, const char *key)
     return json_is_string(v) ? dg_xstrdup(json_string_value(v)) : NULL;
 }
 
+/* SHA-256 of DIR/NAME into hex; false when it cannot be read. */
+static bool hash_file(const char *path, char hex[65])
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return false;
+    DgSha256 c;
+    dg_sha256_init(&c);
+    unsigned char *buf = dg_xmalloc(1 << 16);
+    size_t n;
+    while ((n = fread(buf, 1, 1 << 16, fp)) > 0)
+        dg_sha256_update(&c, buf, n);
+    bool ok = !ferror(fp);
+    fclose(fp);
+    free(buf);
+    if (ok)
+        dg_sha256_final_hex(&c, hex);
+    return ok;
+}
+
+/* Every output listed in manifest.json must still have the bytes it was
+ * written with: a folder whose files were edited, replaced or mixed with
+ * another run's is not the run the manifest describes. */
+static DgStatus verify_outputs(const char *dir, json_t *man, DgError *err)
+{
+    char *man_path = join(dir, "manifest.json");
+    json_t *outs = json_object_get(man, "outputs");
+    DgStatus st = DG_OK;
+    if (!json_is_array(outs) || json_array_size(outs) == 0)
+        st = dg_error_set(err, DG_E_IO, man_path, 0, 0, "damaged run file: it lists no outputs");
+    for (size_t i = 0; st == DG_OK && i < json_array_size(outs); i++) {
+        json_t *e = json_array_get(outs, i);
+        char *name = dg_json_path_get(e, "path");
+        json_t *sha = json_object_get(e, "sha256");
+        if (!name || !json_is_string(sha) || !name[0] || strchr(name, '/') || !strcmp(name, "..") ||
+            !strcmp(name, ".")) {
+            st = dg_error_set(err, DG_E_IO, man_path, 0, 0, "damaged run file: output %zu has no usable path or "
+                              "sha256", i + 1);
+            free(name);
+            break;
+        }
+        char *path = join(dir, name);
+        char hex[65];
+        if (!hash_file(path, hex))
+            st = dg_error_set(err, DG_E_IO, path, 0, 0,
+                              "cannot read this output listed in manifest.json: %s; the run folder is incomplete",
+                              strerror(errno));
+        else if (strcmp(hex, json_string_value(sha)) != 0)
+            st = dg_error_set(err, DG_E_IO, path, 0, 0,
+                              "the file does not match the SHA-256 recorded in manifest.json: it was changed "
+                              "after the run, or the folder mixes files of different runs; re-run to get a "
+                              "consistent folder");
+        free(path);
+        free(name);
+    }
+    free(man_path);
+    return st;
+}
+
 DgStatus dg_runread_info(const char *dir, DgRunInfo *info, DgError *err)
 {
     memset(info, 0, sizeof *info);
@@ -258,9 +319,14 @@ DgStatus dg_runread_info(const char *dir, DgRunInfo *info, DgError *err)
         json_decref(man);
         return st;
     }
+    if ((st = verify_outputs(dir, man, err)) != DG_OK) {
+        json_decref(man);
+        json_decref(sum);
+        return st;
+    }
     char *sum_path = join(dir, "summary.json");
     json_t *sch = json_object_get(sum, "scheme");
-    info->scheme_file = jstr(sch, "file");
+    info->scheme_file = dg_json_path_get(sch, "file");
     info->scheme_id = jstr(sch, "id");
     json_t *per = json_object_get(sum, "period");
     info->period_from = jstr(per, "from");

@@ -57,7 +57,9 @@ typedef struct DgRunInfo {
 } DgRunInfo;
 
 /* Read DIR/summary.json and DIR/manifest.json.  A folder without
- * manifest.json is an incomplete run.  Errors: DG_E_IO. */
+ * manifest.json is an incomplete run.  Every output the manifest lists is
+ * hashed and must match its recorded SHA-256 (an edited file, or a folder
+ * mixing two runs, is refused).  Errors: DG_E_IO naming the file. */
 DgStatus dg_runread_info(const char *dir, DgRunInfo *info, DgError *err);
 void dg_runread_info_clear(DgRunInfo *info);
 

@@ -34,6 +34,7 @@
 #include "ingest/jsonl.h"
 #include "ingest/source.h"
 #include "fieldparse.h"
+#include "logheader.h"
 #include "recids.h"
 
 #define DEFAULT_CHUNK (512u << 10)
@@ -123,6 +124,7 @@ typedef struct ChunkOut {
     char *arena;
     size_t alen, acap;
     uint64_t rows_read;
+    uint64_t bad_text, bad_text_gb; /* rows not valid text; of those, well-formed GB18030 */
     uint64_t cand_base;   /* candidates (rows passing the row checks) before this chunk */
     uint32_t n_cand, n_rej;
     uint64_t rec_bytes;   /* record-id store bytes of the chunk's candidates */
@@ -175,6 +177,7 @@ static void chunk_reset(ChunkOut *c)
     c->n = 0;
     c->alen = 0;
     c->rows_read = 0;
+    c->bad_text = c->bad_text_gb = 0;
 }
 
 /* Group the chunk's accepted rows by shard (counting sort, input order kept). */
@@ -296,6 +299,42 @@ static bool valid_utf8(const char *s, size_t len)
     return true;
 }
 
+/* True when s[0..len) is a well-formed GB18030 byte sequence that is not
+ * plain ASCII: one byte 00-7F, two bytes 81-FE 40-7E|80-FE, or four bytes
+ * 81-FE 30-39 81-FE 30-39.  Byte structure only, no decoding. */
+static bool looks_gb18030(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    bool multi = false;
+    for (size_t i = 0; i < len;) {
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c == 0x80 || c == 0xFF || i + 1 >= len)
+            return false;
+        unsigned d = s[i + 1];
+        if (d >= 0x30 && d <= 0x39) {
+            if (i + 3 >= len || s[i + 2] < 0x81 || s[i + 2] > 0xFE || s[i + 3] < 0x30 || s[i + 3] > 0x39)
+                return false;
+            i += 4;
+        } else if ((d >= 0x40 && d <= 0x7E) || (d >= 0x80 && d <= 0xFE)) {
+            i += 2;
+        } else {
+            return false;
+        }
+        multi = true;
+    }
+    return multi;
+}
+
+static void note_bad_text(ChunkOut *c, const char *s, size_t len)
+{
+    c->bad_text++;
+    c->bad_text_gb += looks_gb18030(s, len);
+}
+
 typedef struct Ctx {
     const DgScheme *s;
     const DgFieldTabs *tabs; /* unit and code lookups without hashing a string */
@@ -303,6 +342,8 @@ typedef struct Ctx {
     int col[C_N];          /* CSV column index per field, -1 if absent */
     size_t n_cols;         /* CSV header field count */
     const char *file;
+    DgDataset *d;          /* header: where unknown columns are listed */
+    uint32_t fi;
     size_t max_record;     /* record-size cap, bytes */
 } Ctx;
 
@@ -484,6 +525,7 @@ static void process_chunk(const Ctx *x, const char *buf, size_t limit, const DgC
                 continue;
             }
             if (!valid_utf8(buf + start, pos - start)) {
+                note_bad_text(c, buf + start, pos - start);
                 keep_record_id(c, p, &f[C_RECORD]);
                 reject(c, p, DG_REASON_MALFORMED, "the row is not valid text in the input encoding");
                 continue;
@@ -516,6 +558,7 @@ static void process_chunk(const Ctx *x, const char *buf, size_t limit, const DgC
             DgJsonVal v[C_N];
             const char *why = NULL;
             if (!valid_utf8(buf + start, l - start)) {
+                note_bad_text(c, buf + start, l - start);
                 keep_record_id(c, p, &f[C_RECORD]);
                 reject(c, p, DG_REASON_MALFORMED, "the row is not valid text in the input encoding");
                 continue;
@@ -852,6 +895,20 @@ static void densify_staff(DgDataset *d)
         ids->n_patients += dg_intern_count(ids->pat[sh]);
 }
 
+/* List a header name that is not a log column, once per run. */
+static void note_unknown_column(DgDataset *d, uint32_t fi, const char *name, size_t len)
+{
+    for (size_t i = 0; i < d->n_unknown_columns; i++)
+        if (strlen(d->unknown_columns[i]) == len && !memcmp(d->unknown_columns[i], name, len))
+            return;
+    d->unknown_columns = dg_xrealloc(d->unknown_columns, (d->n_unknown_columns + 1) * sizeof *d->unknown_columns);
+    d->unknown_column_file =
+        dg_xrealloc(d->unknown_column_file, (d->n_unknown_columns + 1) * sizeof *d->unknown_column_file);
+    d->unknown_columns[d->n_unknown_columns] = dg_xstrndup(name, len);
+    d->unknown_column_file[d->n_unknown_columns] = fi;
+    d->n_unknown_columns++;
+}
+
 /* Read the CSV header (first non-blank record) and map the columns. */
 static DgStatus read_header(Ctx *x, const char *buf, size_t len, bool eof, size_t *used, uint64_t *line,
                             bool *need_more, DgError *err)
@@ -898,12 +955,35 @@ static DgStatus read_header(Ctx *x, const char *buf, size_t len, bool eof, size_
                     memcmp(col_names[k], rec.fields[i].ptr, rec.fields[i].len) == 0)
                     x->col[k] = (int)i;
         }
+        /* a name that is almost a known column would silently change payouts */
+        for (size_t i = 0; i < rec.n_fields && st == DG_OK; i++) {
+            int k = dg_logheader_resembles(rec.fields[i].ptr, rec.fields[i].len, col_names, C_N);
+            if (k < 0 || x->col[k] >= 0)
+                continue;
+            char *shown = dg_text_escape(rec.fields[i].ptr, rec.fields[i].len, false);
+            st = dg_error_set(err, DG_E_CONFIG, x->file, hl, (uint32_t)i + 1,
+                              "column \"%s\" is not a log column; did you mean \"%s\"? Rename it in the header "
+                              "(%s)",
+                              shown, col_names[k],
+                              col_required[k] ? "it is required"
+                                              : "read as missing, every row would count with the default");
+            free(shown);
+        }
+        if (st != DG_OK)
+            goto out;
         for (int k = 0; k < C_N; k++)
             if (col_required[k] && x->col[k] < 0) {
                 st = dg_error_set(err, DG_E_CONFIG, x->file, hl, 0,
                                   "required column \"%s\" is missing from the header", col_names[k]);
                 goto out;
             }
+        for (size_t i = 0; i < rec.n_fields && x->d; i++) {
+            bool known = false;
+            for (int k = 0; k < C_N; k++)
+                known |= x->col[k] == (int)i;
+            if (!known)
+                note_unknown_column(x->d, x->fi, rec.fields[i].ptr, rec.fields[i].len);
+        }
         *used = pos;
         goto out;
     }
@@ -933,7 +1013,12 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
         return st;
     if (opt->hash_inputs)
         dg_source_want_hash(src);
-    Ctx x = {.s = s, .tabs = &b->tabs, .file = path, .max_record = opt->max_record ? opt->max_record : DG_MAX_RECORD_DEFAULT};
+    Ctx x = {.s = s,
+             .tabs = &b->tabs,
+             .file = path,
+             .max_record = opt->max_record ? opt->max_record : DG_MAX_RECORD_DEFAULT,
+             .d = b->d,
+             .fi = fi};
     size_t chunk_size = opt->chunk_size ? opt->chunk_size : DEFAULT_CHUNK;
     size_t want = opt->window_size ? opt->window_size : DEFAULT_WINDOW;
     const char *buf;
@@ -1097,6 +1182,9 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
         }
         for (size_t i = 0; i < n_chunks; i++) {
             d->rows_read += outs[i].rows_read;
+            d->file_rows[fi] += outs[i].rows_read;
+            d->file_bad_text[fi] += outs[i].bad_text;
+            d->file_bad_text_gb[fi] += outs[i].bad_text_gb;
             reject_chunk(b, fi, &outs[i]);
         }
         d->rows_accepted = b->n_cand;
@@ -1151,6 +1239,11 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
     d->files = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->files);
     d->input_sha256 = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->input_sha256);
     d->n_files = n_paths;
+    d->file_rows = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->file_rows);
+    d->file_bad_text = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->file_bad_text);
+    d->file_bad_text_gb = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->file_bad_text_gb);
+    d->encoding_given = opt->encoding && opt->encoding[0] && strcasecmp(opt->encoding, "UTF-8") != 0 &&
+                        strcasecmp(opt->encoding, "UTF8") != 0;
     for (size_t i = 0; i < n_paths; i++)
         d->files[i] = dg_xstrdup(paths[i]);
     Builder b = {.d = d};
@@ -1213,6 +1306,13 @@ void dg_dataset_free(DgDataset *d)
     free(d->rejects);
     free(d->rows);
     free(d->staff_unit);
+    for (size_t i = 0; i < d->n_unknown_columns; i++)
+        free(d->unknown_columns[i]);
+    free(d->unknown_columns);
+    free(d->unknown_column_file);
+    free(d->file_rows);
+    free(d->file_bad_text);
+    free(d->file_bad_text_gb);
     if (d->ids) {
         for (uint32_t sh = 0; sh < SHARDS; sh++) {
             dg_intern_free(d->ids->staff[sh]);

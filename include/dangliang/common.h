@@ -115,6 +115,31 @@ void dg_ratio_format(DgU128 n, DgU128 d, int scale, char *buf);
  * empty, non-digit or value > max. */
 bool dg_uint_parse(const char *s, size_t len, uint64_t max, uint64_t *out);
 
+/* ---- warnings ------------------------------------------------------------
+ * Things a run should not pass over in silence but that do not stop it (a
+ * catalog category no pool pays for, a high reject rate, a log that looks
+ * GB18030): the library collects them, the CLI prints them on stderr, and
+ * summary.json and report.html list them.  `strict` marks those that are
+ * errors under --strict. */
+typedef struct DgWarnings {
+    char **text;
+    bool *strict;
+    size_t n;
+} DgWarnings;
+void dg_warnings_add(DgWarnings *w, bool strict, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Frees the texts and zeroes *w.  Accepts NULL. */
+void dg_warnings_clear(DgWarnings *w);
+
+/* ---- text made safe to show ----------------------------------------------
+ * Copy s[0..n) replacing C0 control characters (keeping '\n' when
+ * keep_newlines), DEL, C1 controls (U+0080..U+009F) and bytes that are not
+ * valid UTF-8 with "\xNN" (each byte, upper-case hex).  Everything the
+ * CLI writes to a terminal or to stderr goes through this.  Returns a
+ * malloc'd string. */
+char *dg_text_escape(const char *s, size_t n, bool keep_newlines);
+/* True when dg_text_escape would change s[0..n) (keep_newlines false). */
+bool dg_text_needs_escape(const char *s, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,6 +16,7 @@ extern "C" {
 
 typedef struct DgOutputOptions {
     bool no_bom;  /* omit the UTF-8 BOM */
+    const DgWarnings *warnings; /* listed in summary.json and report.html; may be NULL */
     /* When the scheme names appeals: the same run's aggregate and payouts
      * computed on the audited quantities before the appeals (see
      * dg_appeals_before), so summary.json and report.html can show what

@@ -57,6 +57,16 @@ DgStatus dg_payouts_compute_q(const DgScheme *s, const DgDataset *d, const DgAgg
 
 void dg_payouts_free(DgPayouts *p); /* accepts NULL */
 
+/* Every configuration check of dg_payouts_compute that needs no log row —
+ * quality coefficients (a missing indicator value of a paid unit), the
+ * adjustment coefficients — so `check` and `run` stop before reading logs.
+ * Adds to w (may be NULL) a warning, strict, for each catalog category
+ * whose rows no pool counts.  Errors: DG_E_CONFIG as dg_payouts_compute. */
+DgStatus dg_payouts_preflight(const DgScheme *s, DgWarnings *w, DgError *err);
+
+/* Adds a warning (strict) to w when accepted workload falls in no pool. */
+void dg_payouts_warn_unpooled(const DgScheme *s, const DgAggregate *a, DgWarnings *w);
+
 #ifdef __cplusplus
 }
 #endif

@@ -130,6 +130,8 @@ typedef struct DgScheme {
 
     int64_t staff_day_minutes;      /* DG_NONE = no staff-day check */
     DgStaffPolicy staff_policy;
+    int64_t max_reject_rate;        /* checks.max_reject_rate, 10^-4 (default 0.1000): a higher share of
+                                     * rejected rows is warned about (an error under --strict) */
 
     DgPool *pools; size_t n_pools;
 

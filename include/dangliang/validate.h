@@ -135,6 +135,16 @@ struct DgDataset {
      * decoding), computed in the same pass that parses it when hash_inputs
      * was set (so a pipe or FIFO gets its true digest); "" otherwise. */
     char (*input_sha256)[65];
+    /* header names of CSV logs that are not log columns (and do not
+     * resemble one: that is an error), each once, in first-seen order, with
+     * the index of the first file that has it */
+    char **unknown_columns;
+    uint32_t *unknown_column_file;
+    size_t n_unknown_columns;
+    /* [n_files] rows read, rows rejected because they are not valid text in
+     * the input encoding, and how many of those are well-formed GB18030 */
+    uint64_t *file_rows, *file_bad_text, *file_bad_text_gb;
+    bool encoding_given;      /* an --encoding other than UTF-8 was given */
     struct DgDatasetIds *ids; /* private */
 };
 
@@ -158,6 +168,14 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
                            const DgValidateOptions *opt, DgDataset **out, DgError *err);
 
 void dg_dataset_free(DgDataset *d); /* accepts NULL */
+
+/* What the counts say about how the logs were read.  Errors: DG_E_CONFIG
+ * when every row of a file is not valid text in the input encoding (the
+ * message names the encoding, and suggests --encoding GB18030 when the
+ * bytes read as GB18030).  Warnings (not strict) added to w: many rows of a
+ * file invalid UTF-8 but well-formed GB18030; a share of rejected rows above
+ * the scheme's checks.max_reject_rate. */
+DgStatus dg_validate_review(const DgScheme *s, const DgDataset *d, DgWarnings *w, DgError *err);
 
 /* staff_id text of a dense staff id, and the unit it belongs to. */
 const char *dg_dataset_staff(const DgDataset *d, uint32_t id);
