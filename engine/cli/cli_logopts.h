@@ -9,6 +9,7 @@ typedef struct DgCliLogOpts {
     const char *out;
     bool strict;
     bool no_bom;
+    bool no_xlsx; /* run: skip payouts.xlsx */
     DgValidateOptions v;
     char **logs;
     int n_logs;

@@ -94,19 +94,20 @@ int dg_cli_run(int argc, char **argv)
     if (st == DG_OK)
         st = dg_payouts_compute(s, d, a, &p, &err);
     uint64_t t2 = now_ms();
-    DgOutputOptions ro = {.no_bom = o.no_bom};
+    DgOutputOptions ro = {.no_bom = o.no_bom, .no_xlsx = o.no_xlsx};
     if (st == DG_OK)
         st = dg_output_run(s, d, au, a, p, o.out, &ro, &err);
     uint64_t t3 = now_ms();
-    static const char *const outputs[] = {"payouts.csv", "units.csv",  "items.csv",   "staff.csv",
-                                          "rejects.csv", "flags.csv",  "summary.json", "report.html"};
+    static const char *const outputs[] = {"payouts.csv", "units.csv",  "items.csv",   "staff.csv",    "rejects.csv",
+                                          "flags.csv",   "summary.json", "report.html", "payouts.xlsx"};
+    size_t n_outputs = sizeof outputs / sizeof outputs[0] - (o.no_xlsx ? 1 : 0); /* payouts.xlsx last */
     meta.ms_validate = t1 - t0;
     meta.ms_audit = t1a - t1;
     meta.ms_score = t2 - t1a;
     meta.ms_write = t3 - t2;
     meta.ms_total = t3 - t0;
     if (st == DG_OK)
-        st = dg_output_manifest(s, d, o.out, outputs, sizeof outputs / sizeof outputs[0], &meta, &err);
+        st = dg_output_manifest(s, d, o.out, outputs, n_outputs, &meta, &err);
     if (st != DG_OK) {
         rc = dg_cli_fail(&err);
         goto done;
@@ -118,8 +119,8 @@ int dg_cli_run(int argc, char **argv)
     print_pools(s, a, p);
     print_top_units(s, p, 5);
     printf("\noutputs: %s/ (payouts.csv, units.csv, items.csv, staff.csv, rejects.csv, flags.csv, summary.json, "
-           "report.html, manifest.json)\n",
-           o.out);
+           "report.html, %smanifest.json)\n",
+           o.out, o.no_xlsx ? "" : "payouts.xlsx, ");
     rc = o.strict && d->rows_rejected ? DG_E_REJECTED : 0;
 done:
     dg_payouts_free(p);

@@ -9,6 +9,7 @@
 #define DG_REPORT_UTIL_H
 
 #include "dangliang/aggregate.h"
+#include "csvout.h"
 #include "dangliang/audit.h"
 
 /* Flags folded per unit.  All arrays index-aligned with scheme->units. */
@@ -36,5 +37,9 @@ void dg_unit_item(const DgScheme *s, const DgAggregate *a, size_t unit, size_t c
 
 /* n / d rounded half-up to `scale` decimals, "0.000…" when d == 0.  buf >= 80 bytes. */
 void dg_output_ratio(DgU128 n, DgU128 d, int scale, char *buf);
+
+/* The rows of rejects.csv (header first) into w: the CSV file and the
+ * workbook's 拒收 sheet share them. */
+void dg_output_rejects_fill(const DgDataset *d, DgCsvOut *w);
 
 #endif

@@ -14,6 +14,7 @@
 #include "dangliang/output.h"
 #include "outfile.h"
 #include "output_util.h"
+#include "xlsxout.h"
 
 static void cell_w4(DgCsvOut *w, DgU128 v, int from_scale)
 {
@@ -359,6 +360,30 @@ static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
     return write_json_take(dir, "summary.json", root, err);
 }
 
+static void x_payouts(const void *x, DgCsvOut *w) { w_payouts(x, w); }
+static void x_units(const void *x, DgCsvOut *w) { w_units(x, w); }
+static void x_items(const void *x, DgCsvOut *w) { w_items(x, w); }
+static void x_staff(const void *x, DgCsvOut *w) { w_staff(x, w); }
+static void x_flags(const void *x, DgCsvOut *w) { w_flags(x, w); }
+static void x_rejects(const void *x, DgCsvOut *w) { dg_output_rejects_fill(((const Ctx *)x)->d, w); }
+
+/* payouts.xlsx: one sheet per table, filled by the CSV writers above. */
+static DgStatus write_workbook(const Ctx *x, const char *dir, DgError *err)
+{
+    static const DgXlsxSheet sheets[] = {
+        {"拨付 payouts", "payouts.csv", x_payouts, "pool_id", "payout"},
+        {"单位 units", "units.csv", x_units, NULL, NULL},
+        {"项目 items", "items.csv", x_items, NULL, NULL},
+        {"人员 staff", "staff.csv", x_staff, NULL, NULL},
+        {"核查标记 flags", "flags.csv", x_flags, NULL, NULL},
+        {"拒收 rejects", "rejects.csv", x_rejects, NULL, NULL},
+    };
+    int y, m, d;
+    dg_date_to_ymd(x->s->period_to, &y, &m, &d);
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = 12};
+    return dg_xlsxout_write(dir, "payouts.xlsx", sheets, sizeof sheets / sizeof sheets[0], x, timegm(&tm), err);
+}
+
 DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
                        const DgPayouts *p, const char *dir, const DgOutputOptions *opt, DgError *err)
 {
@@ -373,6 +398,8 @@ DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
         st = write_csv(dir, tables[i].name, opt, tables[i].fn, &x, err);
     if (st == DG_OK)
         st = write_summary(&x, dir, err);
+    if (st == DG_OK && !(opt && opt->no_xlsx))
+        st = write_workbook(&x, dir, err);
     if (st == DG_OK)
         st = dg_output_html(s, d, au, a, p, dir, err);
     return st;

@@ -16,6 +16,7 @@ extern "C" {
 
 typedef struct DgOutputOptions {
     bool no_bom;  /* omit the UTF-8 BOM */
+    bool no_xlsx; /* skip payouts.xlsx */
 } DgOutputOptions;
 
 /* DIR/rejects.csv: file, line, record_id, reason, detail — in input order.
@@ -31,8 +32,9 @@ typedef struct DgRunMeta {
     uint64_t ms_validate, ms_audit, ms_score, ms_write, ms_total;
 } DgRunMeta;
 
-/* payouts.csv, units.csv, items.csv, staff.csv, flags.csv, summary.json and
- * report.html into DIR (SPEC §4).  Deterministic bytes for the same inputs.  Errors:
+/* payouts.csv, units.csv, items.csv, staff.csv, flags.csv, summary.json,
+ * payouts.xlsx (one sheet per table; unless opt->no_xlsx) and report.html
+ * into DIR (SPEC §4).  Deterministic bytes for the same inputs.  Errors:
  * DG_E_IO. */
 DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
                        const DgPayouts *p, const char *dir, const DgOutputOptions *opt, DgError *err);

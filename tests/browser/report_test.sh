@@ -10,7 +10,13 @@
 #      as literal text; screenshot to BUILD/report.png (tests/browser/report_test.js);
 #   3. LibreOffice headless (Debian `libreoffice-calc`) converts payouts.csv
 #      to xlsx and keeps Chinese names, numeric payouts and no formulas
-#      (tests/browser/xlsx_check.py).
+#      (tests/browser/xlsx_check.py);
+#   4. the run's own payouts.xlsx: byte-identical for --threads 1 and 2,
+#      hashed in manifest.json, absent under --no-xlsx; every sheet equal to
+#      its CSV cell by cell (types, 2-decimal money, ids with a leading zero
+#      as text, frozen headers, widths, a 合计 row per pool = the budget, no
+#      formula) — checked on the file itself and on the copy LibreOffice
+#      headless opens and saves again (tests/browser/xlsx_check.py --run).
 # Parts 2 and 3 install what they need when run as root (apt-get, npm into
 # the git-ignored build/browser/), and are skipped with a message where that
 # is impossible.
@@ -64,7 +70,51 @@ if ! "$DG" gen --scheme "$SCHEME" --rows 20000 --seed 11 --bad-rate 0.005 -o "$T
     ! "$DG" run --scheme "$SCHEME" --out "$T/demo" --threads 1 "$T/demo.csv" >/dev/null ||
     ! "$DG" run --scheme "$SCHEME" --out "$T/demo2" --threads 2 "$T/demo.csv" >/dev/null; then
     bad "dangliang gen/run on $SCHEME"
-    finish
+    # ---- 4. payouts.xlsx ------------------------------------------------------------
+echo "== payouts.xlsx (libxlsxwriter)"
+if cmp -s "$T/demo/payouts.xlsx" "$T/demo2/payouts.xlsx"; then ok "payouts.xlsx identical for --threads 1 and 2"
+else bad "payouts.xlsx differs between --threads 1 and 2 (or is missing)"; fi
+h=$(sha256sum "$T/demo/payouts.xlsx" 2>/dev/null | cut -c1-64)
+if [ -n "$h" ] && grep -q '"payouts.xlsx"' "$T/demo/manifest.json" && grep -q "$h" "$T/demo/manifest.json"; then
+    ok "manifest.json hashes payouts.xlsx"
+else bad "manifest.json does not hash payouts.xlsx"; fi
+if "$DG" run --scheme "$SCHEME" --out "$T/noxlsx" --no-xlsx "$T/demo.csv" >/dev/null && [ ! -e "$T/noxlsx/payouts.xlsx" ] &&
+    ! grep -q payouts.xlsx "$T/noxlsx/manifest.json" && [ -f "$T/noxlsx/payouts.csv" ]; then
+    ok "--no-xlsx writes no payouts.xlsx and leaves it out of manifest.json"
+else bad "--no-xlsx"; fi
+xcheck() { # xcheck RUN BOOK ARGS...: run xlsx_check.py --run, count its lines
+    if python3 "$here/xlsx_check.py" --run "$@" >"$T/xcheck.log" 2>&1; then
+        grep '^  ok ' "$T/xcheck.log"
+        pass=$((pass + $(grep -c '^  ok ' "$T/xcheck.log")))
+    else
+        cat "$T/xcheck.log"
+        n=$(grep -c '^  FAIL ' "$T/xcheck.log")
+        [ "$n" -gt 0 ] || n=1
+        fail=$((fail + n))
+        pass=$((pass + $(grep -c '^  ok ' "$T/xcheck.log")))
+    fi
+}
+xcheck "$T/demo" "$T/demo/payouts.xlsx"
+xcheck "$T/xss" "$T/xss/payouts.xlsx" --want-zero-ids
+if command -v soffice >/dev/null 2>&1; then
+    L="$T/lo-book"
+    mkdir -p "$L/out"
+    cp "$T/demo/payouts.xlsx" "$L/demo-book.xlsx"
+    cp "$T/xss/payouts.xlsx" "$L/xss-book.xlsx"
+    if HOME="$L" timeout 120 soffice -env:UserInstallation="file://$L/profile" --headless --norestore \
+        --convert-to 'xlsx:Calc MS Excel 2007 XML' --outdir "$L/out" "$L/demo-book.xlsx" "$L/xss-book.xlsx" \
+        >"$L/soffice.log" 2>&1 && [ -f "$L/out/demo-book.xlsx" ] && [ -f "$L/out/xss-book.xlsx" ]; then
+        ok "LibreOffice headless opens payouts.xlsx and saves it again"
+        xcheck "$T/demo" "$L/out/demo-book.xlsx" --lo-copy
+        xcheck "$T/xss" "$L/out/xss-book.xlsx" --lo-copy --want-zero-ids
+    else
+        cat "$L/soffice.log"
+        bad "soffice opens payouts.xlsx"
+    fi
+else
+    skipped "LibreOffice is not installed: payouts.xlsx checked without it"
+fi
+finish
 fi
 if cmp -s "$T/demo/report.html" "$T/demo2/report.html"; then ok "report.html identical for --threads 1 and 2"
 else bad "report.html differs between --threads 1 and 2"; fi
@@ -76,12 +126,58 @@ else bad "manifest.json does not hash report.html"; fi
 # the golden payout scheme with two dangerous unit names
 mkdir -p "$T/xss-scheme"
 cp tests/golden/_pay/* "$T/xss-scheme/"
+# and A3 renamed 033090200002: an id with a leading zero the workbook must keep as text
 sed -e 's#^A2,[^,]*,#A2,<script>alert(1)</script>,#' -e 's#^B1,[^,]*,#B1,"=HYPERLINK(""x"")",#' \
-    tests/golden/_pay/units.csv >"$T/xss-scheme/units.csv"
+    -e 's#^A3,#033090200002,#' tests/golden/_pay/units.csv >"$T/xss-scheme/units.csv"
+sed -e 's#^A3,#033090200002,#' tests/golden/_pay/indicators.csv >"$T/xss-scheme/indicators.csv"
 if ! "$DG" gen --scheme "$T/xss-scheme/scheme.json" --rows 3000 --seed 5 -o "$T/xss.csv" >/dev/null 2>&1 ||
     ! "$DG" run --scheme "$T/xss-scheme/scheme.json" --out "$T/xss" "$T/xss.csv" >/dev/null; then
     bad "dangliang run with dangerous unit names"
-    finish
+    # ---- 4. payouts.xlsx ------------------------------------------------------------
+echo "== payouts.xlsx (libxlsxwriter)"
+if cmp -s "$T/demo/payouts.xlsx" "$T/demo2/payouts.xlsx"; then ok "payouts.xlsx identical for --threads 1 and 2"
+else bad "payouts.xlsx differs between --threads 1 and 2 (or is missing)"; fi
+h=$(sha256sum "$T/demo/payouts.xlsx" 2>/dev/null | cut -c1-64)
+if [ -n "$h" ] && grep -q '"payouts.xlsx"' "$T/demo/manifest.json" && grep -q "$h" "$T/demo/manifest.json"; then
+    ok "manifest.json hashes payouts.xlsx"
+else bad "manifest.json does not hash payouts.xlsx"; fi
+if "$DG" run --scheme "$SCHEME" --out "$T/noxlsx" --no-xlsx "$T/demo.csv" >/dev/null && [ ! -e "$T/noxlsx/payouts.xlsx" ] &&
+    ! grep -q payouts.xlsx "$T/noxlsx/manifest.json" && [ -f "$T/noxlsx/payouts.csv" ]; then
+    ok "--no-xlsx writes no payouts.xlsx and leaves it out of manifest.json"
+else bad "--no-xlsx"; fi
+xcheck() { # xcheck RUN BOOK ARGS...: run xlsx_check.py --run, count its lines
+    if python3 "$here/xlsx_check.py" --run "$@" >"$T/xcheck.log" 2>&1; then
+        grep '^  ok ' "$T/xcheck.log"
+        pass=$((pass + $(grep -c '^  ok ' "$T/xcheck.log")))
+    else
+        cat "$T/xcheck.log"
+        n=$(grep -c '^  FAIL ' "$T/xcheck.log")
+        [ "$n" -gt 0 ] || n=1
+        fail=$((fail + n))
+        pass=$((pass + $(grep -c '^  ok ' "$T/xcheck.log")))
+    fi
+}
+xcheck "$T/demo" "$T/demo/payouts.xlsx"
+xcheck "$T/xss" "$T/xss/payouts.xlsx" --want-zero-ids
+if command -v soffice >/dev/null 2>&1; then
+    L="$T/lo-book"
+    mkdir -p "$L/out"
+    cp "$T/demo/payouts.xlsx" "$L/demo-book.xlsx"
+    cp "$T/xss/payouts.xlsx" "$L/xss-book.xlsx"
+    if HOME="$L" timeout 120 soffice -env:UserInstallation="file://$L/profile" --headless --norestore \
+        --convert-to 'xlsx:Calc MS Excel 2007 XML' --outdir "$L/out" "$L/demo-book.xlsx" "$L/xss-book.xlsx" \
+        >"$L/soffice.log" 2>&1 && [ -f "$L/out/demo-book.xlsx" ] && [ -f "$L/out/xss-book.xlsx" ]; then
+        ok "LibreOffice headless opens payouts.xlsx and saves it again"
+        xcheck "$T/demo" "$L/out/demo-book.xlsx" --lo-copy
+        xcheck "$T/xss" "$L/out/xss-book.xlsx" --lo-copy --want-zero-ids
+    else
+        cat "$L/soffice.log"
+        bad "soffice opens payouts.xlsx"
+    fi
+else
+    skipped "LibreOffice is not installed: payouts.xlsx checked without it"
+fi
+finish
 fi
 P="$T/xss/payouts.csv"
 if grep -qF "\"'=HYPERLINK(\"\"x\"\")\"" "$P" && ! grep -q ',"\?=HYPERLINK' "$P"; then
@@ -141,9 +237,10 @@ else
     mkdir -p "$L/out"
     cp "$T/demo/payouts.csv" "$L/demo-payouts.csv"
     cp "$T/xss/payouts.csv" "$L/xss-payouts.csv"
-    # fresh profile; CSV filter: comma, double quote, UTF-8 (76), from line 1
+    # fresh profile; CSV filter: comma, double quote, UTF-8 (76), from line 1, columns 1 (pool_id) and
+    # 3 (unit_id) as Text so an id like 033090200002 keeps its zero (docs/review.md gives this filter)
     if HOME="$L" timeout 120 soffice -env:UserInstallation="file://$L/profile" --headless --norestore \
-        --infilter=CSV:44,34,76,1 --convert-to xlsx --outdir "$L/out" "$L/demo-payouts.csv" "$L/xss-payouts.csv" \
+        --infilter=CSV:44,34,76,1,1/2/3/2 --convert-to xlsx --outdir "$L/out" "$L/demo-payouts.csv" "$L/xss-payouts.csv" \
         >"$L/soffice.log" 2>&1 && [ -f "$L/out/demo-payouts.xlsx" ] && [ -f "$L/out/xss-payouts.xlsx" ]; then
         for f in demo xss; do
             if python3 "$here/xlsx_check.py" "$L/$f-payouts.csv" "$L/out/$f-payouts.xlsx" >"$L/$f.log" 2>&1; then
@@ -158,5 +255,49 @@ else
         cat "$L/soffice.log"
         bad "soffice --convert-to xlsx payouts.csv"
     fi
+fi
+# ---- 4. payouts.xlsx ------------------------------------------------------------
+echo "== payouts.xlsx (libxlsxwriter)"
+if cmp -s "$T/demo/payouts.xlsx" "$T/demo2/payouts.xlsx"; then ok "payouts.xlsx identical for --threads 1 and 2"
+else bad "payouts.xlsx differs between --threads 1 and 2 (or is missing)"; fi
+h=$(sha256sum "$T/demo/payouts.xlsx" 2>/dev/null | cut -c1-64)
+if [ -n "$h" ] && grep -q '"payouts.xlsx"' "$T/demo/manifest.json" && grep -q "$h" "$T/demo/manifest.json"; then
+    ok "manifest.json hashes payouts.xlsx"
+else bad "manifest.json does not hash payouts.xlsx"; fi
+if "$DG" run --scheme "$SCHEME" --out "$T/noxlsx" --no-xlsx "$T/demo.csv" >/dev/null && [ ! -e "$T/noxlsx/payouts.xlsx" ] &&
+    ! grep -q payouts.xlsx "$T/noxlsx/manifest.json" && [ -f "$T/noxlsx/payouts.csv" ]; then
+    ok "--no-xlsx writes no payouts.xlsx and leaves it out of manifest.json"
+else bad "--no-xlsx"; fi
+xcheck() { # xcheck RUN BOOK ARGS...: run xlsx_check.py --run, count its lines
+    if python3 "$here/xlsx_check.py" --run "$@" >"$T/xcheck.log" 2>&1; then
+        grep '^  ok ' "$T/xcheck.log"
+        pass=$((pass + $(grep -c '^  ok ' "$T/xcheck.log")))
+    else
+        cat "$T/xcheck.log"
+        n=$(grep -c '^  FAIL ' "$T/xcheck.log")
+        [ "$n" -gt 0 ] || n=1
+        fail=$((fail + n))
+        pass=$((pass + $(grep -c '^  ok ' "$T/xcheck.log")))
+    fi
+}
+xcheck "$T/demo" "$T/demo/payouts.xlsx"
+xcheck "$T/xss" "$T/xss/payouts.xlsx" --want-zero-ids
+if command -v soffice >/dev/null 2>&1; then
+    L="$T/lo-book"
+    mkdir -p "$L/out"
+    cp "$T/demo/payouts.xlsx" "$L/demo-book.xlsx"
+    cp "$T/xss/payouts.xlsx" "$L/xss-book.xlsx"
+    if HOME="$L" timeout 120 soffice -env:UserInstallation="file://$L/profile" --headless --norestore \
+        --convert-to 'xlsx:Calc MS Excel 2007 XML' --outdir "$L/out" "$L/demo-book.xlsx" "$L/xss-book.xlsx" \
+        >"$L/soffice.log" 2>&1 && [ -f "$L/out/demo-book.xlsx" ] && [ -f "$L/out/xss-book.xlsx" ]; then
+        ok "LibreOffice headless opens payouts.xlsx and saves it again"
+        xcheck "$T/demo" "$L/out/demo-book.xlsx" --lo-copy
+        xcheck "$T/xss" "$L/out/xss-book.xlsx" --lo-copy --want-zero-ids
+    else
+        cat "$L/soffice.log"
+        bad "soffice opens payouts.xlsx"
+    fi
+else
+    skipped "LibreOffice is not installed: payouts.xlsx checked without it"
 fi
 finish

@@ -1,0 +1,41 @@
+/*
+ * Workbook writer (libxlsxwriter): one sheet per table of a run.  A sheet is
+ * described by a DgXlsxSheet — its name and a fill function that writes the
+ * table's cells through a DgCsvOut, the very function that writes the CSV —
+ * so a workbook sheet and its CSV hold the same rows by construction, and a
+ * new output becomes a sheet by adding one description.
+ */
+#ifndef DG_XLSXOUT_H
+#define DG_XLSXOUT_H
+
+#include <time.h>
+
+#include "csvout.h"
+#include "dangliang/common.h"
+
+typedef struct DgXlsxSheet {
+    const char *name;                         /* sheet name, at most 31 characters */
+    const char *csv;                          /* the CSV holding the same rows (named in notes) */
+    void (*fill)(const void *ctx, DgCsvOut *w); /* header row first, then data rows */
+    /* Totals: after each run of rows with the same value in column group_col,
+     * a row 合计 holding the exact sum of the 2-decimal money column sum_col;
+     * both NULL for no totals. */
+    const char *group_col, *sum_col;
+} DgXlsxSheet;
+
+/* Write DIR/NAME (a temporary name renamed into place) with one sheet per
+ * entry of `sheets`, each filled by sheets[i].fill(ctx, …).  Text cells are
+ * string cells (never formulas, so ids keep their leading zeros); number
+ * cells are numbers shown with the decimals the CSV prints (money with 2 and
+ * thousands separators).  Row 1 is the header, Chinese name over the English
+ * column name, frozen; columns are as wide as their widest cell.  A sheet
+ * longer than a spreadsheet allows (1,048,576 rows) ends with a note naming
+ * the CSV that holds every row.  `created` is the document date, so the same
+ * inputs give the same bytes.  Errors: DG_E_IO. */
+DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *sheets, size_t n_sheets,
+                          const void *ctx, time_t created, DgError *err);
+
+/* The Chinese label of an output column ("unit_id" → "单位编码"), NULL if none. */
+const char *dg_xlsxout_label(const char *column);
+
+#endif
