@@ -28,6 +28,7 @@
 #include "dangliang/score.h"
 #include "output/csvout.h"
 #include "output/outfile.h"
+#include "review/diff_inputs.h"
 #include "review/runread.h"
 
 struct DgDiffStore {
@@ -323,6 +324,7 @@ DgStatus dg_review_diff(const char *dir_a, const char *dir_b, DgDiff **out, DgEr
     d->period_a = dg_xstrdup(per);
     snprintf(per, sizeof per, "%s to %s", b.info.period_from, b.info.period_to);
     d->period_b = dg_xstrdup(per);
+    dg_diff_inputs_compare(d, &a.info, &b.info);
 
     /* run B's scheme: which items each pool pays for (only to separate catalog from workload) */
     DgScheme *sb = NULL;
@@ -417,6 +419,7 @@ DgStatus dg_review_diff(const char *dir_a, const char *dir_b, DgDiff **out, DgEr
         DgAttrResult *ar = dg_xcalloc(n + 1, sizeof *ar);
         for (size_t i = 0; i < n; i++)
             au[i] = pairs[i].u;
+        dg_diff_inputs_fix_mid(d, au, n);
         st = dg_review_attribute(p->budget_a, p->budget_b, au, n, ar, err);
         if (st == DG_OK) {
             if (d->n_rows + n > rows_cap) {
@@ -453,6 +456,7 @@ DgStatus dg_review_diff(const char *dir_a, const char *dir_b, DgDiff **out, DgEr
         dg_review_diff_free(d);
         return st;
     }
+    dg_diff_inputs_relabel(d);
     if (d->n_rows > 1)
         qsort(d->rows, d->n_rows, sizeof *d->rows, row_cmp);
     *out = d;
@@ -485,7 +489,7 @@ static void fmt_signed(DgI128 v, int scale, char *buf)
 
 static const char *cause_from(const DgDiffRow *r)
 {
-    if (r->r.cause >= DG_CAUSE_SCOPE && r->r.cause <= DG_CAUSE_ADJUSTMENT)
+    if ((r->r.cause >= DG_CAUSE_SCOPE && r->r.cause <= DG_CAUSE_ADJUSTMENT) || r->r.cause == DG_CAUSE_VERSION_MIX)
         return r->r.by_others ? "others" : "own";
     return "";
 }
@@ -506,7 +510,7 @@ DgStatus dg_review_diff_csv(const DgDiff *d, const char *path, bool no_bom, DgEr
         "payout_a",     "payout_b",          "change",           "workload_a",       "workload_b",
         "workload_change", "quality_a",      "quality_b",        "quality_change",   "adjustment_a",
         "adjustment_b", "adjustment_change", "effect_budget",    "effect_scope",     "effect_workload",
-        "effect_catalog", "effect_quality",  "effect_adjustment", "effect_rounding", "main_cause",
+        "effect_catalog", "effect_version_mix", "effect_quality",  "effect_adjustment", "effect_rounding", "main_cause",
         "cause_from",   NULL};
     dg_csvout_header(&w, hdr);
     char b[80];
@@ -539,8 +543,11 @@ DgStatus dg_review_diff_csv(const DgDiff *d, const char *path, bool no_bom, DgEr
         SIDE(u->in_a, u->adj_a, 4);
         SIDE(u->in_b, u->adj_b, 4);
         SIDE(u->in_a && u->in_b, (DgI128)u->adj_b - u->adj_a, 4);
-        for (int c = DG_CAUSE_BUDGET; c <= DG_CAUSE_ROUNDING; c++)
-            SIDE(1, r->r.effect[c], 4);
+        static const DgCause steps[] = {DG_CAUSE_BUDGET,      DG_CAUSE_SCOPE,   DG_CAUSE_WORKLOAD,
+                                        DG_CAUSE_CATALOG,     DG_CAUSE_VERSION_MIX, DG_CAUSE_QUALITY,
+                                        DG_CAUSE_ADJUSTMENT,  DG_CAUSE_ROUNDING};
+        for (size_t c = 0; c < sizeof steps / sizeof steps[0]; c++)
+            SIDE(1, r->r.effect[steps[c]], 4);
 #undef SIDE
         dg_csvout_text(&w, dg_review_cause_name(r->r.cause));
         dg_csvout_text(&w, cause_from(r));
@@ -562,8 +569,10 @@ static void money(DgI128 v, bool sign, char *buf)
 char *dg_review_diff_table(const DgDiff *d, size_t top)
 {
     GString *g = g_string_new(NULL);
-    g_string_append_printf(g, "dangliang diff\nA: %s  scheme %s, %s\nB: %s  scheme %s, %s\n\n", d->dir_a, d->scheme_a,
+    g_string_append_printf(g, "dangliang diff\nA: %s  scheme %s, %s\nB: %s  scheme %s, %s\n", d->dir_a, d->scheme_a,
                            d->period_a, d->dir_b, d->scheme_b, d->period_b);
+    dg_diff_inputs_describe(d, g);
+    g_string_append_c(g, '\n');
     /* pool and unit columns as wide as the longest id (at least 14 and 12) */
     int pw = 14, uw = 12;
     for (size_t k = 0; k < d->n_pools; k++)
@@ -621,6 +630,7 @@ char *dg_review_diff_table(const DgDiff *d, size_t top)
     money(tb, false, y);
     money(tb - ta, true, z);
     g_string_append_printf(g, "%-*s %-*s %12s %12s %12s  (all %zu rows)\n", pw, "total", uw, "", x, y, z, d->n_rows);
+    dg_diff_inputs_note_mix(d, g);
     if (d->note)
         g_string_append_printf(g, "note: %s\n", d->note);
     char *out = dg_xstrdup(g->str);
