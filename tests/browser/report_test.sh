@@ -7,7 +7,15 @@
 #   2. headless Chromium (Debian `chromium`) drives both pages through
 #      playwright-core: no console or page errors, no dialog, no request,
 #      one row per unit, sorting, filtering, drill-down, the dangerous names
-#      as literal text; screenshot to BUILD/report.png (tests/browser/report_test.js);
+#      as literal text; the total payout (合计拨付), Q and A on screen at 1366
+#      and 1920 px and in the drill-down header, and inside A4 landscape in
+#      print mode; screenshots BUILD/report.png, report-1366.png,
+#      report-1920.png, report-print.png (tests/browser/report_test.js);
+#      then Chromium --print-to-pdf prints the page and the PDF's own text
+#      and positions must hold every unit's id, name, total, Q and A inside
+#      the printable width (tests/browser/print_check.py, no PDF library;
+#      with poppler-utils installed, pdftoppm also saves page images
+#      BUILD/report-page-N.png);
 #   3. LibreOffice headless (Debian `libreoffice-calc`) converts payouts.csv
 #      to xlsx and keeps Chinese names, numeric payouts and no formulas
 #      (tests/browser/xlsx_check.py);
@@ -218,13 +226,38 @@ if [ $chrome_ok = 1 ]; then
     elif node "$here/report_test.js" "$MODS/node_modules" "$T/demo" "$T/xss" "$root/$B/report.png" >"$T/browser.log" 2>&1; then
         sed -n 's/^  ok   /  ok   chromium: /p' "$T/browser.log"
         pass=$((pass + $(grep -c '^  ok ' "$T/browser.log")))
-        echo "  screenshot: $B/report.png"
+        echo "  screenshots: $B/report.png, $B/report-1366.png, $B/report-1920.png, $B/report-print.png"
     else
         cat "$T/browser.log"
         n=$(grep -c '^  FAIL ' "$T/browser.log")
         [ "$n" -gt 0 ] || n=1
         fail=$((fail + n))
         pass=$((pass + $(grep -c '^  ok ' "$T/browser.log")))
+    fi
+fi
+
+if [ $chrome_ok = 1 ]; then
+    # printed as a user would: Chromium's own print path, the page's @page rule (A4 landscape)
+    rm -f "$T/report.pdf"
+    HOME="$T" timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --no-pdf-header-footer \
+        --user-data-dir="$T/chromium-print" --print-to-pdf="$T/report.pdf" "file://$T/demo/report.html" \
+        >"$T/print.log" 2>&1
+    if [ ! -s "$T/report.pdf" ]; then
+        tail -3 "$T/print.log"
+        bad "chromium --print-to-pdf report.html"
+    elif python3 "$here/print_check.py" "$T/demo" "$T/report.pdf" >"$T/print-check.log" 2>&1; then
+        cat "$T/print-check.log"
+        pass=$((pass + $(grep -c '^  ok ' "$T/print-check.log")))
+        if command -v pdftoppm >/dev/null 2>&1; then
+            rm -f "$root/$B"/report-page-*.png
+            pdftoppm -r 60 -png "$T/report.pdf" "$root/$B/report-page" && echo "  page images: $B/report-page-*.png"
+        fi
+    else
+        cat "$T/print-check.log"
+        n=$(grep -c '^  FAIL ' "$T/print-check.log")
+        [ "$n" -gt 0 ] || n=1
+        fail=$((fail + n))
+        pass=$((pass + $(grep -c '^  ok ' "$T/print-check.log")))
     fi
 fi
 

@@ -146,8 +146,11 @@ Test(report_html, golden_page)
     /* unit prices from the README: 1000 / 21.09515 and 500 / 18.9525 */
     cr_expect(strstr(html, "<b>47.4043</b>"));
     cr_expect(strstr(html, "<b>26.3817</b>"));
-    /* A1 total: 303.39 (phs) + 0.01 (dh_comm, the tie) + 300.00 (visits) = 603.40 */
-    cr_expect(strstr(html, "<td class=\"tot\">603.40\n"));
+    /* A1 total: 303.39 (phs) + 0.01 (dh_comm, the tie) + 300.00 (visits) = 603.40, beside the
+     * name (then Q, A), so it is on screen without scrolling and on paper */
+    cr_expect(strstr(html, "<td>A1<td>定海区城东街道社区卫生服务中心<td class=\"tot\">603.40<td>1.0000<td>1.0000<td>"));
+    /* the footer: 1000.00 + 500.00 + 0.01 + 300.00 */
+    cr_expect(strstr(html, "个单位）</td><td class=\"tot\">1,800.01</td>"));
     /* C1 is below the floor: Q 0.0000 marked, listed with its computed 0.5000 */
     cr_expect(strstr(html, "<td class=\"bad\">0.0000"));
     cr_expect(strstr(html, "data-open=\"5\">C1 普陀区东港街道社区卫生服务中心</a>（0.5000）"));
