@@ -801,10 +801,7 @@ void dg_scheme_free(DgScheme *s)
     if (!s)
         return;
     if (s->index) {
-        DgArena *a = &s->index->arena;
-        for (size_t i = 0; i < a->n_blocks; i++)
-            free(a->blocks[i]);
-        free(a->blocks);
+        dg_catalog_arena_free(&s->index->arena);
         dg_intern_free(s->index->unit_ids);
         dg_intern_free(s->index->codes);
         dg_intern_free(s->index->categories);
@@ -819,32 +816,4 @@ void dg_scheme_free(DgScheme *s)
     free(s->pool_unit);
     free(s->pool_row);
     free(s);
-}
-
-int64_t dg_scheme_unit_find(const DgScheme *s, const char *id, size_t len)
-{
-    return dg_intern_find(s->index->unit_ids, id, len);
-}
-
-int64_t dg_scheme_code_find(const DgScheme *s, const char *code, size_t len)
-{
-    return dg_intern_find(s->index->codes, code, len);
-}
-
-int64_t dg_scheme_row_at(const DgScheme *s, uint32_t code_id, int32_t day)
-{
-    if (code_id >= s->n_codes)
-        return -1;
-    /* rows of a code are sorted by valid_from and disjoint: the candidate is
-     * the last row starting on or before `day` */
-    size_t lo = s->code_first[code_id], hi = lo + s->code_nrows[code_id];
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->catalog[mid].valid_from <= day)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    const DgCatalogRow *r = &s->catalog[lo];
-    return r->valid_from <= day && day <= r->valid_to ? (int64_t)lo : -1;
 }

@@ -1,6 +1,8 @@
 /*
- * Internals shared by the scheme loader (scheme.c) and the loaders of the
- * CSV files it names (scheme_tables.c).
+ * Internals of the catalog stage.  scheme_base.c (arena, file reader,
+ * message helpers) is used by the scheme loader (scheme.c) and the loaders
+ * of the CSV files it names (scheme_tables.c); scheme.c calls
+ * scheme_tables.c, never the other way round.
  *
  * Design: every string and small array the scheme hands out lives in one
  * bump arena owned by the scheme, so freeing is one loop over blocks and
@@ -30,6 +32,8 @@ struct DgSchemeIndex {
 
 /* Arena allocation (aborts on out-of-memory); memory is zeroed and 8-byte aligned. */
 void *dg_catalog_alloc(DgScheme *s, size_t n);
+/* Free the arena's blocks (the DgArena itself is not freed). */
+void dg_catalog_arena_free(DgArena *a);
 /* Copy of s[0..n) with a terminating NUL, owned by the scheme. */
 const char *dg_catalog_strdup(DgScheme *s, const char *p, size_t n);
 
@@ -45,7 +49,7 @@ void dg_catalog_quote(const char *p, size_t n, char *buf, size_t cap);
  * "has 5 decimals; at most 4 are allowed (values are never rounded)". */
 void dg_catalog_dec_problem(const char *p, size_t n, DgDecResult r, int scale, char *buf, size_t cap);
 
-/* Load the CSV files named by the scheme (paths already resolved).  Each
+/* scheme_tables.c: load the CSV files named by the scheme (paths already resolved).  Each
  * fills its part of *s and its index; errors name file and line. */
 DgStatus dg_catalog_load_catalog(DgScheme *s, DgError *err);
 DgStatus dg_catalog_load_units(DgScheme *s, DgError *err);

@@ -410,9 +410,22 @@ static uint64_t mul_div(uint64_t a, uint64_t b, uint64_t c, DgU128 d)
 
 #define MAX_PERIOD_DAYS 1000000
 
-DgStatus dg_gen_model_build(DgGenModel *m, const DgScheme *s, const DgGenOptions *o, DgError *err)
+/* Scratch shared by the build steps, freed at the end of the build. */
+typedef struct GenBuild {
+    uint64_t day_total;         /* sum of the day weights over the period */
+    RankKey *rk;                /* the live codes in rank order */
+    uint32_t n_live;
+    uint64_t w_all, w_sched;    /* total weight, weight of scheduled codes */
+    bool all_sched;
+    uint32_t *ids;              /* alias-table ids, reused for codes then units */
+    uint64_t *ws;               /* weights of the free codes */
+    uint64_t *wu, w_units;      /* unit weights and their sum */
+    uint64_t *sched_patients;   /* per unit: patients of its schedules */
+    size_t max_unit;            /* longest unit id */
+} GenBuild;
+
+static DgStatus check_options(const DgScheme *s, const DgGenOptions *o, DgError *err)
 {
-    memset(m, 0, sizeof *m);
     if (o->format != DG_GEN_CSV && o->format != DG_GEN_JSONL)
         return dg_error_set(err, DG_E_USAGE, NULL, 0, 0, "gen: unknown output format %d (csv or jsonl)", o->format);
     if (o->rows > (1ull << 40))
@@ -428,18 +441,13 @@ DgStatus dg_gen_model_build(DgGenModel *m, const DgScheme *s, const DgGenOptions
         return dg_error_set(err, DG_E_CONFIG, s->path, 0, 0,
                             "gen: the scheme has no %s; there is nothing to generate rows for",
                             s->n_units ? "catalog items" : "units");
-    m->s = s;
-    m->format = o->format;
-    m->rows = o->rows;
-    m->seed = o->seed;
-    m->bad_ppm = o->bad_ppm;
-    m->from = s->period_from;
-    m->ndays = (uint32_t)(s->period_to - s->period_from + 1);
-    m->staff_day_minutes = s->staff_day_minutes;
-    m->n_units = (uint32_t)s->n_units;
-    m->n_codes = (uint32_t)s->n_codes;
+    return DG_OK;
+}
 
-    /* days: weekday 10, Saturday 5, Sunday 3 */
+/* Days: weekday 10, Saturday 5, Sunday 3; their running sum, text and a
+ * lookup table when small enough. */
+static void build_days(DgGenModel *m, GenBuild *b)
+{
     m->day_cum = dg_xmalloc((m->ndays + 1) * sizeof *m->day_cum);
     m->day_txt = dg_xmalloc((size_t)m->ndays * 10 + 1);
     m->day_cum[0] = 0;
@@ -447,131 +455,145 @@ DgStatus dg_gen_model_build(DgGenModel *m, const DgScheme *s, const DgGenOptions
         int32_t day = m->from + (int32_t)d;
         int dow = (int)((((int64_t)day % 7) + 7 + 4) % 7); /* 1970-01-01 was a Thursday; 0 = Sunday */
         m->day_cum[d + 1] = m->day_cum[d] + (dow == 0 ? 3 : dow == 6 ? 5 : 10);
-        char b[16];
-        dg_date_format(day, b);
-        memcpy(m->day_txt + (size_t)d * 10, b, 10);
+        char t[16];
+        dg_date_format(day, t);
+        memcpy(m->day_txt + (size_t)d * 10, t, 10);
     }
-    uint64_t day_total = m->day_cum[m->ndays];
-    if (day_total <= (1u << 24)) {
-        m->day_lut = dg_xmalloc(day_total * sizeof *m->day_lut);
+    b->day_total = m->day_cum[m->ndays];
+    if (b->day_total <= (1u << 24)) {
+        m->day_lut = dg_xmalloc(b->day_total * sizeof *m->day_lut);
         for (uint32_t d = 0; d < m->ndays; d++)
             for (uint64_t x = m->day_cum[d]; x < m->day_cum[d + 1]; x++)
                 m->day_lut[x] = d;
     }
+}
 
-    /* codes: in-force intervals within the period, gaps, classes, caps */
+/* One code: its in-force intervals within the period (merged), the gaps
+ * between them, its class and its caps.  *n_ivs is the used length of m->ivs. */
+static void build_code(DgGenModel *m, const DgScheme *s, uint32_t c, size_t *n_ivs, size_t *gap_cap)
+{
+    DgGenCode *k = &m->codes[c];
+    const DgCatalogRow *rows = &s->catalog[s->code_first[c]];
+    uint32_t nr = s->code_nrows[c];
+    k->iv_first = (uint32_t)*n_ivs;
+    int64_t cap_min = INT64_MAX;
+    for (uint32_t i = 0; i < nr; i++) {
+        int64_t lo = rows[i].valid_from > s->period_from ? rows[i].valid_from : s->period_from;
+        int64_t hi = rows[i].valid_to < s->period_to ? rows[i].valid_to : s->period_to;
+        if (lo > hi)
+            continue;
+        m->ivs[*n_ivs].lo = (int32_t)(lo - m->from);
+        m->ivs[*n_ivs].hi = (int32_t)(hi - m->from);
+        (*n_ivs)++;
+        if (rows[i].max_per_patient_day != DG_NONE && (!k->day_cap || rows[i].max_per_patient_day < k->day_cap))
+            k->day_cap = rows[i].max_per_patient_day;
+        if (rows[i].max_per_patient_period != DG_NONE && rows[i].max_per_patient_period < cap_min)
+            cap_min = rows[i].max_per_patient_period;
+    }
+    uint32_t n_raw = (uint32_t)*n_ivs - k->iv_first;
+    DgGenIv *iv = &m->ivs[k->iv_first];
+    qsort(iv, n_raw, sizeof *iv, cmp_iv);
+    uint32_t n_merged = 0;
+    for (uint32_t i = 0; i < n_raw; i++) {
+        if (n_merged && iv[i].lo <= iv[n_merged - 1].hi + 1) {
+            if (iv[i].hi > iv[n_merged - 1].hi)
+                iv[n_merged - 1].hi = iv[i].hi;
+        } else {
+            iv[n_merged++] = iv[i];
+        }
+    }
+    *n_ivs = k->iv_first + n_merged;
+    k->iv_n = n_merged;
+    /* gaps: the complement within the period */
+    int32_t next = 0;
+    for (uint32_t i = 0; i <= n_merged; i++) {
+        int32_t end = i < n_merged ? iv[i].lo - 1 : (int32_t)m->ndays - 1;
+        if (end >= next) {
+            if (m->n_gaps == *gap_cap)
+                m->gaps = dg_xrealloc(m->gaps, (*gap_cap *= 2) * sizeof *m->gaps);
+            m->gaps[m->n_gaps++] = (DgGenGap){c, next, end};
+        }
+        if (i < n_merged)
+            next = iv[i].hi + 1;
+    }
+    for (uint32_t i = 0; i < n_merged; i++)
+        k->measure += m->day_cum[iv[i].hi + 1] - m->day_cum[iv[i].lo];
+    if (n_merged) {
+        k->span_lo = iv[0].lo;
+        k->span_hi = iv[n_merged - 1].hi;
+    }
+    k->klass = code_class(&rows[0], cap_min != INT64_MAX);
+    k->group = k->klass == 3;
+    k->sched = !k->group && n_merged && cap_min >= 1 && cap_min <= 24;
+    k->k = k->sched ? (uint32_t)cap_min : 0;
+    k->fld = field_str(m, rows[0].code, "", false);
+    size_t cl = strlen(rows[0].code);
+    if (cl > m->max_id)
+        m->max_id = cl;
+}
+
+/* Codes: in-force intervals within the period, gaps, classes, caps. */
+static void build_codes(DgGenModel *m, const DgScheme *s)
+{
     m->codes = dg_xcalloc(m->n_codes, sizeof *m->codes);
     m->ivs = dg_xmalloc((s->n_catalog + 1) * sizeof *m->ivs);
     size_t n_ivs = 0, gap_cap = 16;
     m->gaps = dg_xmalloc(gap_cap * sizeof *m->gaps);
-    for (uint32_t c = 0; c < m->n_codes; c++) {
-        DgGenCode *k = &m->codes[c];
-        const DgCatalogRow *rows = &s->catalog[s->code_first[c]];
-        uint32_t nr = s->code_nrows[c];
-        k->iv_first = (uint32_t)n_ivs;
-        int64_t cap_min = INT64_MAX;
-        for (uint32_t i = 0; i < nr; i++) {
-            int64_t lo = rows[i].valid_from > s->period_from ? rows[i].valid_from : s->period_from;
-            int64_t hi = rows[i].valid_to < s->period_to ? rows[i].valid_to : s->period_to;
-            if (lo > hi)
-                continue;
-            m->ivs[n_ivs].lo = (int32_t)(lo - m->from);
-            m->ivs[n_ivs].hi = (int32_t)(hi - m->from);
-            n_ivs++;
-            if (rows[i].max_per_patient_day != DG_NONE && (!k->day_cap || rows[i].max_per_patient_day < k->day_cap))
-                k->day_cap = rows[i].max_per_patient_day;
-            if (rows[i].max_per_patient_period != DG_NONE && rows[i].max_per_patient_period < cap_min)
-                cap_min = rows[i].max_per_patient_period;
-        }
-        uint32_t n_raw = (uint32_t)n_ivs - k->iv_first;
-        DgGenIv *iv = &m->ivs[k->iv_first];
-        qsort(iv, n_raw, sizeof *iv, cmp_iv);
-        uint32_t n_merged = 0;
-        for (uint32_t i = 0; i < n_raw; i++) {
-            if (n_merged && iv[i].lo <= iv[n_merged - 1].hi + 1) {
-                if (iv[i].hi > iv[n_merged - 1].hi)
-                    iv[n_merged - 1].hi = iv[i].hi;
-            } else {
-                iv[n_merged++] = iv[i];
-            }
-        }
-        n_ivs = k->iv_first + n_merged;
-        k->iv_n = n_merged;
-        /* gaps: the complement within the period */
-        int32_t next = 0;
-        for (uint32_t i = 0; i <= n_merged; i++) {
-            int32_t end = i < n_merged ? iv[i].lo - 1 : (int32_t)m->ndays - 1;
-            if (end >= next) {
-                if (m->n_gaps == gap_cap)
-                    m->gaps = dg_xrealloc(m->gaps, (gap_cap *= 2) * sizeof *m->gaps);
-                m->gaps[m->n_gaps++] = (DgGenGap){c, next, end};
-            }
-            if (i < n_merged)
-                next = iv[i].hi + 1;
-        }
-        for (uint32_t i = 0; i < n_merged; i++)
-            k->measure += m->day_cum[iv[i].hi + 1] - m->day_cum[iv[i].lo];
-        if (n_merged) {
-            k->span_lo = iv[0].lo;
-            k->span_hi = iv[n_merged - 1].hi;
-        }
-        k->klass = code_class(&rows[0], cap_min != INT64_MAX);
-        k->group = k->klass == 3;
-        k->sched = !k->group && n_merged && cap_min >= 1 && cap_min <= 24;
-        k->k = k->sched ? (uint32_t)cap_min : 0;
-        k->fld = field_str(m, rows[0].code, "", false);
-        size_t cl = strlen(rows[0].code);
-        if (cl > m->max_id)
-            m->max_id = cl;
-    }
+    for (uint32_t c = 0; c < m->n_codes; c++)
+        build_code(m, s, c, &n_ivs, &gap_cap);
+}
 
-    /* Zipf weights over the ranking, times the share of the period in force */
-    RankKey *rk = dg_xmalloc(m->n_codes * sizeof *rk);
-    uint32_t n_live = 0;
+/* Zipf weights over the ranking, times the share of the period in force.
+ * False when no code is in force at all. */
+static bool rank_codes(DgGenModel *m, const DgScheme *s, GenBuild *b)
+{
+    b->rk = dg_xmalloc(m->n_codes * sizeof *b->rk);
     for (uint32_t c = 0; c < m->n_codes; c++) {
         if (!m->codes[c].measure)
             continue;
         const DgCatalogRow *row = dg_gen_row_at(m, c, m->ivs[m->codes[c].iv_first].lo);
-        rk[n_live++] = (RankKey){m->codes[c].klass, row ? row->eq[0] : 0, code_text(s, c), c};
+        b->rk[b->n_live++] = (RankKey){m->codes[c].klass, row ? row->eq[0] : 0, code_text(s, c), c};
     }
-    if (!n_live) {
-        free(rk);
-        dg_gen_model_free(m);
-        return dg_error_set(err, DG_E_CONFIG, s->path, 0, 0,
-                            "gen: no catalog row is in force during the scheme period; check valid_from/valid_to");
-    }
-    qsort(rk, n_live, sizeof *rk, cmp_rank);
-    uint64_t w_all = 0, w_sched = 0;
-    for (uint32_t r = 0; r < n_live; r++) {
-        DgGenCode *k = &m->codes[rk[r].id];
-        k->weight = mul_div((1ull << 32) / (r + 1), k->measure, 1, day_total);
+    if (!b->n_live)
+        return false;
+    qsort(b->rk, b->n_live, sizeof *b->rk, cmp_rank);
+    for (uint32_t r = 0; r < b->n_live; r++) {
+        DgGenCode *k = &m->codes[b->rk[r].id];
+        k->weight = mul_div((1ull << 32) / (r + 1), k->measure, 1, b->day_total);
         if (!k->weight)
             k->weight = 1;
-        w_all += k->weight;
+        b->w_all += k->weight;
         if (k->sched)
-            w_sched += k->weight;
+            b->w_sched += k->weight;
     }
+    return true;
+}
 
-    /* free codes: everything not scheduled (all codes when every code is) */
+/* Free codes: everything not scheduled (all codes when every code is). */
+static void build_free_alias(DgGenModel *m, GenBuild *b)
+{
     size_t n_ids = m->n_codes > m->n_units ? m->n_codes : m->n_units; /* reused for the units */
-    uint32_t *ids = dg_xmalloc(n_ids * sizeof *ids);
-    uint64_t *ws = dg_xmalloc(n_ids * sizeof *ws);
+    b->ids = dg_xmalloc(n_ids * sizeof *b->ids);
+    b->ws = dg_xmalloc(n_ids * sizeof *b->ws);
     uint32_t nf = 0;
-    bool all_sched = w_sched == w_all;
-    for (uint32_t r = 0; r < n_live; r++) {
-        DgGenCode *k = &m->codes[rk[r].id];
-        if (k->sched && !all_sched)
+    b->all_sched = b->w_sched == b->w_all;
+    for (uint32_t r = 0; r < b->n_live; r++) {
+        DgGenCode *k = &m->codes[b->rk[r].id];
+        if (k->sched && !b->all_sched)
             continue;
-        ids[nf] = rk[r].id;
-        ws[nf++] = k->weight;
+        b->ids[nf] = b->rk[r].id;
+        b->ws[nf++] = k->weight;
         if (!k->group)
             m->free_nongroup = true;
     }
-    dg_gen_alias_build(&m->free_alias, ids, ws, nf);
+    dg_gen_alias_build(&m->free_alias, b->ids, b->ws, nf);
+}
 
-    /* units */
+/* Units: weight = population (or the kind's default) × the kind's factor. */
+static void build_unit_alias(DgGenModel *m, const DgScheme *s, GenBuild *b)
+{
     m->units = dg_xcalloc(m->n_units, sizeof *m->units);
-    uint64_t *wu = dg_xmalloc(m->n_units * sizeof *wu), w_units = 0;
+    b->wu = dg_xmalloc(m->n_units * sizeof *b->wu);
     for (uint32_t u = 0; u < m->n_units; u++) {
         KindInfo ki = kind_info(s->units[u].kind);
         int64_t pop = s->units[u].population;
@@ -579,23 +601,26 @@ DgStatus dg_gen_model_build(DgGenModel *m, const DgScheme *s, const DgGenOptions
             pop = (int64_t)ki.pop;
         if (pop > 1000000000)
             pop = 1000000000;
-        wu[u] = (uint64_t)pop * ki.mult;
-        w_units += wu[u];
-        ids[u] = u;
+        b->wu[u] = (uint64_t)pop * ki.mult;
+        b->w_units += b->wu[u];
+        b->ids[u] = u;
     }
-    dg_gen_alias_build(&m->unit_alias, ids, wu, m->n_units);
+    dg_gen_alias_build(&m->unit_alias, b->ids, b->wu, m->n_units);
+}
 
-    /* schedules of the follow-up items */
-    DgU128 den = w_sched * 2 > w_all ? (DgU128)w_units * w_sched * 2 : (DgU128)w_units * w_all;
+/* The schedules of the follow-up items, one per (unit, scheduled code). */
+static void build_schedules(DgGenModel *m, GenBuild *b)
+{
+    DgU128 den = b->w_sched * 2 > b->w_all ? (DgU128)b->w_units * b->w_sched * 2 : (DgU128)b->w_units * b->w_all;
     size_t pair_cap = 0;
-    uint64_t *sched_patients = dg_xcalloc(m->n_units, sizeof *sched_patients);
+    b->sched_patients = dg_xcalloc(m->n_units, sizeof *b->sched_patients);
     for (uint32_t u = 0; u < m->n_units; u++) {
-        for (uint32_t r = 0; r < n_live; r++) {
-            uint32_t c = rk[r].id;
+        for (uint32_t r = 0; r < b->n_live; r++) {
+            uint32_t c = b->rk[r].id;
             DgGenCode *k = &m->codes[c];
-            if (!k->sched || all_sched)
+            if (!k->sched || b->all_sched)
                 continue;
-            uint64_t e = mul_div(m->rows, wu[u], k->weight, den);
+            uint64_t e = mul_div(m->rows, b->wu[u], k->weight, den);
             if (!e)
                 continue;
             if (m->n_pairs == pair_cap)
@@ -609,7 +634,7 @@ DgStatus dg_gen_model_build(DgGenModel *m, const DgScheme *s, const DgGenOptions
             p->c = (uint64_t)(((DgU128)e * 40 + 20 * (uint64_t)k->k + 1) / (2 * (20 * (uint64_t)k->k + 1)));
             if (!p->c)
                 p->c = 1;
-            sched_patients[u] += p->c;
+            b->sched_patients[u] += p->c;
             p->salt = dg_gen_hash(m->seed ^ 0x7363686564ull, ((uint64_t)u << 32) | c);
             uint64_t a = dg_gen_hash(p->salt, 1) % e;
             if (!a)
@@ -622,27 +647,28 @@ DgStatus dg_gen_model_build(DgGenModel *m, const DgScheme *s, const DgGenOptions
             p->spacing = len / k->k ? len / k->k : 1;
         }
     }
+}
 
-    /* Mean minutes of a row (a code without minutes counts 5), so that an
-     * average staff member logs about 120 minutes a day and only the busiest,
-     * on a busy day, come near checks.staff_day_minutes. */
+/* Staff and patients per unit.  Mean minutes of a row (a code without
+ * minutes counts 5) set the staff count, so that an average staff member
+ * logs about 120 minutes a day and only the busiest, on a busy day, come
+ * near checks.staff_day_minutes. */
+static void build_staff(DgGenModel *m, const DgScheme *s, GenBuild *b)
+{
     DgU128 min_num = 0;
-    for (uint32_t r = 0; r < n_live; r++) {
-        const DgGenCode *k = &m->codes[rk[r].id];
-        const DgCatalogRow *row = dg_gen_row_at(m, rk[r].id, k->span_lo);
+    for (uint32_t r = 0; r < b->n_live; r++) {
+        const DgGenCode *k = &m->codes[b->rk[r].id];
+        const DgCatalogRow *row = dg_gen_row_at(m, b->rk[r].id, k->span_lo);
         int64_t mins = row && row->minutes > 0 ? row->minutes : 5;
         min_num += (DgU128)k->weight * (uint64_t)(mins > 100000 ? 100000 : mins);
     }
-
-    /* staff and patients per unit */
     uint64_t pat_total = 0;
-    size_t max_unit = 0;
     for (uint32_t u = 0; u < m->n_units; u++) {
         DgGenUnit *gu = &m->units[u];
         KindInfo ki = kind_info(s->units[u].kind);
-        uint64_t expect = mul_div(m->rows, wu[u], 1, w_units);
+        uint64_t expect = mul_div(m->rows, b->wu[u], 1, b->w_units);
         uint64_t staff = ki.staff_lo + dg_gen_hash(m->seed ^ 0x7374616666ull, u) % (ki.staff_hi - ki.staff_lo + 1);
-        DgU128 load_den = (DgU128)w_all * m->ndays * 120;
+        DgU128 load_den = (DgU128)b->w_all * m->ndays * 120;
         uint64_t by_load = (uint64_t)(((DgU128)expect * min_num + load_den - 1) / load_den);
         if (by_load > staff)
             staff = by_load;
@@ -653,8 +679,8 @@ DgStatus dg_gen_model_build(DgGenModel *m, const DgScheme *s, const DgGenOptions
         uint64_t pats = expect / 6;
         if (pats < 50)
             pats = 50;
-        if (pats < 2 * sched_patients[u])
-            pats = 2 * sched_patients[u];
+        if (pats < 2 * b->sched_patients[u])
+            pats = 2 * b->sched_patients[u];
         gu->n_patients = pats;
         gu->pat_base = pat_total;
         pat_total += pats;
@@ -663,20 +689,24 @@ DgStatus dg_gen_model_build(DgGenModel *m, const DgScheme *s, const DgGenOptions
         bool quoted = gu->staff_pre.n && gu->staff_pre.p[0] == '"';
         gu->staff_post = (DgGenStr){quoted ? "\"" : "", quoted ? 1u : 0u};
         size_t ul = strlen(s->units[u].id);
-        if (ul > max_unit)
-            max_unit = ul;
+        if (ul > b->max_unit)
+            b->max_unit = ul;
     }
-    if (max_unit > m->max_id)
-        m->max_id = max_unit;
+    if (b->max_unit > m->max_id)
+        m->max_id = b->max_unit;
     for (size_t i = 0; i < m->n_pairs; i++)
         m->pairs[i].off = dg_gen_hash(m->pairs[i].salt, 3) % m->units[m->pairs[i].unit].n_patients;
     m->pat_width = dg_gen_digits(pat_total) < 8 ? 8 : dg_gen_digits(pat_total);
     m->rid_width = dg_gen_digits(m->rows) < 9 ? 9 : dg_gen_digits(m->rows);
+}
 
-    /* Blocks: a block of B rows holds at most e·B/N + 1 rows of each
-     * schedule, and schedules take at most half the rows, so B >= 4 × pairs
-     * leaves at least a quarter of every block to unscheduled rows.  The
-     * last block absorbs the remainder.  Nothing here depends on threads. */
+/* Blocks, id indexes for faults and the longest row. */
+static void build_blocks(DgGenModel *m, const DgScheme *s, const GenBuild *b)
+{
+    /* A block of B rows holds at most e·B/N + 1 rows of each schedule, and
+     * schedules take at most half the rows, so B >= 4 × pairs leaves at
+     * least a quarter of every block to unscheduled rows.  The last block
+     * absorbs the remainder.  Nothing here depends on threads. */
     uint64_t B = 32768;
     if (B < 4 * (uint64_t)m->n_pairs)
         B = 4 * (uint64_t)m->n_pairs;
@@ -689,13 +719,50 @@ DgStatus dg_gen_model_build(DgGenModel *m, const DgScheme *s, const DgGenOptions
 
     /* A plain row: the ids escaped (up to 6 bytes per byte in JSON), the
      * numbers, and the JSON keys. */
-    m->max_row = 6 * (2 * max_unit + m->max_id) + 3 * 24 + 10 + 10 + 160;
+    m->max_row = 6 * (2 * b->max_unit + m->max_id) + 3 * 24 + 10 + 10 + 160;
+}
 
-    free(sched_patients);
-    free(wu);
-    free(ws);
-    free(ids);
-    free(rk);
+static void gen_build_free(GenBuild *b)
+{
+    free(b->sched_patients);
+    free(b->wu);
+    free(b->ws);
+    free(b->ids);
+    free(b->rk);
+}
+
+DgStatus dg_gen_model_build(DgGenModel *m, const DgScheme *s, const DgGenOptions *o, DgError *err)
+{
+    memset(m, 0, sizeof *m);
+    DgStatus st = check_options(s, o, err);
+    if (st != DG_OK)
+        return st;
+    m->s = s;
+    m->format = o->format;
+    m->rows = o->rows;
+    m->seed = o->seed;
+    m->bad_ppm = o->bad_ppm;
+    m->from = s->period_from;
+    m->ndays = (uint32_t)(s->period_to - s->period_from + 1);
+    m->staff_day_minutes = s->staff_day_minutes;
+    m->n_units = (uint32_t)s->n_units;
+    m->n_codes = (uint32_t)s->n_codes;
+
+    GenBuild b = {0};
+    build_days(m, &b);
+    build_codes(m, s);
+    if (!rank_codes(m, s, &b)) {
+        gen_build_free(&b);
+        dg_gen_model_free(m);
+        return dg_error_set(err, DG_E_CONFIG, s->path, 0, 0,
+                            "gen: no catalog row is in force during the scheme period; check valid_from/valid_to");
+    }
+    build_free_alias(m, &b);
+    build_unit_alias(m, s, &b);
+    build_schedules(m, &b);
+    build_staff(m, s, &b);
+    build_blocks(m, s, &b);
+    gen_build_free(&b);
     return DG_OK;
 }
 

@@ -1067,13 +1067,12 @@ static size_t staff_prefix(const H *h, size_t u)
     return n;
 }
 
-static void drill_data(H *h)
+/* The scheme part of the drill-down data: pools, codes, indicators,
+ * adjustments, check names and the Q rule's floor and full marks. */
+static void drill_scheme(H *h)
 {
     const DgScheme *s = h->s;
-    const DgDataset *d = h->d;
-    const DgAggregate *a = h->a;
-    const DgPayouts *p = h->p;
-    size_t nu = s->n_units, np = s->n_pools, ni = p->n_indicators, ns = a->n_staff;
+    size_t np = s->n_pools, ni = h->p->n_indicators;
     OUT("<script type=\"application/json\" id=\"dl-data\">{\"pools\":[");
     for (size_t k = 0; k < np; k++) {
         OUT("%s[", k ? "," : "");
@@ -1122,111 +1121,162 @@ static void drill_data(H *h)
         OUT("\"%s\"", fixed(s->full_at, 4).b);
     else
         OUT("null");
-    OUT(",\n\"u\":[\n");
-    for (size_t u = 0; u < nu; u++) {
-        const DgUnit *un = &s->units[u];
-        OUT("%s[", u ? ",\n" : "");
-        js_str(h, un->kind);
-        OUT(",[");
-        for (size_t t = 0; t < un->n_tags; t++) {
-            OUT("%s", t ? "," : "");
-            js_str(h, un->tags[t]);
-        }
-        OUT("],");
-        if (un->population == DG_NONE)
+}
+
+/* A unit's pools in scope: k, W, C, weight, payout, won. */
+static void drill_unit_pools(H *h, size_t u)
+{
+    const DgScheme *s = h->s;
+    const DgAggregate *a = h->a;
+    const DgPayouts *p = h->p;
+    size_t nu = s->n_units, np = s->n_pools;
+    bool first = true;
+    for (size_t k = 0; k < np; k++) {
+        if (!s->pool_unit[k * nu + u])
+            continue;
+        char wgt[80];
+        dg_allocate_weight_format(p->c[k * nu + u], p->sum_c[k], wgt);
+        OUT("%s%zu,", first ? "" : ",", k);
+        js_wl(h, a->pool_unit_w[k * nu + u]);
+        OUT(",");
+        js_w4(h, p->c[k * nu + u], 12);
+        OUT(",\"%s\",", wgt);
+        js_fen(h, p->payout[k * nu + u]);
+        OUT(",%d", p->won[k * nu + u] ? 1 : 0);
+        first = false;
+    }
+}
+
+/* A unit's indicators: value, achievement (10^-6). */
+static void drill_unit_indicators(H *h, size_t u)
+{
+    const DgScheme *s = h->s;
+    const DgPayouts *p = h->p;
+    size_t ni = p->n_indicators;
+    for (size_t k = 0; k < ni; k++) {
+        int64_t v = s->indicator_values ? s->indicator_values[u * ni + k] : DG_IND_MISSING;
+        int64_t ak = p->achievement[u * ni + k];
+        OUT("%s", k ? "," : "");
+        if (v == DG_IND_MISSING)
             OUT("null");
         else
-            OUT("%lld", (long long)un->population);
-        OUT(",\"%s\",\"%s\",%d,\"%s\",[", fixed(p->q_raw[u], 4).b, fixed(p->q[u], 4).b, (int)p->q_rule[u],
-            fixed(p->a[u], 4).b);
-        /* pools in scope: k, W, C, weight, payout, won */
-        bool first = true;
-        for (size_t k = 0; k < np; k++) {
-            if (!s->pool_unit[k * nu + u])
-                continue;
-            char wgt[80];
-            dg_allocate_weight_format(p->c[k * nu + u], p->sum_c[k], wgt);
-            OUT("%s%zu,", first ? "" : ",", k);
-            js_wl(h, a->pool_unit_w[k * nu + u]);
-            OUT(",");
-            js_w4(h, p->c[k * nu + u], 12);
-            OUT(",\"%s\",", wgt);
-            js_fen(h, p->payout[k * nu + u]);
-            OUT(",%d", p->won[k * nu + u] ? 1 : 0);
-            first = false;
-        }
-        /* indicators: value, achievement (10^-6) */
-        OUT("],[");
-        for (size_t k = 0; k < ni; k++) {
-            int64_t v = s->indicator_values ? s->indicator_values[u * ni + k] : DG_IND_MISSING;
-            int64_t ak = p->achievement[u * ni + k];
-            OUT("%s", k ? "," : "");
-            if (v == DG_IND_MISSING)
-                OUT("null");
-            else
-                OUT("\"%s\"", trimmed(v, 6).b);
-            if (ak < 0)
-                OUT(",null");
-            else
-                OUT(",%lld", (long long)ak);
-        }
-        /* items: code, qty, audited W — or -(code+1), qty, audited qty, audited W when a check removed some */
-        OUT("],[");
-        first = true;
-        for (size_t c = 0; c < s->n_codes; c++) {
-            DgUnitItem it;
-            dg_unit_item(s, a, u, c, &it);
-            if (!it.qty)
-                continue;
-            if (it.audited_qty == it.qty) {
-                OUT("%s%zu,", first ? "" : ",", c);
-                js_u64(h, it.qty);
-            } else {
-                OUT("%s-%zu,", first ? "" : ",", c + 1);
-                js_u64(h, it.qty);
-                OUT(",");
-                js_u64(h, it.audited_qty);
-            }
-            OUT(",");
-            js_wl(h, it.audited_w);
-            first = false;
-        }
-        /* staff: the ids' common prefix, then [suffix, (k, W, amount)*] */
-        size_t pre = staff_prefix(h, u);
-        OUT("],[");
-        if (a->unit_staff_first[u] < a->unit_staff_first[u + 1]) {
-            char *prefix = dg_xstrndup(dg_dataset_staff(d, a->staff_order[a->unit_staff_first[u]]), pre);
-            js_str(h, prefix);
-            free(prefix);
-        }
-        for (uint32_t j = a->unit_staff_first[u]; j < a->unit_staff_first[u + 1]; j++) {
-            uint32_t st = a->staff_order[j];
-            OUT(",[");
-            js_str(h, dg_dataset_staff(d, st) + pre);
-            for (size_t k = 0; k < np; k++) {
-                DgU128 sw = a->pool_staff_w[k * ns + st];
-                if (!s->pool_unit[k * nu + u] || sw == 0)
-                    continue;
-                OUT(",%zu,", k);
-                js_wl(h, sw);
-                OUT(",");
-                js_fen(h, p->staff_amount[k * ns + st]);
-            }
-            OUT("]");
-        }
-        /* flags: rows, flagged W, then per check: flags, removed W */
-        OUT("],[");
-        js_u64(h, h->fs.rows[u]);
-        OUT(",");
-        js_wl(h, h->fs.flagged_w[u]);
-        for (int c = 0; c < DG_CHECK_COUNT; c++) {
-            OUT(",");
-            js_u64(h, h->fs.flags[u * DG_CHECK_COUNT + c]);
-            OUT(",");
-            js_wl(h, h->fs.removed[u * DG_CHECK_COUNT + c]);
-        }
-        OUT("]]");
+            OUT("\"%s\"", trimmed(v, 6).b);
+        if (ak < 0)
+            OUT(",null");
+        else
+            OUT(",%lld", (long long)ak);
     }
+}
+
+/* A unit's items: code, qty, audited W — or -(code+1), qty, audited qty,
+ * audited W when a check removed some. */
+static void drill_unit_items(H *h, size_t u)
+{
+    const DgScheme *s = h->s;
+    bool first = true;
+    for (size_t c = 0; c < s->n_codes; c++) {
+        DgUnitItem it;
+        dg_unit_item(s, h->a, u, c, &it);
+        if (!it.qty)
+            continue;
+        if (it.audited_qty == it.qty) {
+            OUT("%s%zu,", first ? "" : ",", c);
+            js_u64(h, it.qty);
+        } else {
+            OUT("%s-%zu,", first ? "" : ",", c + 1);
+            js_u64(h, it.qty);
+            OUT(",");
+            js_u64(h, it.audited_qty);
+        }
+        OUT(",");
+        js_wl(h, it.audited_w);
+        first = false;
+    }
+}
+
+/* A unit's staff: the ids' common prefix, then [suffix, (k, W, amount)*]. */
+static void drill_unit_staff(H *h, size_t u)
+{
+    const DgScheme *s = h->s;
+    const DgDataset *d = h->d;
+    const DgAggregate *a = h->a;
+    const DgPayouts *p = h->p;
+    size_t nu = s->n_units, np = s->n_pools, ns = a->n_staff;
+    size_t pre = staff_prefix(h, u);
+    if (a->unit_staff_first[u] < a->unit_staff_first[u + 1]) {
+        char *prefix = dg_xstrndup(dg_dataset_staff(d, a->staff_order[a->unit_staff_first[u]]), pre);
+        js_str(h, prefix);
+        free(prefix);
+    }
+    for (uint32_t j = a->unit_staff_first[u]; j < a->unit_staff_first[u + 1]; j++) {
+        uint32_t st = a->staff_order[j];
+        OUT(",[");
+        js_str(h, dg_dataset_staff(d, st) + pre);
+        for (size_t k = 0; k < np; k++) {
+            DgU128 sw = a->pool_staff_w[k * ns + st];
+            if (!s->pool_unit[k * nu + u] || sw == 0)
+                continue;
+            OUT(",%zu,", k);
+            js_wl(h, sw);
+            OUT(",");
+            js_fen(h, p->staff_amount[k * ns + st]);
+        }
+        OUT("]");
+    }
+}
+
+/* A unit's flags: rows, flagged W, then per check: flags, removed W. */
+static void drill_unit_flags(H *h, size_t u)
+{
+    js_u64(h, h->fs.rows[u]);
+    OUT(",");
+    js_wl(h, h->fs.flagged_w[u]);
+    for (int c = 0; c < DG_CHECK_COUNT; c++) {
+        OUT(",");
+        js_u64(h, h->fs.flags[u * DG_CHECK_COUNT + c]);
+        OUT(",");
+        js_wl(h, h->fs.removed[u * DG_CHECK_COUNT + c]);
+    }
+}
+
+/* One unit of the drill-down data. */
+static void drill_unit(H *h, size_t u)
+{
+    const DgUnit *un = &h->s->units[u];
+    const DgPayouts *p = h->p;
+    OUT("%s[", u ? ",\n" : "");
+    js_str(h, un->kind);
+    OUT(",[");
+    for (size_t t = 0; t < un->n_tags; t++) {
+        OUT("%s", t ? "," : "");
+        js_str(h, un->tags[t]);
+    }
+    OUT("],");
+    if (un->population == DG_NONE)
+        OUT("null");
+    else
+        OUT("%lld", (long long)un->population);
+    OUT(",\"%s\",\"%s\",%d,\"%s\",[", fixed(p->q_raw[u], 4).b, fixed(p->q[u], 4).b, (int)p->q_rule[u],
+        fixed(p->a[u], 4).b);
+    drill_unit_pools(h, u);
+    OUT("],[");
+    drill_unit_indicators(h, u);
+    OUT("],[");
+    drill_unit_items(h, u);
+    OUT("],[");
+    drill_unit_staff(h, u);
+    OUT("],[");
+    drill_unit_flags(h, u);
+    OUT("]]");
+}
+
+/* The drill-down data: one JSON island read by the page's script. */
+static void drill_data(H *h)
+{
+    drill_scheme(h);
+    OUT(",\n\"u\":[\n");
+    for (size_t u = 0; u < h->s->n_units; u++)
+        drill_unit(h, u);
     OUT("\n]}</script>\n");
 }
 

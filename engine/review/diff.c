@@ -296,6 +296,172 @@ void dg_review_diff_free(DgDiff *d)
     free(d);
 }
 
+/* The header of a diff: folders, scheme ids and periods of both runs. */
+static DgDiff *diff_new(const char *dir_a, const char *dir_b, const Side *a, const Side *b)
+{
+    DgDiff *d = dg_xcalloc(1, sizeof *d);
+    d->store = dg_xcalloc(1, sizeof *d->store);
+    d->store->strings = g_ptr_array_new_with_free_func(free);
+    d->dir_a = dg_xstrdup(dir_a);
+    d->dir_b = dg_xstrdup(dir_b);
+    d->scheme_a = dg_xstrdup(a->info.scheme_id);
+    d->scheme_b = dg_xstrdup(b->info.scheme_id);
+    char per[128];
+    snprintf(per, sizeof per, "%s to %s", a->info.period_from, a->info.period_to);
+    d->period_a = dg_xstrdup(per);
+    snprintf(per, sizeof per, "%s to %s", b->info.period_from, b->info.period_to);
+    d->period_b = dg_xstrdup(per);
+    return d;
+}
+
+/* Run B's scheme: which items each pool pays for (only to separate catalog
+ * from workload).  NULL, with a note in d, when it cannot be loaded. */
+static DgScheme *load_scheme_b(DgDiff *d, const Side *b)
+{
+    DgScheme *sb = NULL;
+    DgError serr = {0};
+    if (dg_scheme_load(b->info.scheme_file, &sb, &serr) != DG_OK) {
+        char buf[1400];
+        dg_error_format(&serr, buf, sizeof buf);
+        char *t = g_strdup_printf("run B's scheme cannot be loaded (%s), so workload and catalog (equivalent) "
+                                  "changes are not separated: both count as workload",
+                                  buf);
+        d->note = dg_xstrdup(t);
+        g_free(t);
+    }
+    return sb;
+}
+
+/* Pools: run B's order, then those only in A. */
+static void list_pools(DgDiff *d, const Side *a, const Side *b)
+{
+    size_t np = 0;
+    d->pools = dg_xcalloc(a->info.n_pools + b->info.n_pools + 1, sizeof *d->pools);
+    for (int side = 1; side >= 0; side--) {
+        const DgRunInfo *in = side ? &b->info : &a->info;
+        for (size_t i = 0; i < in->n_pools; i++) {
+            const DgRunPoolInfo *pi = &in->pools[i];
+            if (side == 0 && find_pool(&b->info, pi->id))
+                continue;
+            DgDiffPool *p = &d->pools[np++];
+            p->id = keep(d, pi->id);
+            p->name = keep(d, pi->name);
+            const DgRunPoolInfo *pa = find_pool(&a->info, pi->id), *pb = find_pool(&b->info, pi->id);
+            p->in_a = pa != NULL;
+            p->in_b = pb != NULL;
+            p->budget_a = pa ? pa->budget : 0;
+            p->budget_b = pb ? pb->budget : 0;
+        }
+    }
+    d->n_pools = np;
+}
+
+/* The units of pool p in either run, sorted, counted and verified against
+ * each run's budget; *n is their number. */
+static DgStatus collect_pool(DgDiffPool *p, Side *a, Side *b, Pair **pairs, size_t *n, size_t *pcap, DgError *err)
+{
+    DgStatus st = DG_OK;
+    *n = 0;
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+    if (p->in_a)
+        st = collect(a, 0, p->id, pairs, n, pcap, seen, err);
+    if (st == DG_OK && p->in_b)
+        st = collect(b, 1, p->id, pairs, n, pcap, seen, err);
+    g_hash_table_destroy(seen);
+    if (st != DG_OK)
+        return st;
+    if (*n > 1)
+        qsort(*pairs, *n, sizeof **pairs, pair_cmp);
+    for (size_t i = 0; i < *n; i++) {
+        p->units_a += (*pairs)[i].u.in_a;
+        p->units_b += (*pairs)[i].u.in_b;
+    }
+    if (p->in_a && (st = verify_side(a, p->id, p->budget_a, *pairs, *n, 0, err)) != DG_OK)
+        return st;
+    if (p->in_b && (st = verify_side(b, p->id, p->budget_b, *pairs, *n, 1, err)) != DG_OK)
+        return st;
+    return DG_OK;
+}
+
+/* A pool in one run only: the other run has it with budget 0 and the same units. */
+static void mirror_missing_side(const DgDiffPool *p, Pair *pairs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        DgAttrUnit *u = &pairs[i].u;
+        if (!p->in_a) {
+            u->in_a = u->in_b;
+            u->w_a = u->w_b;
+            u->q_a = u->q_b;
+            u->adj_a = u->adj_b;
+        } else if (!p->in_b) {
+            u->in_b = u->in_a;
+            u->w_b = u->w_mid = u->w_a;
+            u->q_b = u->q_a;
+            u->adj_b = u->adj_a;
+        }
+    }
+}
+
+/* Catalog vs workload: W_mid per unit, or W_B for every unit when the
+ * split cannot be made for the pool. */
+static void split_catalog(DgDiffPool *p, const Side *a, const Side *b, const DgScheme *sb, Pair *pairs, size_t n)
+{
+    size_t kb = SIZE_MAX;
+    for (size_t j = 0; sb && j < sb->n_pools; j++)
+        if (!strcmp(sb->pools[j].id, p->id))
+            kb = j;
+    p->catalog_split = p->in_a && p->in_b && kb != SIZE_MAX;
+    for (size_t i = 0; i < n && p->catalog_split; i++) {
+        DgAttrUnit *u = &pairs[i].u;
+        if (!(u->in_a && u->in_b))
+            continue;
+        if (!mid_workload(a, b, sb, kb, pairs[i].unit_id, u->w_b, &u->w_mid))
+            p->catalog_split = false;
+    }
+    if (!p->catalog_split)
+        for (size_t i = 0; i < n; i++)
+            pairs[i].u.w_mid = pairs[i].u.w_b;
+}
+
+/* Attribute the changes of pool k's units and append one row per unit. */
+static DgStatus attribute_pool(DgDiff *d, size_t k, const Pair *pairs, size_t n, size_t *rows_cap, DgError *err)
+{
+    const DgDiffPool *p = &d->pools[k];
+    DgAttrUnit *au = dg_xcalloc(n + 1, sizeof *au);
+    DgAttrResult *ar = dg_xcalloc(n + 1, sizeof *ar);
+    for (size_t i = 0; i < n; i++)
+        au[i] = pairs[i].u;
+    dg_diff_inputs_fix_mid(d, au, n);
+    DgStatus st = dg_review_attribute(p->budget_a, p->budget_b, au, n, ar, err);
+    if (st == DG_OK) {
+        if (d->n_rows + n > *rows_cap) {
+            *rows_cap = (d->n_rows + n) * 2;
+            d->rows = dg_xrealloc(d->rows, *rows_cap * sizeof *d->rows);
+        }
+        for (size_t i = 0; i < n; i++) {
+            DgDiffRow *r = &d->rows[d->n_rows++];
+            memset(r, 0, sizeof *r);
+            r->pool_id = p->id;
+            r->pool_name = p->name;
+            r->pool = k;
+            r->unit_id = keep(d, pairs[i].unit_id);
+            r->unit_name = keep(d, pairs[i].unit_name);
+            r->u = pairs[i].u;
+            if (!p->in_a) { /* show the missing side as nothing, not as a copy */
+                r->u.in_a = false;
+                r->u.pay_a = 0;
+            } else if (!p->in_b) {
+                r->u.in_b = false;
+                r->u.pay_b = 0;
+            }
+            r->r = ar[i];
+        }
+    }
+    free(au);
+    free(ar);
+    return st;
+}
+
 DgStatus dg_review_diff(const char *dir_a, const char *dir_b, DgDiff **out, DgError *err)
 {
     *out = NULL;
@@ -312,141 +478,22 @@ DgStatus dg_review_diff(const char *dir_a, const char *dir_b, DgDiff **out, DgEr
         side_clear(&b);
         return st;
     }
-    DgDiff *d = dg_xcalloc(1, sizeof *d);
-    d->store = dg_xcalloc(1, sizeof *d->store);
-    d->store->strings = g_ptr_array_new_with_free_func(free);
-    d->dir_a = dg_xstrdup(dir_a);
-    d->dir_b = dg_xstrdup(dir_b);
-    d->scheme_a = dg_xstrdup(a.info.scheme_id);
-    d->scheme_b = dg_xstrdup(b.info.scheme_id);
-    char per[128];
-    snprintf(per, sizeof per, "%s to %s", a.info.period_from, a.info.period_to);
-    d->period_a = dg_xstrdup(per);
-    snprintf(per, sizeof per, "%s to %s", b.info.period_from, b.info.period_to);
-    d->period_b = dg_xstrdup(per);
+    DgDiff *d = diff_new(dir_a, dir_b, &a, &b);
     dg_diff_inputs_compare(d, &a.info, &b.info);
-
-    /* run B's scheme: which items each pool pays for (only to separate catalog from workload) */
-    DgScheme *sb = NULL;
-    DgError serr = {0};
-    if (dg_scheme_load(b.info.scheme_file, &sb, &serr) != DG_OK) {
-        char buf[1400];
-        dg_error_format(&serr, buf, sizeof buf);
-        char *t = g_strdup_printf("run B's scheme cannot be loaded (%s), so workload and catalog (equivalent) "
-                                  "changes are not separated: both count as workload",
-                                  buf);
-        d->note = dg_xstrdup(t);
-        g_free(t);
-    }
-
-    /* pools: run B's order, then those only in A */
-    size_t np = 0;
-    d->pools = dg_xcalloc(a.info.n_pools + b.info.n_pools + 1, sizeof *d->pools);
-    for (int side = 1; side >= 0; side--) {
-        const DgRunInfo *in = side ? &b.info : &a.info;
-        for (size_t i = 0; i < in->n_pools; i++) {
-            const DgRunPoolInfo *pi = &in->pools[i];
-            if (side == 0 && find_pool(&b.info, pi->id))
-                continue;
-            DgDiffPool *p = &d->pools[np++];
-            p->id = keep(d, pi->id);
-            p->name = keep(d, pi->name);
-            const DgRunPoolInfo *pa = find_pool(&a.info, pi->id), *pb = find_pool(&b.info, pi->id);
-            p->in_a = pa != NULL;
-            p->in_b = pb != NULL;
-            p->budget_a = pa ? pa->budget : 0;
-            p->budget_b = pb ? pb->budget : 0;
-        }
-    }
-    d->n_pools = np;
+    DgScheme *sb = load_scheme_b(d, &b);
+    list_pools(d, &a, &b);
 
     size_t rows_cap = 0;
     Pair *pairs = NULL;
     size_t pcap = 0;
-    for (size_t k = 0; k < np && st == DG_OK; k++) {
+    for (size_t k = 0; k < d->n_pools && st == DG_OK; k++) {
         DgDiffPool *p = &d->pools[k];
         size_t n = 0;
-        GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
-        if (p->in_a)
-            st = collect(&a, 0, p->id, &pairs, &n, &pcap, seen, err);
-        if (st == DG_OK && p->in_b)
-            st = collect(&b, 1, p->id, &pairs, &n, &pcap, seen, err);
-        g_hash_table_destroy(seen);
-        if (st != DG_OK)
+        if ((st = collect_pool(p, &a, &b, &pairs, &n, &pcap, err)) != DG_OK)
             break;
-        if (n > 1)
-            qsort(pairs, n, sizeof *pairs, pair_cmp);
-        for (size_t i = 0; i < n; i++) {
-            p->units_a += pairs[i].u.in_a;
-            p->units_b += pairs[i].u.in_b;
-        }
-        if (p->in_a && (st = verify_side(&a, p->id, p->budget_a, pairs, n, 0, err)) != DG_OK)
-            break;
-        if (p->in_b && (st = verify_side(&b, p->id, p->budget_b, pairs, n, 1, err)) != DG_OK)
-            break;
-        /* a pool in one run only: the other run has it with budget 0 and the same units */
-        for (size_t i = 0; i < n; i++) {
-            DgAttrUnit *u = &pairs[i].u;
-            if (!p->in_a) {
-                u->in_a = u->in_b;
-                u->w_a = u->w_b;
-                u->q_a = u->q_b;
-                u->adj_a = u->adj_b;
-            } else if (!p->in_b) {
-                u->in_b = u->in_a;
-                u->w_b = u->w_mid = u->w_a;
-                u->q_b = u->q_a;
-                u->adj_b = u->adj_a;
-            }
-        }
-        /* catalog vs workload */
-        size_t kb = SIZE_MAX;
-        for (size_t j = 0; sb && j < sb->n_pools; j++)
-            if (!strcmp(sb->pools[j].id, p->id))
-                kb = j;
-        p->catalog_split = p->in_a && p->in_b && kb != SIZE_MAX;
-        for (size_t i = 0; i < n && p->catalog_split; i++) {
-            DgAttrUnit *u = &pairs[i].u;
-            if (!(u->in_a && u->in_b))
-                continue;
-            if (!mid_workload(&a, &b, sb, kb, pairs[i].unit_id, u->w_b, &u->w_mid))
-                p->catalog_split = false;
-        }
-        if (!p->catalog_split)
-            for (size_t i = 0; i < n; i++)
-                pairs[i].u.w_mid = pairs[i].u.w_b;
-        DgAttrUnit *au = dg_xcalloc(n + 1, sizeof *au);
-        DgAttrResult *ar = dg_xcalloc(n + 1, sizeof *ar);
-        for (size_t i = 0; i < n; i++)
-            au[i] = pairs[i].u;
-        dg_diff_inputs_fix_mid(d, au, n);
-        st = dg_review_attribute(p->budget_a, p->budget_b, au, n, ar, err);
-        if (st == DG_OK) {
-            if (d->n_rows + n > rows_cap) {
-                rows_cap = (d->n_rows + n) * 2;
-                d->rows = dg_xrealloc(d->rows, rows_cap * sizeof *d->rows);
-            }
-            for (size_t i = 0; i < n; i++) {
-                DgDiffRow *r = &d->rows[d->n_rows++];
-                memset(r, 0, sizeof *r);
-                r->pool_id = p->id;
-                r->pool_name = p->name;
-                r->pool = k;
-                r->unit_id = keep(d, pairs[i].unit_id);
-                r->unit_name = keep(d, pairs[i].unit_name);
-                r->u = pairs[i].u;
-                if (!p->in_a) { /* show the missing side as nothing, not as a copy */
-                    r->u.in_a = false;
-                    r->u.pay_a = 0;
-                } else if (!p->in_b) {
-                    r->u.in_b = false;
-                    r->u.pay_b = 0;
-                }
-                r->r = ar[i];
-            }
-        }
-        free(au);
-        free(ar);
+        mirror_missing_side(p, pairs, n);
+        split_catalog(p, &a, &b, sb, pairs, n);
+        st = attribute_pool(d, k, pairs, n, &rows_cap, err);
     }
     free(pairs);
     dg_scheme_free(sb);
