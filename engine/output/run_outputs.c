@@ -367,16 +367,18 @@ static void x_staff(const void *x, DgCsvOut *w) { w_staff(x, w); }
 static void x_flags(const void *x, DgCsvOut *w) { w_flags(x, w); }
 static void x_rejects(const void *x, DgCsvOut *w) { dg_output_rejects_fill(((const Ctx *)x)->d, w); }
 
-/* payouts.xlsx: one sheet per table, filled by the CSV writers above. */
+/* payouts.xlsx: one sheet per table, filled by the CSV writers above.  An
+ * optional table (settlement, quality) becomes a sheet with one more line:
+ * {"结算 settlement", "settlement.csv", x_settlement, NULL, NULL, has_settlement}. */
 static DgStatus write_workbook(const Ctx *x, const char *dir, DgError *err)
 {
     static const DgXlsxSheet sheets[] = {
-        {"拨付 payouts", "payouts.csv", x_payouts, "pool_id", "payout"},
-        {"单位 units", "units.csv", x_units, NULL, NULL},
-        {"项目 items", "items.csv", x_items, NULL, NULL},
-        {"人员 staff", "staff.csv", x_staff, NULL, NULL},
-        {"核查标记 flags", "flags.csv", x_flags, NULL, NULL},
-        {"拒收 rejects", "rejects.csv", x_rejects, NULL, NULL},
+        {"拨付 payouts", "payouts.csv", x_payouts, "pool_id", "payout", NULL},
+        {"单位 units", "units.csv", x_units, NULL, NULL, NULL},
+        {"项目 items", "items.csv", x_items, NULL, NULL, NULL},
+        {"人员 staff", "staff.csv", x_staff, NULL, NULL, NULL},
+        {"核查标记 flags", "flags.csv", x_flags, NULL, NULL, NULL},
+        {"拒收 rejects", "rejects.csv", x_rejects, NULL, NULL, NULL},
     };
     int y, m, d;
     dg_date_to_ymd(x->s->period_to, &y, &m, &d);

@@ -350,6 +350,8 @@ DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *
     sh.buf = g_string_new(NULL);
     lxw_error lerr = LXW_NO_ERROR;
     for (size_t i = 0; i < n_sheets && lerr == LXW_NO_ERROR; i++) {
+        if (sheets[i].present && !sheets[i].present(ctx))
+            continue;
         sh.spec = &sheets[i];
         sh.ws = workbook_add_worksheet(wb, sheets[i].name);
         if (!sh.ws) {

@@ -21,6 +21,9 @@ typedef struct DgXlsxSheet {
      * a row 合计 holding the exact sum of the 2-decimal money column sum_col;
      * both NULL for no totals. */
     const char *group_col, *sum_col;
+    /* NULL, or false when the run has no such table (e.g. an optional
+     * output): then the workbook has no such sheet either */
+    bool (*present)(const void *ctx);
 } DgXlsxSheet;
 
 /* Write DIR/NAME (a temporary name renamed into place) with one sheet per
