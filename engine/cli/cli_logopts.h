@@ -10,6 +10,7 @@ typedef struct DgCliLogOpts {
     bool strict;
     bool no_bom;
     bool no_xlsx; /* run: skip payouts.xlsx */
+    uint64_t xlsx_rows; /* run: rows of the flags and rejects sheets (0 = default) */
     DgValidateOptions v;
     char **logs;
     int n_logs;

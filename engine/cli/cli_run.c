@@ -94,7 +94,7 @@ int dg_cli_run(int argc, char **argv)
     if (st == DG_OK)
         st = dg_payouts_compute(s, d, a, &p, &err);
     uint64_t t2 = now_ms();
-    DgOutputOptions ro = {.no_bom = o.no_bom, .no_xlsx = o.no_xlsx};
+    DgOutputOptions ro = {.no_bom = o.no_bom, .no_xlsx = o.no_xlsx, .xlsx_rows = o.xlsx_rows};
     if (st == DG_OK)
         st = dg_output_run(s, d, au, a, p, o.out, &ro, &err);
     uint64_t t3 = now_ms();

@@ -13,7 +13,7 @@ static const char usage_text[] =
     "dangliang " DG_VERSION " — standardized work equivalents (标化工作当量) and exact payouts\n"
     "\n"
     "usage:\n"
-    "  dangliang run     --scheme FILE --out DIR [--threads N] [--encoding E] [--format F] [--no-bom] [--no-xlsx] [--strict] LOG...\n"
+    "  dangliang run     --scheme FILE --out DIR [--threads N] [--encoding E] [--format F] [--no-bom] [--no-xlsx] [--xlsx-rows N] [--strict] LOG...\n"
     "  dangliang check   --scheme FILE [--out DIR] [--threads N] [--encoding E] [--format F] [--strict] LOG...\n"
     "  dangliang gen     --scheme FILE --rows N [--seed S] [--format csv|jsonl] [--bad-rate F] -o LOG\n"
     "  dangliang explain --run DIR --unit ID [--format text|json] [--scheme FILE]\n"

@@ -369,21 +369,22 @@ static void x_rejects(const void *x, DgCsvOut *w) { dg_output_rejects_fill(((con
 
 /* payouts.xlsx: one sheet per table, filled by the CSV writers above.  An
  * optional table (settlement, quality) becomes a sheet with one more line:
- * {"结算 settlement", "settlement.csv", x_settlement, NULL, NULL, has_settlement}. */
-static DgStatus write_workbook(const Ctx *x, const char *dir, DgError *err)
+ * {.name = "结算 settlement", .csv = "settlement.csv", .fill = x_settlement, .present = has_settlement}. */
+static DgStatus write_workbook(const Ctx *x, const char *dir, const DgOutputOptions *opt, DgError *err)
 {
     static const DgXlsxSheet sheets[] = {
-        {"拨付 payouts", "payouts.csv", x_payouts, "pool_id", "payout", NULL},
-        {"单位 units", "units.csv", x_units, NULL, NULL, NULL},
-        {"项目 items", "items.csv", x_items, NULL, NULL, NULL},
-        {"人员 staff", "staff.csv", x_staff, NULL, NULL, NULL},
-        {"核查标记 flags", "flags.csv", x_flags, NULL, NULL, NULL},
-        {"拒收 rejects", "rejects.csv", x_rejects, NULL, NULL, NULL},
+        {.name = "拨付 payouts", .csv = "payouts.csv", .fill = x_payouts, .group_col = "pool_id", .sum_col = "payout"},
+        {.name = "单位 units", .csv = "units.csv", .fill = x_units},
+        {.name = "项目 items", .csv = "items.csv", .fill = x_items},
+        {.name = "人员 staff", .csv = "staff.csv", .fill = x_staff},
+        {.name = "核查标记 flags", .csv = "flags.csv", .fill = x_flags, .detail = true},
+        {.name = "拒收 rejects", .csv = "rejects.csv", .fill = x_rejects, .detail = true},
     };
     int y, m, d;
     dg_date_to_ymd(x->s->period_to, &y, &m, &d);
     struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = 12};
-    return dg_xlsxout_write(dir, "payouts.xlsx", sheets, sizeof sheets / sizeof sheets[0], x, timegm(&tm), err);
+    return dg_xlsxout_write(dir, "payouts.xlsx", sheets, sizeof sheets / sizeof sheets[0], x, timegm(&tm),
+                            opt && opt->xlsx_rows ? opt->xlsx_rows : DG_XLSX_DETAIL_ROWS, err);
 }
 
 DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
@@ -401,7 +402,7 @@ DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
     if (st == DG_OK)
         st = write_summary(&x, dir, err);
     if (st == DG_OK && !(opt && opt->no_xlsx))
-        st = write_workbook(&x, dir, err);
+        st = write_workbook(&x, dir, opt, err);
     if (st == DG_OK)
         st = dg_output_html(s, d, au, a, p, dir, err);
     return st;

@@ -64,7 +64,9 @@ typedef struct Sheet {
     size_t n_cols;      /* from the header row */
     double *width;
     lxw_row_t row;      /* next sheet row */
-    uint64_t dropped;   /* data rows past the sheet's last row */
+    uint64_t dropped;   /* data rows past the sheet's limit */
+    uint64_t n_data;    /* data rows written */
+    uint64_t limit;     /* data rows the sheet may hold */
     int group, sum;     /* column indexes, -1 = no totals */
     char *gkey, *glabel; /* current group's key and the cell after it */
     int64_t gsum, grand;
@@ -254,10 +256,11 @@ static void header_row(Sheet *sh)
 
 static void data_row(Sheet *sh)
 {
-    if (sh->row >= LXW_ROW_MAX - 4) { /* room for a total and the note */
+    if (sh->n_data >= sh->limit || sh->row >= LXW_ROW_MAX - 4) { /* room for a total and the note */
         sh->dropped++;
         return;
     }
+    sh->n_data++;
     if (sh->group >= 0 && (size_t)sh->group < sh->n_cells) {
         const char *k = cell_str(sh, (size_t)sh->group);
         if (sh->gkey && strcmp(sh->gkey, k))
@@ -302,7 +305,7 @@ static void sheet_finish(Sheet *sh)
     if (sh->n_groups > 1 && !sh->sum_bad && !sh->dropped)
         write_total(sh, NULL, NULL, "总计 grand total", sh->grand);
     if (sh->dropped) {
-        char *m = g_strdup_printf("… %llu more rows do not fit in a sheet: every row is in %s",
+        char *m = g_strdup_printf("… %llu more rows not shown here: every row is in %s",
                                   (unsigned long long)sh->dropped, sh->spec->csv);
         note_err(sh, worksheet_write_string(sh->ws, sh->row, 0, m, sh->f_total_text));
         g_free(m);
@@ -314,7 +317,7 @@ static void sheet_finish(Sheet *sh)
 }
 
 DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *sheets, size_t n_sheets,
-                          const void *ctx, time_t created, DgError *err)
+                          const void *ctx, time_t created, uint64_t max_detail, DgError *err)
 {
     DgOutFile o;
     DgStatus st = dg_outfile_open(&o, dir, name, err);
@@ -353,6 +356,7 @@ DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *
         if (sheets[i].present && !sheets[i].present(ctx))
             continue;
         sh.spec = &sheets[i];
+        sh.limit = sheets[i].detail && max_detail ? max_detail : UINT64_MAX;
         sh.ws = workbook_add_worksheet(wb, sheets[i].name);
         if (!sh.ws) {
             lerr = LXW_ERROR_SHEETNAME_ALREADY_USED;
@@ -370,7 +374,7 @@ DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *
         sh.width = NULL;
         sh.n_cols = sh.n_cells = 0;
         sh.row = 0;
-        sh.dropped = 0;
+        sh.dropped = sh.n_data = 0;
         sh.n_groups = 0;
         sh.grand = 0;
         sh.sum_bad = false;

@@ -24,6 +24,9 @@ typedef struct DgXlsxSheet {
     /* NULL, or false when the run has no such table (e.g. an optional
      * output): then the workbook has no such sheet either */
     bool (*present)(const void *ctx);
+    /* a sheet of detail rows (flags, rejects): at most max_detail rows of
+     * it (dg_xlsxout_write), then a note naming the CSV */
+    bool detail;
 } DgXlsxSheet;
 
 /* Write DIR/NAME (a temporary name renamed into place) with one sheet per
@@ -31,12 +34,14 @@ typedef struct DgXlsxSheet {
  * string cells (never formulas, so ids keep their leading zeros); number
  * cells are numbers shown with the decimals the CSV prints (money with 2 and
  * thousands separators).  Row 1 is the header, Chinese name over the English
- * column name, frozen; columns are as wide as their widest cell.  A sheet
- * longer than a spreadsheet allows (1,048,576 rows) ends with a note naming
- * the CSV that holds every row.  `created` is the document date, so the same
- * inputs give the same bytes.  Errors: DG_E_IO. */
+ * column name, frozen; columns are as wide as their widest cell.  A detail
+ * sheet keeps its first max_detail rows (0: no limit), and any sheet at most
+ * what a spreadsheet allows (1,048,576 rows); a sheet cut short ends with
+ * the note "… N more rows not shown here: every row is in X.csv".
+ * `created` is the document date, so the same inputs give the same bytes.
+ * Errors: DG_E_IO. */
 DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *sheets, size_t n_sheets,
-                          const void *ctx, time_t created, DgError *err);
+                          const void *ctx, time_t created, uint64_t max_detail, DgError *err);
 
 /* The Chinese label of an output column ("unit_id" → "单位编码"), NULL if none. */
 const char *dg_xlsxout_label(const char *column);

@@ -14,9 +14,15 @@
 extern "C" {
 #endif
 
+/* The flags and rejects sheets of payouts.xlsx keep their first 20,000 rows
+ * by default (every row is in the CSV): a workbook for reading, and about a
+ * second of writing at most. */
+#define DG_XLSX_DETAIL_ROWS 20000
+
 typedef struct DgOutputOptions {
     bool no_bom;  /* omit the UTF-8 BOM */
     bool no_xlsx; /* skip payouts.xlsx */
+    uint64_t xlsx_rows; /* rows of the flags and rejects sheets of payouts.xlsx; 0 = DG_XLSX_DETAIL_ROWS */
 } DgOutputOptions;
 
 /* DIR/rejects.csv: file, line, record_id, reason, detail — in input order.

@@ -103,6 +103,10 @@ xcheck() { # xcheck RUN BOOK ARGS...: run xlsx_check.py --run, count its lines
     fi
 }
 xcheck "$T/demo" "$T/demo/payouts.xlsx"
+# the flags and rejects sheets cut at --xlsx-rows (566 flags, 92 rejects in the demo run)
+if "$DG" run --scheme "$SCHEME" --out "$T/xrows" --xlsx-rows 100 "$T/demo.csv" >/dev/null; then
+    xcheck "$T/xrows" "$T/xrows/payouts.xlsx" --detail-rows 100
+else bad "run --xlsx-rows 100"; fi
 xcheck "$T/xss" "$T/xss/payouts.xlsx" --want-zero-ids
 if command -v soffice >/dev/null 2>&1; then
     L="$T/lo-book"
@@ -166,6 +170,10 @@ xcheck() { # xcheck RUN BOOK ARGS...: run xlsx_check.py --run, count its lines
     fi
 }
 xcheck "$T/demo" "$T/demo/payouts.xlsx"
+# the flags and rejects sheets cut at --xlsx-rows (566 flags, 92 rejects in the demo run)
+if "$DG" run --scheme "$SCHEME" --out "$T/xrows" --xlsx-rows 100 "$T/demo.csv" >/dev/null; then
+    xcheck "$T/xrows" "$T/xrows/payouts.xlsx" --detail-rows 100
+else bad "run --xlsx-rows 100"; fi
 xcheck "$T/xss" "$T/xss/payouts.xlsx" --want-zero-ids
 if command -v soffice >/dev/null 2>&1; then
     L="$T/lo-book"
@@ -314,6 +322,10 @@ xcheck() { # xcheck RUN BOOK ARGS...: run xlsx_check.py --run, count its lines
     fi
 }
 xcheck "$T/demo" "$T/demo/payouts.xlsx"
+# the flags and rejects sheets cut at --xlsx-rows (566 flags, 92 rejects in the demo run)
+if "$DG" run --scheme "$SCHEME" --out "$T/xrows" --xlsx-rows 100 "$T/demo.csv" >/dev/null; then
+    xcheck "$T/xrows" "$T/xrows/payouts.xlsx" --detail-rows 100
+else bad "run --xlsx-rows 100"; fi
 xcheck "$T/xss" "$T/xss/payouts.xlsx" --want-zero-ids
 if command -v soffice >/dev/null 2>&1; then
     L="$T/lo-book"

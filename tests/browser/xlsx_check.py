@@ -3,11 +3,14 @@
 
     xlsx_check.py PAYOUTS.csv PAYOUTS.xlsx
         a payouts.xlsx that LibreOffice made from payouts.csv;
-    xlsx_check.py --run RUN_DIR BOOK.xlsx [--want-zero-ids] [--lo-copy]
+    xlsx_check.py --run RUN_DIR BOOK.xlsx [--want-zero-ids] [--lo-copy] [--detail-rows N]
         the workbook `dangliang run` writes (RUN_DIR/payouts.xlsx, or with
         --lo-copy a copy LibreOffice opened and saved again): one sheet per
         CSV of the run with the same cells, ids as text, money in a 2-decimal
-        format, header rows frozen, a 合计 row per pool equal to its budget.
+        format, header rows frozen, a 合计 row per pool equal to its budget;
+        the flags and rejects sheets hold the first N rows (default 20000,
+        `run --xlsx-rows N`) and, when the CSV has more, a last row
+        "… M more rows not shown here: every row is in X.csv" with the exact M.
 
 Every cell of the CSV must survive the conversion: text columns as text
 equal to the CSV cell (Chinese names intact, a neutralised formula still
@@ -115,6 +118,8 @@ OPTIONAL = [("结算 settlement", "settlement.csv"), ("质量 quality", "quality
 NUMBER_COLS = set(NUMBERS) | {"tier", "rows_accepted", "rows_flagged", "raw_workload", "quantity",
                               "audited_quantity", "share", "amount", "line", "excess_quantity"}
 MONEY_COLS = {"payout", "amount"}
+DETAIL = {"flags.csv", "rejects.csv"}
+NOTE = re.compile(r"… (\d+) more rows not shown here: every row is in (\S+)$")
 
 
 def unquote(s):
@@ -188,6 +193,7 @@ def main_run():
         if not ok:
             fails.append(what)
 
+    detail_rows = int(sys.argv[sys.argv.index("--detail-rows") + 1]) if "--detail-rows" in sys.argv else 20000
     book = Book(book_path)
     want = [(n, c) for n, c in SHEETS + OPTIONAL if os.path.exists(os.path.join(run, c))]
     check([n for n, _ in book.sheets] == [n for n, _ in want],
@@ -204,6 +210,17 @@ def main_run():
             table = list(csv.reader(f))
         head, body = table[0], table[1:]
         rows, formulas, frozen, widths = book.sheet(name)
+        # a detail sheet longer than detail_rows: the first detail_rows rows, then the note
+        keep = min(len(body), detail_rows) if csv_name in DETAIL else len(body)
+        last = rows.get(keep + 1, {}).get(0, ("", "", ""))[1]
+        note = NOTE.match(last)
+        if keep < len(body):
+            check(note is not None and int(note.group(1)) == len(body) - keep and note.group(2) == csv_name
+                  and max(rows) == keep + 1,
+                  f"{name}: the first {keep} of {len(body)} rows, then the note {last!r}")
+        else:
+            check(note is None, f"{name}: every row, no note")
+        body = body[:keep]
         total_formulas += formulas
         hdr = rows.get(0, {})
         got_head = [hdr.get(j, ("missing", "", ""))[1] for j in range(len(head))]
