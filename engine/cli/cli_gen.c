@@ -11,15 +11,17 @@
 
 int dg_cli_gen(int argc, char **argv)
 {
-    enum { O_SCHEME = 1, O_ROWS, O_SEED, O_FMT, O_BAD };
+    enum { O_SCHEME = 1, O_ROWS, O_SEED, O_FMT, O_BAD, O_APPEALS, O_ADVANCES };
     static const struct option lo[] = {{"scheme", required_argument, 0, O_SCHEME},
                                        {"rows", required_argument, 0, O_ROWS},
                                        {"seed", required_argument, 0, O_SEED},
                                        {"format", required_argument, 0, O_FMT},
                                        {"bad-rate", required_argument, 0, O_BAD},
                                        {"output", required_argument, 0, 'o'},
+                                       {"appeals", required_argument, 0, O_APPEALS},
+                                       {"advances", required_argument, 0, O_ADVANCES},
                                        {0, 0, 0, 0}};
-    const char *scheme = NULL, *out = NULL;
+    const char *scheme = NULL, *out = NULL, *appeals = NULL, *advances = NULL;
     DgGenOptions go = {.rows = 0, .seed = 1, .format = DG_GEN_CSV, .bad_ppm = 0};
     bool have_rows = false, have_fmt = false;
     optind = 1;
@@ -31,6 +33,8 @@ int dg_cli_gen(int argc, char **argv)
         switch (c) {
         case O_SCHEME: scheme = optarg; break;
         case 'o': out = optarg; break;
+        case O_APPEALS: appeals = optarg; break;
+        case O_ADVANCES: advances = optarg; break;
         case O_ROWS:
             if (!dg_uint_parse(optarg, strlen(optarg), (uint64_t)1 << 40, &v))
                 return dg_cli_usage("gen", "--rows wants a whole number, not \"%s\"", optarg);
@@ -77,10 +81,17 @@ int dg_cli_gen(int argc, char **argv)
     if (dg_scheme_load(scheme, &s, &err) != DG_OK)
         return dg_cli_fail(&err);
     DgStatus st = dg_gen_write(s, &go, out, &err);
+    size_t n_app = 0, n_adv = 0;
+    if (st == DG_OK && (appeals || advances))
+        st = dg_gen_cycle_files(s, out, go.seed, appeals, advances, &n_app, &n_adv, &err);
     dg_scheme_free(s);
     if (st != DG_OK)
         return dg_cli_fail(&err);
     char a[32];
     fprintf(stderr, "dangliang gen: wrote %s rows to %s\n", dg_cli_commas(go.rows, a), out);
+    if (appeals)
+        fprintf(stderr, "dangliang gen: wrote %s appeals to %s\n", dg_cli_commas(n_app, a), appeals);
+    if (advances)
+        fprintf(stderr, "dangliang gen: wrote %s quarterly advances to %s\n", dg_cli_commas(n_adv, a), advances);
     return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cli_logopts.h"
+#include "dangliang/appeals.h"
 #include "dangliang/output.h"
 
 static uint64_t now_ms(void)
@@ -88,19 +89,30 @@ int dg_cli_run(int argc, char **argv)
     uint64_t t1 = now_ms();
     if (st == DG_OK)
         st = dg_audit_rows(s, d, &au, &err);
+    if (st == DG_OK)
+        st = dg_appeals_apply(s, d, au, &err);
     uint64_t t1a = now_ms();
     if (st == DG_OK)
         st = dg_aggregate_rows(s, d, au->audited_qty, &a, &err);
     if (st == DG_OK)
         st = dg_payouts_compute(s, d, a, &p, &err);
     uint64_t t2 = now_ms();
-    DgOutputOptions ro = {.no_bom = o.no_bom, .no_xlsx = o.no_xlsx, .xlsx_rows = o.xlsx_rows};
+    DgAggregate *a0 = NULL; /* before the appeals, to show what they moved */
+    DgPayouts *p0 = NULL;
+    if (st == DG_OK)
+        dg_cli_before_appeals(s, d, au, &a0, &p0);
+    DgOutputOptions ro = {.no_bom = o.no_bom, .before_appeals_a = a0, .before_appeals_p = p0, .no_xlsx = o.no_xlsx,
+                          .xlsx_rows = o.xlsx_rows};
     if (st == DG_OK)
         st = dg_output_run(s, d, au, a, p, o.out, &ro, &err);
     uint64_t t3 = now_ms();
-    static const char *const outputs[] = {"payouts.csv", "units.csv",  "items.csv",   "staff.csv",    "rejects.csv",
-                                          "flags.csv",   "summary.json", "report.html", "payouts.xlsx"};
-    size_t n_outputs = sizeof outputs / sizeof outputs[0] - (o.no_xlsx ? 1 : 0); /* payouts.xlsx last */
+    const char *outputs[11] = {"payouts.csv", "units.csv",    "items.csv",   "staff.csv",
+                               "rejects.csv", "flags.csv",    "summary.json", "report.html"};
+    size_t n_outputs = 8;
+    if (s->advances_path)
+        outputs[n_outputs++] = "settlement.csv";
+    if (!o.no_xlsx)
+        outputs[n_outputs++] = "payouts.xlsx";
     meta.ms_validate = t1 - t0;
     meta.ms_audit = t1a - t1;
     meta.ms_score = t2 - t1a;
@@ -116,13 +128,17 @@ int dg_cli_run(int argc, char **argv)
            o.v.threads, o.v.threads == 1 ? "" : "s");
     dg_cli_print_accounting(d);
     dg_cli_print_flags(au);
+    dg_cli_print_appeals(s, au);
     print_pools(s, a, p);
+    dg_cli_print_cycle(s, p);
     print_top_units(s, p, 5);
     printf("\noutputs: %s/ (payouts.csv, units.csv, items.csv, staff.csv, rejects.csv, flags.csv, summary.json, "
-           "report.html, %smanifest.json)\n",
-           o.out, o.no_xlsx ? "" : "payouts.xlsx, ");
+           "report.html, %s%smanifest.json)\n",
+           o.out, s->advances_path ? "settlement.csv, " : "", o.no_xlsx ? "" : "payouts.xlsx, ");
     rc = o.strict && d->rows_rejected ? DG_E_REJECTED : 0;
 done:
+    dg_payouts_free(p0);
+    dg_aggregate_free(a0);
     dg_payouts_free(p);
     dg_aggregate_free(a);
     dg_audit_free(au);

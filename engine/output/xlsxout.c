@@ -38,6 +38,8 @@ static const struct {
     {"amount", "金额（元）"},       {"file", "文件"},              {"line", "行号"},
     {"record_id", "记录编号"},      {"check", "核查项"},           {"excess_quantity", "核减数量"},
     {"detail", "说明"},             {"reason", "拒收原因"},        {"budget", "预算（元）"},
+    {"advanced", "预拨（元）"},     {"balance", "清算差额（元）"}, {"appeal", "申诉"},
+    {"appeal_note", "申诉说明"},
 };
 
 const char *dg_xlsxout_label(const char *column)

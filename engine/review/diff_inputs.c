@@ -14,7 +14,8 @@
 
 #include <string.h>
 
-static const char *const input_names[DG_DIFF_N_INPUTS] = {"scheme", "catalog", "units", "indicators", "logs"};
+static const char *const input_names[DG_DIFF_N_INPUTS] = {"scheme", "catalog", "units", "indicators", "appeals",
+                                                          "logs"};
 
 static DgInputState compare(const char *a, const char *b, bool absent_ok)
 {
@@ -30,8 +31,10 @@ void dg_diff_inputs_compare(DgDiff *d, const DgRunInfo *a, const DgRunInfo *b)
     d->inputs[DG_DIFF_SCHEME] = compare(a->sha_scheme, b->sha_scheme, false);
     d->inputs[DG_DIFF_CATALOG] = compare(a->sha_catalog, b->sha_catalog, false);
     d->inputs[DG_DIFF_UNITS] = compare(a->sha_units, b->sha_units, false);
-    /* a scheme may have no indicators file: absent from both runs is the same */
-    d->inputs[DG_DIFF_INDICATORS] = compare(a->sha_indicators, b->sha_indicators, a->sha_scheme && b->sha_scheme);
+    /* a scheme may have no indicators or appeals file: absent from both runs is the same */
+    bool known = a->sha_scheme && b->sha_scheme;
+    d->inputs[DG_DIFF_INDICATORS] = compare(a->sha_indicators, b->sha_indicators, known);
+    d->inputs[DG_DIFF_APPEALS] = compare(a->sha_appeals, b->sha_appeals, known);
     d->inputs[DG_DIFF_LOGS] = compare(a->sha_logs, b->sha_logs, false);
 }
 
@@ -39,9 +42,10 @@ void dg_diff_inputs_fix_mid(const DgDiff *d, DgAttrUnit *u, size_t n)
 {
     if (d->inputs[DG_DIFF_LOGS] != DG_INPUT_SAME || d->inputs[DG_DIFF_CATALOG] == DG_INPUT_SAME)
         return;
+    /* W_mid = the state after the appeals step (dg_review_attribute): run A's W with run B's appeals */
     for (size_t i = 0; i < n; i++)
         if (u[i].in_a && u[i].in_b)
-            u[i].w_mid = u[i].w_a;
+            u[i].w_mid = u[i].w_a + u[i].appeal_b >= u[i].appeal_a ? u[i].w_a + u[i].appeal_b - u[i].appeal_a : 0;
 }
 
 void dg_diff_inputs_relabel(DgDiff *d)

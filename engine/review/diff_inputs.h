@@ -15,8 +15,9 @@
 void dg_diff_inputs_compare(DgDiff *d, const DgRunInfo *a, const DgRunInfo *b);
 
 /* Before attributing a pool: with the same logs and a changed catalog,
- * every change of workload comes from the catalog (its equivalents or
- * caps), so W_mid = W_A for the units in both runs. */
+ * every change of workload besides the appeals comes from the catalog (its
+ * equivalents or caps), so W_mid = W_A with run B's appeals for the units
+ * in both runs. */
 void dg_diff_inputs_fix_mid(const DgDiff *d, DgAttrUnit *u, size_t n);
 
 /* After attributing: with the same catalog file, the catalog step is a

@@ -19,7 +19,8 @@
 #   3. LibreOffice headless (Debian `libreoffice-calc`) converts payouts.csv
 #      to xlsx and keeps Chinese names, numeric payouts and no formulas
 #      (tests/browser/xlsx_check.py);
-#   4. the run's own payouts.xlsx: byte-identical for --threads 1 and 2,
+#   4. the run's own payouts.xlsx (demo, dangerous names, a scheme with
+#      advances for the 结算 sheet, flags cut by --xlsx-rows): byte-identical for --threads 1 and 2,
 #      hashed in manifest.json, absent under --no-xlsx; every sheet equal to
 #      its CSV cell by cell (types, 2-decimal money, ids with a leading zero
 #      as text, frozen headers, widths, a 合计 row per pool = the budget, no
@@ -108,6 +109,11 @@ if "$DG" run --scheme "$SCHEME" --out "$T/xrows" --xlsx-rows 100 "$T/demo.csv" >
     xcheck "$T/xrows" "$T/xrows/payouts.xlsx" --detail-rows 100
 else bad "run --xlsx-rows 100"; fi
 xcheck "$T/xss" "$T/xss/payouts.xlsx" --want-zero-ids
+# a scheme with advances (settlement.csv -> a 结算 sheet), appeals and a per-capita budget
+if "$DG" run --scheme tests/golden/_appeal/scheme_settle.json --out "$T/settle" tests/golden/_appeal/log.csv >/dev/null &&
+    [ -f "$T/settle/settlement.csv" ]; then
+    xcheck "$T/settle" "$T/settle/payouts.xlsx"
+else bad "run with advances (tests/golden/_appeal/scheme_settle.json)"; fi
 if command -v soffice >/dev/null 2>&1; then
     L="$T/lo-book"
     mkdir -p "$L/out"
@@ -175,6 +181,11 @@ if "$DG" run --scheme "$SCHEME" --out "$T/xrows" --xlsx-rows 100 "$T/demo.csv" >
     xcheck "$T/xrows" "$T/xrows/payouts.xlsx" --detail-rows 100
 else bad "run --xlsx-rows 100"; fi
 xcheck "$T/xss" "$T/xss/payouts.xlsx" --want-zero-ids
+# a scheme with advances (settlement.csv -> a 结算 sheet), appeals and a per-capita budget
+if "$DG" run --scheme tests/golden/_appeal/scheme_settle.json --out "$T/settle" tests/golden/_appeal/log.csv >/dev/null &&
+    [ -f "$T/settle/settlement.csv" ]; then
+    xcheck "$T/settle" "$T/settle/payouts.xlsx"
+else bad "run with advances (tests/golden/_appeal/scheme_settle.json)"; fi
 if command -v soffice >/dev/null 2>&1; then
     L="$T/lo-book"
     mkdir -p "$L/out"
@@ -327,6 +338,11 @@ if "$DG" run --scheme "$SCHEME" --out "$T/xrows" --xlsx-rows 100 "$T/demo.csv" >
     xcheck "$T/xrows" "$T/xrows/payouts.xlsx" --detail-rows 100
 else bad "run --xlsx-rows 100"; fi
 xcheck "$T/xss" "$T/xss/payouts.xlsx" --want-zero-ids
+# a scheme with advances (settlement.csv -> a 结算 sheet), appeals and a per-capita budget
+if "$DG" run --scheme tests/golden/_appeal/scheme_settle.json --out "$T/settle" tests/golden/_appeal/log.csv >/dev/null &&
+    [ -f "$T/settle/settlement.csv" ]; then
+    xcheck "$T/settle" "$T/settle/payouts.xlsx"
+else bad "run with advances (tests/golden/_appeal/scheme_settle.json)"; fi
 if command -v soffice >/dev/null 2>&1; then
     L="$T/lo-book"
     mkdir -p "$L/out"

@@ -116,8 +116,9 @@ SHEETS = [("拨付 payouts", "payouts.csv"), ("单位 units", "units.csv"), ("�
 OPTIONAL = [("结算 settlement", "settlement.csv"), ("质量 quality", "quality.csv")]
 # columns the engine writes as numbers; every other column is text (ids above all)
 NUMBER_COLS = set(NUMBERS) | {"tier", "rows_accepted", "rows_flagged", "raw_workload", "quantity",
-                              "audited_quantity", "share", "amount", "line", "excess_quantity"}
-MONEY_COLS = {"payout", "amount"}
+                              "audited_quantity", "share", "amount", "line", "excess_quantity", "advanced",
+                              "balance"}
+MONEY_COLS = {"payout", "amount", "advanced", "balance"}
 DETAIL = {"flags.csv", "rejects.csv"}
 NOTE = re.compile(r"… (\d+) more rows not shown here: every row is in (\S+)$")
 
