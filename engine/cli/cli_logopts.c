@@ -12,16 +12,49 @@
 
 #include "cli.h"
 
+/* A byte count: digits, optionally followed by K, M or G (KiB, MiB, GiB;
+ * "KiB"/"KB"/"k" spellings accepted).  false when malformed or outside
+ * [lo, hi]. */
+static bool parse_size(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    size_t n = strspn(s, "0123456789");
+    uint64_t v;
+    if (n == 0 || !dg_uint_parse(s, n, hi, &v))
+        return false;
+    const char *u = s + n;
+    unsigned shift = 0;
+    if (*u) {
+        switch (*u) {
+        case 'k': case 'K': shift = 10; break;
+        case 'm': case 'M': shift = 20; break;
+        case 'g': case 'G': shift = 30; break;
+        default: return false;
+        }
+        u++;
+        if (strcmp(u, "") && strcmp(u, "B") && strcmp(u, "iB"))
+            return false;
+    }
+    if (v > hi >> shift)
+        return false;
+    v <<= shift;
+    if (v < lo)
+        return false;
+    *out = v;
+    return true;
+}
+
 int dg_cli_parse_logopts(const char *cmd, int argc, char **argv, DgCliLogOpts *o)
 {
-    enum { O_SCHEME = 1, O_OUT, O_THREADS, O_ENC, O_FMT, O_STRICT, O_NOBOM, O_CHUNK, O_WINDOW, O_NOXLSX, O_XLSXROWS };
+    enum { O_SCHEME = 1, O_OUT, O_THREADS, O_ENC, O_FMT, O_STRICT, O_NOBOM, O_CHUNK, O_WINDOW, O_MAXREC, O_NOXLSX,
+           O_XLSXROWS };
     static const struct option lo[] = {
         {"scheme", required_argument, 0, O_SCHEME},   {"out", required_argument, 0, O_OUT},
         {"threads", required_argument, 0, O_THREADS}, {"encoding", required_argument, 0, O_ENC},
         {"format", required_argument, 0, O_FMT},      {"strict", no_argument, 0, O_STRICT},
         {"no-bom", no_argument, 0, O_NOBOM},          {"chunk-size", required_argument, 0, O_CHUNK},
-        {"window-size", required_argument, 0, O_WINDOW}, {"no-xlsx", no_argument, 0, O_NOXLSX},
-        {"xlsx-rows", required_argument, 0, O_XLSXROWS}, {0, 0, 0, 0}};
+        {"window-size", required_argument, 0, O_WINDOW}, {"max-record", required_argument, 0, O_MAXREC},
+        {"no-xlsx", no_argument, 0, O_NOXLSX},           {"xlsx-rows", required_argument, 0, O_XLSXROWS},
+        {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->v.progress = dg_cli_progress;
     optind = 1;
@@ -49,6 +82,12 @@ int dg_cli_parse_logopts(const char *cmd, int argc, char **argv, DgCliLogOpts *o
                 o->v.format = DG_LOG_JSONL;
             else
                 return dg_cli_usage(cmd, "--format must be csv or jsonl, not \"%s\"", optarg);
+            break;
+        case O_MAXREC:
+            if (!parse_size(optarg, 256, (uint64_t)1 << 30, &v))
+                return dg_cli_usage(cmd, "--max-record wants a size from 256 bytes to 1G (e.g. 4M), not \"%s\"",
+                                    optarg);
+            o->v.max_record = (size_t)v;
             break;
         case O_STRICT: o->strict = true; break;
         case O_NOBOM: o->no_bom = true; break;
