@@ -11,7 +11,7 @@
 
 int dg_cli_gen(int argc, char **argv)
 {
-    enum { O_SCHEME = 1, O_ROWS, O_SEED, O_FMT, O_BAD, O_APPEALS, O_ADVANCES };
+    enum { O_SCHEME = 1, O_ROWS, O_SEED, O_FMT, O_BAD, O_APPEALS, O_ADVANCES, O_REG };
     static const struct option lo[] = {{"scheme", required_argument, 0, O_SCHEME},
                                        {"rows", required_argument, 0, O_ROWS},
                                        {"seed", required_argument, 0, O_SEED},
@@ -20,8 +20,9 @@ int dg_cli_gen(int argc, char **argv)
                                        {"output", required_argument, 0, 'o'},
                                        {"appeals", required_argument, 0, O_APPEALS},
                                        {"advances", required_argument, 0, O_ADVANCES},
+                                       {"registry", required_argument, 0, O_REG},
                                        {0, 0, 0, 0}};
-    const char *scheme = NULL, *out = NULL, *appeals = NULL, *advances = NULL;
+    const char *scheme = NULL, *out = NULL, *appeals = NULL, *advances = NULL, *registry = NULL;
     DgGenOptions go = {.rows = 0, .seed = 1, .format = DG_GEN_CSV, .bad_ppm = 0};
     bool have_rows = false, have_fmt = false;
     optind = 1;
@@ -35,6 +36,7 @@ int dg_cli_gen(int argc, char **argv)
         case 'o': out = optarg; break;
         case O_APPEALS: appeals = optarg; break;
         case O_ADVANCES: advances = optarg; break;
+        case O_REG: registry = optarg; break;
         case O_ROWS:
             if (!dg_uint_parse(optarg, strlen(optarg), (uint64_t)1 << 40, &v))
                 return dg_cli_usage("gen", "--rows wants a whole number, not \"%s\"", optarg);
@@ -78,10 +80,20 @@ int dg_cli_gen(int argc, char **argv)
     }
     DgError err = {0};
     DgScheme *s = NULL;
-    if (dg_scheme_load(scheme, &s, &err) != DG_OK)
+    /* with --registry the scheme's registry file is what we are about to write */
+    if ((registry ? dg_scheme_load_no_registry(scheme, &s, &err) : dg_scheme_load(scheme, &s, &err)) != DG_OK)
         return dg_cli_fail(&err);
     DgStatus st = dg_gen_write(s, &go, out, &err);
+    if (st == DG_OK && registry)
+        st = dg_gen_registry_write(s, &go, registry, &err);
     size_t n_app = 0, n_adv = 0;
+    if (st == DG_OK && registry && (appeals || advances)) {
+        /* the sample advances follow this year's payouts, computed indicators included:
+         * load the scheme again, now with the registry just written */
+        dg_scheme_free(s);
+        s = NULL;
+        st = dg_scheme_load(scheme, &s, &err);
+    }
     if (st == DG_OK && (appeals || advances))
         st = dg_gen_cycle_files(s, out, go.seed, appeals, advances, &n_app, &n_adv, &err);
     dg_scheme_free(s);
@@ -89,6 +101,8 @@ int dg_cli_gen(int argc, char **argv)
         return dg_cli_fail(&err);
     char a[32];
     fprintf(stderr, "dangliang gen: wrote %s rows to %s\n", dg_cli_commas(go.rows, a), out);
+    if (registry)
+        fprintf(stderr, "dangliang gen: wrote the matching person registry to %s\n", registry);
     if (appeals)
         fprintf(stderr, "dangliang gen: wrote %s appeals to %s\n", dg_cli_commas(n_app, a), appeals);
     if (advances)

@@ -18,6 +18,7 @@ static const char usage_text[] =
     "  dangliang check   --scheme FILE [--out DIR] [--threads N] [--encoding E] [--format F] [--strict]\n"
     "                    [--max-record SIZE] LOG...\n"
     "  dangliang gen     --scheme FILE --rows N [--seed S] [--format csv|jsonl] [--bad-rate F] -o LOG\n"
+    "                    [--registry REG.csv]\n"
     "  dangliang explain --run DIR --unit ID [--format text|json] [--scheme FILE]\n"
     "  dangliang diff    DIR_A DIR_B [--out FILE.csv] [--no-bom] [--top N]\n"
     "  dangliang --version\n"

@@ -371,6 +371,9 @@ static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
         json_object_set_new(root, "appeals", cyc);
     if ((cyc = dg_cycle_settlement_json(s, p)))
         json_object_set_new(root, "settlement", cyc);
+    json_t *reg = dg_output_registry_summary(s, p);
+    if (reg)
+        json_object_set_new(root, "registry", reg);
 
     return write_json_take(dir, "summary.json", root, err);
 }
@@ -383,6 +386,7 @@ static void x_flags(const void *x, DgCsvOut *w) { w_flags(x, w); }
 static void x_rejects(const void *x, DgCsvOut *w) { dg_output_rejects_fill(((const Ctx *)x)->d, w); }
 static void x_settlement(const void *x, DgCsvOut *w) { w_settlement(x, w); }
 static bool has_settlement(const void *x) { return ((const Ctx *)x)->s->advances_path != NULL; }
+static void x_quality(const void *x, DgCsvOut *w) { dg_output_quality_fill(((const Ctx *)x)->s, ((const Ctx *)x)->p, w); }
 
 /* payouts.xlsx: one sheet per table, filled by the CSV writers above; an
  * optional table (settlement) has a `present` test and is a sheet only when
@@ -396,6 +400,7 @@ static DgStatus write_workbook(const Ctx *x, const char *dir, const DgOutputOpti
         {.name = "人员 staff", .csv = "staff.csv", .fill = x_staff},
         {.name = "核查标记 flags", .csv = "flags.csv", .fill = x_flags, .detail = true},
         {.name = "拒收 rejects", .csv = "rejects.csv", .fill = x_rejects, .detail = true},
+        {.name = "质量 quality", .csv = "quality.csv", .fill = x_quality},
         {.name = "结算 settlement", .csv = "settlement.csv", .fill = x_settlement, .present = has_settlement},
     };
     int y, m, d;
@@ -419,6 +424,8 @@ DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
         st = write_csv(dir, tables[i].name, opt, tables[i].fn, &x, err);
     if (st == DG_OK && s->advances_path)
         st = write_csv(dir, "settlement.csv", opt, w_settlement, &x, err);
+    if (st == DG_OK)
+        st = dg_output_quality(s, p, dir, opt, err);
     if (st == DG_OK)
         st = write_summary(&x, dir, err);
     if (st == DG_OK && !(opt && opt->no_xlsx))
@@ -468,6 +475,8 @@ DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *d
         json_array_append_new(sch, e);
     if (s->advances_path && (e = hash_entry(s->advances_path, "advances", NULL, &st, err)))
         json_array_append_new(sch, e);
+    if (s->registry_path && (e = hash_entry(s->registry_path, "registry", NULL, &st, err)))
+        json_array_append_new(sch, e);
     json_object_set_new(root, "scheme", sch);
     json_t *ins = json_array();
     for (size_t i = 0; i < d->n_files; i++)
@@ -493,6 +502,7 @@ DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *d
         json_object_set_new(t, "validate_merge_ms", json_integer((json_int_t)(d->us_merge / 1000)));
         json_object_set_new(t, "audit_ms", json_integer((json_int_t)meta->ms_audit));
         json_object_set_new(t, "score_ms", json_integer((json_int_t)meta->ms_score));
+        json_object_set_new(t, "quality_ms", json_integer((json_int_t)meta->ms_quality));
         json_object_set_new(t, "write_ms", json_integer((json_int_t)meta->ms_write));
         json_object_set_new(t, "total_ms", json_integer((json_int_t)meta->ms_total));
     }

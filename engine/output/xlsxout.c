@@ -39,7 +39,9 @@ static const struct {
     {"record_id", "记录编号"},      {"check", "核查项"},           {"excess_quantity", "核减数量"},
     {"detail", "说明"},             {"reason", "拒收原因"},        {"budget", "预算（元）"},
     {"advanced", "预拨（元）"},     {"balance", "清算差额（元）"}, {"appeal", "申诉"},
-    {"appeal_note", "申诉说明"},
+    {"appeal_note", "申诉说明"},    {"indicator", "指标"},         {"source", "来源"},
+    {"numerator", "分子 N"},        {"denominator", "分母 D"},     {"value", "实际值"},
+    {"attainment", "达成度 a"},
 };
 
 const char *dg_xlsxout_label(const char *column)

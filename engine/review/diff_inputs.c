@@ -14,8 +14,8 @@
 
 #include <string.h>
 
-static const char *const input_names[DG_DIFF_N_INPUTS] = {"scheme", "catalog", "units", "indicators", "appeals",
-                                                          "logs"};
+static const char *const input_names[DG_DIFF_N_INPUTS] = {"scheme",  "catalog",  "units", "indicators",
+                                                          "appeals", "registry", "logs"};
 
 static DgInputState compare(const char *a, const char *b, bool absent_ok)
 {
@@ -31,10 +31,11 @@ void dg_diff_inputs_compare(DgDiff *d, const DgRunInfo *a, const DgRunInfo *b)
     d->inputs[DG_DIFF_SCHEME] = compare(a->sha_scheme, b->sha_scheme, false);
     d->inputs[DG_DIFF_CATALOG] = compare(a->sha_catalog, b->sha_catalog, false);
     d->inputs[DG_DIFF_UNITS] = compare(a->sha_units, b->sha_units, false);
-    /* a scheme may have no indicators or appeals file: absent from both runs is the same */
+    /* a scheme may have no indicators, appeals or registry file: absent from both runs is the same */
     bool known = a->sha_scheme && b->sha_scheme;
     d->inputs[DG_DIFF_INDICATORS] = compare(a->sha_indicators, b->sha_indicators, known);
     d->inputs[DG_DIFF_APPEALS] = compare(a->sha_appeals, b->sha_appeals, known);
+    d->inputs[DG_DIFF_REGISTRY] = compare(a->sha_registry, b->sha_registry, known);
     d->inputs[DG_DIFF_LOGS] = compare(a->sha_logs, b->sha_logs, false);
 }
 

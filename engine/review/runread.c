@@ -212,6 +212,7 @@ void dg_runread_info_clear(DgRunInfo *info)
     free(info->sha_indicators);
     free(info->sha_appeals);
     free(info->sha_logs);
+    free(info->sha_registry);
     memset(info, 0, sizeof *info);
 }
 
@@ -305,6 +306,7 @@ DgStatus dg_runread_info(const char *dir, DgRunInfo *info, DgError *err)
                       : !strcmp(r, "units")      ? &info->sha_units
                       : !strcmp(r, "indicators") ? &info->sha_indicators
                       : !strcmp(r, "appeals")    ? &info->sha_appeals
+                      : !strcmp(r, "registry")   ? &info->sha_registry
                                                  : NULL;
         if (slot && !*slot)
             *slot = jstr(e, "sha256");

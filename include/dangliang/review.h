@@ -151,13 +151,25 @@ typedef struct DgDiffPool {
 /* The inputs of a run whose SHA-256 manifest.json records, compared
  * between the two runs (logs: the multiset of log file hashes, whatever
  * their names). */
-enum { DG_DIFF_SCHEME, DG_DIFF_CATALOG, DG_DIFF_UNITS, DG_DIFF_INDICATORS, DG_DIFF_APPEALS, DG_DIFF_LOGS,
-       DG_DIFF_N_INPUTS };
+enum { DG_DIFF_SCHEME, DG_DIFF_CATALOG, DG_DIFF_UNITS, DG_DIFF_INDICATORS, DG_DIFF_APPEALS, DG_DIFF_REGISTRY,
+       DG_DIFF_LOGS, DG_DIFF_N_INPUTS };
 typedef enum DgInputState {
     DG_INPUT_SAME = 0, /* byte-identical (or absent from both runs) */
     DG_INPUT_CHANGED,
     DG_INPUT_UNKNOWN   /* a manifest does not record it: treated as changed */
 } DgInputState;
+
+/* A unit whose final Q changed, and the quality indicator that moved it
+ * most: the largest |S_k × (a_k,B − a_k,A)| (weights of run B's scheme).
+ * a, N and D are as in each run's quality.csv; -1 when absent/missing. */
+typedef struct DgDiffQMove {
+    const char *unit_id, *indicator;  /* owned by the DgDiff */
+    int64_t q_a, q_b;                 /* final Q, 10^-4 */
+    int64_t a_a, a_b;                 /* a_k, 10^-6 */
+    int64_t n_a, d_a, n_b, d_b;       /* N and D of a computed indicator */
+    int64_t effect;                   /* S_k × Δa_k / Σ S, the indicator's part of the Q change, 10^-6 (0 without weights) */
+    size_t n_moved;                   /* indicators whose a_k changed for this unit */
+} DgDiffQMove;
 
 typedef struct DgDiff {
     char *dir_a, *dir_b, *scheme_a, *scheme_b; /* scheme ids */
@@ -166,6 +178,7 @@ typedef struct DgDiff {
     DgDiffRow *rows; size_t n_rows;            /* sorted by |change| desc, then pool order, then unit_id bytes */
     char *note;                                /* why workload and catalog could not be separated, or NULL */
     DgInputState inputs[DG_DIFF_N_INPUTS];     /* which inputs changed (DG_DIFF_SCHEME …) */
+    DgDiffQMove *qmoves; size_t n_qmoves;      /* units whose Q changed, by unit_id */
     struct DgDiffStore *store;                 /* private */
 } DgDiff;
 

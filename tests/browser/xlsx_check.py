@@ -111,13 +111,14 @@ def main_csv():
 # ---- the run's own workbook -------------------------------------------------
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 SHEETS = [("拨付 payouts", "payouts.csv"), ("单位 units", "units.csv"), ("项目 items", "items.csv"),
-          ("人员 staff", "staff.csv"), ("核查标记 flags", "flags.csv"), ("拒收 rejects", "rejects.csv")]
-# settlement.csv and quality.csv become sheets when a run writes them
-OPTIONAL = [("结算 settlement", "settlement.csv"), ("质量 quality", "quality.csv")]
+          ("人员 staff", "staff.csv"), ("核查标记 flags", "flags.csv"), ("拒收 rejects", "rejects.csv"),
+          ("质量 quality", "quality.csv")]
+# settlement.csv becomes a sheet when a run writes it
+OPTIONAL = [("结算 settlement", "settlement.csv")]
 # columns the engine writes as numbers; every other column is text (ids above all)
 NUMBER_COLS = set(NUMBERS) | {"tier", "rows_accepted", "rows_flagged", "raw_workload", "quantity",
                               "audited_quantity", "share", "amount", "line", "excess_quantity", "advanced",
-                              "balance"}
+                              "balance", "numerator", "denominator", "value", "attainment"}
 MONEY_COLS = {"payout", "amount", "advanced", "balance"}
 DETAIL = {"flags.csv", "rejects.csv"}
 NOTE = re.compile(r"… (\d+) more rows not shown here: every row is in (\S+)$")

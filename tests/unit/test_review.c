@@ -443,7 +443,7 @@ Test(review, inputs_compared_by_hash)
     GString *g = g_string_new(NULL);
     dg_diff_inputs_describe(&d, g);
     cr_assert_str_eq(g->str, "inputs (SHA-256 in manifest.json): catalog changed; scheme, units, indicators, "
-                             "appeals the same; logs not recorded\n");
+                             "appeals, registry the same; logs not recorded\n");
     g_string_free(g, TRUE);
 }
 
