@@ -5,6 +5,7 @@
 #   make CC=clang   build with clang (check also compiles everything with clang)
 #   make demo       generate the sample log and run the engine on the bundled scheme
 #   make bench      benchmarks (not part of check)
+#   make scanbench  the CSV scanner's micro-benchmark (one thread, GB/s per core)
 # Sources are found by wildcard: engine/<module>/*.c make the library,
 # engine/cli/*.c the program, tests/unit/test_*.c one Criterion binary each.
 
@@ -35,7 +36,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 # robust: inputs that are FIFOs, stdin, huge records, gzip bombs (tests/robust/)
-.PHONY: all check check-build check-clang robust deps demo bench clean unit fuzz-replay golden crosscheck
+.PHONY: all check check-build check-clang robust deps demo bench scanbench clean unit fuzz-replay golden crosscheck
 
 all: $(LIB) $(BIN)
 
@@ -107,6 +108,13 @@ bench:
 	@scripts/install-deps.sh
 	@$(MAKE) --no-print-directory all
 	@benchmarks/run.sh $(BIN)
+
+$(BUILD)/bench/%: benchmarks/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+scanbench: $(BUILD)/bench/scan_bench
+	$(BUILD)/bench/scan_bench $(SCANBENCH_ARGS)
 
 clean:
 	rm -rf build
