@@ -10,7 +10,7 @@
 # engine/cli/*.c the program, tests/unit/test_*.c one Criterion binary each.
 
 CC       ?= gcc
-PKGS     := glib-2.0 jansson zlib
+PKGS     := glib-2.0 jansson zlib xlsxwriter
 SAN      ?= 0
 BUILD    := build
 ifeq ($(SAN),1)

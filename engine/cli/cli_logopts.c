@@ -48,7 +48,7 @@ static bool parse_size(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 int dg_cli_parse_logopts(const char *cmd, int argc, char **argv, DgCliLogOpts *o)
 {
     enum { O_SCHEME = 1, O_OUT, O_THREADS, O_ENC, O_FMT, O_STRICT, O_NOBOM, O_CHUNK, O_WINDOW, O_MAXREC, O_MEMORY,
-           O_TMP, O_TMP_FAIL, O_FORCE };
+           O_TMP, O_TMP_FAIL, O_FORCE, O_NOXLSX, O_XLSXROWS };
     static const struct option lo[] = {
         {"scheme", required_argument, 0, O_SCHEME},   {"out", required_argument, 0, O_OUT},
         {"threads", required_argument, 0, O_THREADS}, {"encoding", required_argument, 0, O_ENC},
@@ -58,6 +58,7 @@ int dg_cli_parse_logopts(const char *cmd, int argc, char **argv, DgCliLogOpts *o
         {"memory", required_argument, 0, O_MEMORY},   {"tmp", required_argument, 0, O_TMP},
         {"tmp-fail-after", required_argument, 0, O_TMP_FAIL},
         {"force", no_argument, 0, O_FORCE},
+        {"no-xlsx", no_argument, 0, O_NOXLSX},           {"xlsx-rows", required_argument, 0, O_XLSXROWS},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->v.progress = dg_cli_progress;
@@ -96,6 +97,12 @@ int dg_cli_parse_logopts(const char *cmd, int argc, char **argv, DgCliLogOpts *o
         case O_STRICT: o->strict = true; break;
         case O_NOBOM: o->no_bom = true; break;
         case O_FORCE: o->force = true; break;
+        case O_NOXLSX: o->no_xlsx = true; break;
+        case O_XLSXROWS:
+            if (!dg_uint_parse(optarg, strlen(optarg), 1048000, &v) || v == 0)
+                return dg_cli_usage(cmd, "--xlsx-rows wants a whole number from 1 to 1048000, not \"%s\"", optarg);
+            o->xlsx_rows = v;
+            break;
         case O_CHUNK:
         case O_WINDOW:
             if (!dg_uint_parse(optarg, strlen(optarg), (uint64_t)1 << 34, &v) || v == 0)

@@ -11,6 +11,8 @@ typedef struct DgCliLogOpts {
     bool strict;
     bool no_bom;
     bool force; /* run: replace a non-empty --out */
+    bool no_xlsx; /* run: skip payouts.xlsx */
+    uint64_t xlsx_rows; /* run: rows of the flags and rejects sheets (0 = default) */
     DgValidateOptions v;
     DgPartitionOptions part;  /* --memory, --tmp (docs/scale.md) */
     char **logs;

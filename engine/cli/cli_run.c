@@ -154,14 +154,18 @@ int dg_cli_run(int argc, char **argv)
             a0 = NULL;
         }
     }
-    DgOutputOptions ro = {.no_bom = o.no_bom, .warnings = &warn, .before_appeals_a = a0, .before_appeals_p = p0};
+    DgOutputOptions ro = {.no_bom = o.no_bom, .warnings = &warn, .before_appeals_a = a0, .before_appeals_p = p0,
+                          .no_xlsx = o.no_xlsx, .xlsx_rows = o.xlsx_rows};
     if (st == DG_OK)
         st = dg_output_run(s, d, au, a, p, dir, &ro, &err);
     uint64_t t3 = now_ms();
-    static const char *const outputs[] = {"payouts.csv", "units.csv",   "items.csv",    "staff.csv",
-                                          "rejects.csv", "flags.csv",   "quality.csv",  "summary.json",
-                                          "report.html", "settlement.csv"};
-    size_t n_outputs = sizeof outputs / sizeof outputs[0] - (s->advances_path ? 0 : 1); /* settlement.csv last */
+    const char *outputs[12] = {"payouts.csv", "units.csv",   "items.csv",    "staff.csv",  "rejects.csv",
+                               "flags.csv",   "quality.csv", "summary.json", "report.html"};
+    size_t n_outputs = 9;
+    if (s->advances_path)
+        outputs[n_outputs++] = "settlement.csv";
+    if (!o.no_xlsx)
+        outputs[n_outputs++] = "payouts.xlsx";
     meta.ms_validate = t1 - t0;
     meta.ms_audit = t1a - t1;
     meta.ms_score = t2 - t1a;
@@ -188,8 +192,8 @@ int dg_cli_run(int argc, char **argv)
     dg_cli_print_cycle(s, p);
     print_top_units(s, p, 5);
     printf("\noutputs: %s/ (payouts.csv, units.csv, items.csv, staff.csv, rejects.csv, flags.csv, quality.csv, "
-           "summary.json, report.html, %smanifest.json)\n",
-           o.out, s->advances_path ? "settlement.csv, " : "");
+           "summary.json, report.html, %s%smanifest.json)\n",
+           o.out, s->advances_path ? "settlement.csv, " : "", o.no_xlsx ? "" : "payouts.xlsx, ");
     rc = o.strict && d->rows_rejected ? DG_E_REJECTED : 0;
 done:
     dg_warnings_clear(&warn);

@@ -11,8 +11,16 @@ void dg_csvout_init(DgCsvOut *w, FILE *fp, bool bom)
 {
     w->fp = fp;
     w->first = true;
+    w->sink = NULL;
     if (bom)
         fputs("\xEF\xBB\xBF", fp);
+}
+
+void dg_csvout_init_sink(DgCsvOut *w, const DgCellSink *sink)
+{
+    w->fp = NULL;
+    w->first = true;
+    w->sink = sink;
 }
 
 static void sep(DgCsvOut *w)
@@ -24,6 +32,10 @@ static void sep(DgCsvOut *w)
 
 void dg_csvout_textn(DgCsvOut *w, const char *s, size_t n)
 {
+    if (w->sink) {
+        w->sink->text(w->sink->ctx, s, n);
+        return;
+    }
     sep(w);
     bool neut = n > 0 && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r');
     bool quote = neut && (s[0] == '\t' || s[0] == '\r');
@@ -59,6 +71,10 @@ void dg_csvout_text(DgCsvOut *w, const char *s)
 
 void dg_csvout_num(DgCsvOut *w, const char *s)
 {
+    if (w->sink) {
+        w->sink->num(w->sink->ctx, s);
+        return;
+    }
     sep(w);
     fputs(s, w->fp);
 }
@@ -72,6 +88,10 @@ void dg_csvout_u64(DgCsvOut *w, uint64_t v)
 
 void dg_csvout_end(DgCsvOut *w)
 {
+    if (w->sink) {
+        w->sink->end(w->sink->ctx);
+        return;
+    }
     fputc('\n', w->fp);
     w->first = true;
 }

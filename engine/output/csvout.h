@@ -11,12 +11,26 @@
 
 #include "dangliang/common.h"
 
+/* Where cells go instead of a file: the same table writers fill a CSV file
+ * and a workbook sheet (xlsxout.c), so both hold the same values.  text gets
+ * the cell as given (not neutralised: a sink that stores typed cells has no
+ * formula to fear), num a decimal or integer as the CSV would print it. */
+typedef struct DgCellSink {
+    void (*text)(void *ctx, const char *s, size_t n);
+    void (*num)(void *ctx, const char *s);
+    void (*end)(void *ctx);
+    void *ctx;
+} DgCellSink;
+
 typedef struct DgCsvOut {
     FILE *fp;
     bool first; /* no cell yet on this row */
+    const DgCellSink *sink; /* non-NULL: cells go there, fp is unused */
 } DgCsvOut;
 
 void dg_csvout_init(DgCsvOut *w, FILE *fp, bool bom);
+/* Send every cell to `sink` (borrowed) instead of a file. */
+void dg_csvout_init_sink(DgCsvOut *w, const DgCellSink *sink);
 void dg_csvout_text(DgCsvOut *w, const char *s);          /* a text cell, neutralised and quoted as needed */
 void dg_csvout_textn(DgCsvOut *w, const char *s, size_t n);
 void dg_csvout_num(DgCsvOut *w, const char *s);           /* a number cell, written verbatim */

@@ -641,14 +641,15 @@ static void units_table(H *h)
     OUT("<div class=\"scroll\"><table id=\"unit-table\" class=\"t units\" data-page=\"%d\">\n<thead><tr>"
         "<th data-type=\"text\" tabindex=\"0\">编码<br><small>Unit</small></th>"
         "<th data-type=\"text\" tabindex=\"0\">名称<br><small>Name</small></th>"
+        "<th data-type=\"num\" tabindex=\"0\" class=\"tot\">合计拨付<br><small>Total 元</small></th>"
+        "<th data-type=\"num\" tabindex=\"0\" class=\"q\">质量系数<br><small>Q</small></th>"
+        "<th data-type=\"num\" tabindex=\"0\" class=\"a\">调整系数<br><small>A</small></th>"
         "<th data-type=\"text\" tabindex=\"0\">医共体<br><small>Community</small></th>"
         "<th data-type=\"text\" tabindex=\"0\">区县<br><small>County</small></th>"
         "<th data-type=\"num\" tabindex=\"0\">等级<br><small>Tier</small></th>"
         "<th data-type=\"num\" tabindex=\"0\">原始工作量<br><small>Raw W</small></th>"
         "<th data-type=\"num\" tabindex=\"0\">核定工作量<br><small>Audited W</small></th>"
-        "<th data-type=\"num\" tabindex=\"0\">标记行<br><small>Flagged</small></th>"
-        "<th data-type=\"num\" tabindex=\"0\">质量系数<br><small>Q</small></th>"
-        "<th data-type=\"num\" tabindex=\"0\">调整系数<br><small>A</small></th>",
+        "<th data-type=\"num\" tabindex=\"0\">标记行<br><small>Flagged</small></th>",
         PAGE_ROWS);
     for (size_t k = 0; k < np; k++) {
         OUT("<th data-type=\"num\" tabindex=\"0\" class=\"pool\" title=\"");
@@ -657,8 +658,7 @@ static void units_table(H *h)
         T(h, s->pools[k].id);
         OUT("<br><small>拨付 元</small></th>");
     }
-    OUT("<th data-type=\"num\" tabindex=\"0\" class=\"tot\">合计拨付<br><small>Total 元</small></th></tr></thead>\n"
-        "<tbody>\n");
+    OUT("</tr></thead>\n<tbody>\n");
     DgU128 sraw = 0, saud = 0;
     uint64_t sflag = 0;
     for (size_t u = 0; u < nu; u++) {
@@ -668,34 +668,37 @@ static void units_table(H *h)
         T(h, un->id);
         OUT("<td>");
         T(h, un->name);
+        /* the total, Q and A beside the name: on screen at any width and on paper */
+        OUT("<td class=\"tot\">%s", money(p->unit_payout[u]).b);
+        OUT("<td%s>%s<td>%s", p->q_rule[u] == DG_QRULE_FLOOR ? " class=\"bad\"" : "", fixed(p->q[u], 4).b,
+            fixed(p->a[u], 4).b);
         OUT("<td>");
         T(h, un->community);
         OUT("<td>");
         T(h, un->county);
         OUT("<td>%d<td>%s<td>%s<td>%s", un->tier, wl(a->unit_raw_w[u], 4, 4).b, wl(a->unit_audited_w[u], 4, 4).b,
             count(h->fs.rows[u]).b);
-        OUT("<td%s>%s<td>%s", p->q_rule[u] == DG_QRULE_FLOOR ? " class=\"bad\"" : "", fixed(p->q[u], 4).b,
-            fixed(p->a[u], 4).b);
         for (size_t k = 0; k < np; k++) {
             if (s->pool_unit[k * nu + u])
                 OUT("<td>%s", money(p->payout[k * nu + u]).b);
             else
                 OUT("<td>"); /* out of the pool's scope: CSS shows a dash */
         }
-        OUT("<td class=\"tot\">%s\n", money(p->unit_payout[u]).b);
+        OUT("\n");
         sraw += a->unit_raw_w[u];
         saud += a->unit_audited_w[u];
         sflag += h->fs.rows[u];
     }
-    OUT("</tbody>\n<tfoot><tr><td colspan=\"5\">合计 Total（全部 %zu 个单位）</td><td>%s</td><td>%s</td><td>%s</td>"
-        "<td></td><td></td>",
-        nu, wl(sraw, 4, 4).b, wl(saud, 4, 4).b, count(sflag).b);
     DgU128 all = 0;
-    for (size_t k = 0; k < np; k++) {
-        OUT("<td>%s</td>", money(p->pool_total[k]).b);
+    for (size_t k = 0; k < np; k++)
         all += (DgU128)p->pool_total[k];
-    }
-    OUT("<td class=\"tot\">%s</td></tr></tfoot>\n</table></div>\n", money_u(all).b);
+    /* one cell per column (no colspan), so the print stylesheet can hide columns by position */
+    OUT("</tbody>\n<tfoot><tr><td></td><td>合计 Total（全部 %zu 个单位）</td><td class=\"tot\">%s</td><td></td><td></td>"
+        "<td></td><td></td><td></td><td>%s</td><td>%s</td><td>%s</td>",
+        nu, money_u(all).b, wl(sraw, 4, 4).b, wl(saud, 4, 4).b, count(sflag).b);
+    for (size_t k = 0; k < np; k++)
+        OUT("<td>%s</td>", money(p->pool_total[k]).b);
+    OUT("</tr></tfoot>\n</table></div>\n");
     OUT("<div class=\"more\"><button id=\"f-more\" type=\"button\"%s>显示全部 %zu 个单位 Show all</button></div>\n"
         "</section>\n",
         nu > PAGE_ROWS ? "" : " hidden", nu);

@@ -66,9 +66,13 @@ const char *const dg_html_css[] = {
     "[hidden]{display:none!important}",
     ".warn{background:#fff6e5;border:1px solid #f1d39b;border-radius:6px;padding:8px 12px;font-size:13px}",
     "table.units>*>tr>td{white-space:nowrap}",
-    "table.units>*>tr>td:nth-child(n+5){text-align:right;font-variant-numeric:tabular-nums}",
+    /* columns: 1 id, 2 name, 3 total, 4 Q, 5 A, 6 community, 7 county, 8 tier, 9 raw W, 10 audited W,
+     * 11 flagged, 12… one per pool */
+    "table.units>*>tr>td:nth-child(n+3){text-align:right;font-variant-numeric:tabular-nums}",
+    "table.units>*>tr>td:nth-child(6),table.units>*>tr>td:nth-child(7){text-align:left}",
     "table.units>thead>tr>th{cursor:pointer;user-select:none}",
-    "table.units>thead>tr>th:nth-child(n+5){text-align:right}",
+    "table.units>thead>tr>th:nth-child(n+3){text-align:right}",
+    "table.units>thead>tr>th:nth-child(6),table.units>thead>tr>th:nth-child(7){text-align:left}",
     "table.units>thead>tr>th:hover{background:#e2e9f2}",
     "table.units>thead>tr>th[aria-sort=ascending]::after{content:\" ▲\";color:var(--accent);font-size:10px}",
     "table.units>thead>tr>th[aria-sort=descending]::after{content:\" ▼\";color:var(--accent);font-size:10px}",
@@ -83,6 +87,8 @@ const char *const dg_html_css[] = {
     "tr.detail>td{background:#f7f9fc;padding:14px 16px 18px;white-space:normal;text-align:left!important;border-bottom:2px solid #9cc0e6}",
     ".dd-head{display:flex;flex-wrap:wrap;gap:6px 14px;align-items:baseline;margin-bottom:10px}",
     ".dd-head strong{font-size:16px}",
+    ".dd-head strong.dd-pay{color:var(--accent);font-variant-numeric:tabular-nums}",
+    ".dd-head .dd-qa{font-variant-numeric:tabular-nums}",
     ".dd{display:grid;grid-template-columns:repeat(auto-fill,minmax(400px,1fr));gap:14px;align-items:start}",
     ".ddbox{position:sticky;left:16px}",
     ".blk{background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px 12px;min-width:0}",
@@ -133,6 +139,13 @@ const char *const dg_html_css[] = {
     "a[data-open]{color:var(--accent);text-decoration:none;border-bottom:1px dotted var(--accent)}",
     "footer{color:var(--muted);font-size:12px;padding:6px 24px 40px}",
     "@media print{nav.toc,.controls,.hint{display:none}.scroll{max-height:none;overflow:visible}.card{break-inside:avoid-page;box-shadow:none}body{background:#fff}}",
+    /* paper: A4 landscape; the unit table keeps id, name, total, Q, A and the workloads, the per-pool
+     * columns (in the drill-down, payouts.csv and payouts.xlsx) stay off paper so nothing is cut */
+    "@page{size:A4 landscape;margin:10mm}",
+    "@media print{body{font-size:11px}.card{break-inside:auto;padding:8px 0;border:0}.more,.dd-head .hint{display:none}"
+    "table.units>*>tr>*:nth-child(n+12){display:none}table.units>*>tr>*{padding:2px 5px}"
+    "tr.detail>td{break-inside:avoid}.dd{grid-template-columns:repeat(2,minmax(0,1fr))}.ddbox{width:auto!important;position:static}"
+    ".scroll-x{overflow:visible}table.t{font-size:10.5px}}",
     NULL};
 
 const char *const dg_html_js[] = {
@@ -154,6 +167,8 @@ const char *const dg_html_js[] = {
     "  var table = document.getElementById('unit-table');",
     "  var tbody = table.tBodies[0];",
     "  var heads = table.tHead.rows[0].cells;",
+    "  /* unit table columns (html.c units_table): 0 id, 1 name, 2 total, 3 Q, 4 A, 5 community, 6 county, 7 tier, 8 raw W, 9 audited W */",
+    "  var TOT = 2, COMM = 5, COUNTY = 6, TIER = 7;",
     "  var rows = Array.prototype.slice.call(tbody.querySelectorAll('tr.unit-row'));",
     "  var byIndex = [];",
     "  rows.forEach(function (r) {",
@@ -253,8 +268,8 @@ const char *const dg_html_js[] = {
     "    var q = fText.value.trim().toLowerCase(), cv = fCounty.value, mv = fComm.value, shown = 0, matched = 0;",
     "    rows.forEach(function (r) {",
     "      var c = r.cells;",
-    "      var ok = (!cv || c[3].textContent === cv) && (!mv || c[2].textContent === mv) &&",
-    "        (!q || [c[0].textContent, c[1].textContent, c[2].textContent, c[3].textContent].join('\\n').toLowerCase().indexOf(q) >= 0);",
+    "      var ok = (!cv || c[COUNTY].textContent === cv) && (!mv || c[COMM].textContent === mv) &&",
+    "        (!q || [c[0].textContent, c[1].textContent, c[COMM].textContent, c[COUNTY].textContent].join('\\n').toLowerCase().indexOf(q) >= 0);",
     "      if (ok) matched++;",
     "      var vis = ok && matched <= limit;",
     "      if (r.hidden === vis) r.hidden = !vis;",
@@ -316,7 +331,9 @@ const char *const dg_html_js[] = {
     "    box.style.width = Math.max(320, table.parentNode.clientWidth - 34) + 'px';",
     "    var head = el('div', 'dd-head');",
     "    head.appendChild(el('strong', null, c[0].textContent + '  ' + c[1].textContent));",
-    "    var facts = [u[0], c[2].textContent, c[3].textContent, '等级 tier ' + c[4].textContent];",
+    "    head.appendChild(el('strong', 'dd-pay', '合计拨付 ' + c[TOT].textContent + ' 元'));",
+    "    head.appendChild(el('span', 'dd-qa', 'Q ' + c[TOT + 1].textContent + ' · A ' + c[TOT + 2].textContent));",
+    "    var facts = [u[0], c[COMM].textContent, c[COUNTY].textContent, '等级 tier ' + c[TIER].textContent];",
     "    if (u[1].length) facts.push('标签 ' + u[1].join('; '));",
     "    if (u[2] !== null) facts.push('服务人口 ' + u[2]);",
     "    head.appendChild(el('span', 'muted', facts.join(' · ')));",
@@ -325,7 +342,7 @@ const char *const dg_html_js[] = {
     "    box.appendChild(dd);",
     "",
     "    /* coefficients */",
-    "    var ps = [el('p', null, 'W 核定工作量：' + c[6].textContent + '（原始 ' + c[5].textContent + '；各资金池只计其范围内的项目）')];",
+    "    var ps = [el('p', null, 'W 核定工作量：' + c[TIER + 2].textContent + '（原始 ' + c[TIER + 1].textContent + '；各资金池只计其范围内的项目）')];",
     "    var q = el('p');",
     "    q.textContent = 'Q 质量系数：计算值 ' + u[3] + ' → 最终 ' + u[4] +",
     "      (u[5] === 1 ? '（低于下限 ' + D.floor + '，记为 0，本期不得分）' : u[5] === 2 ? '（达到 ' + D.full + '，记为 1.0000）' : '');",

@@ -9,7 +9,9 @@
 #define DG_REPORT_UTIL_H
 
 #include "dangliang/aggregate.h"
+#include "csvout.h"
 #include "dangliang/audit.h"
+#include "dangliang/payouts.h"
 
 /* Flags folded per unit.  All arrays index-aligned with scheme->units. */
 typedef struct DgFlagStats {
@@ -43,5 +45,13 @@ void dg_output_file_names_free(char **names, size_t n);
 
 /* n / d rounded half-up to `scale` decimals, "0.000…" when d == 0.  buf >= 80 bytes. */
 void dg_output_ratio(DgU128 n, DgU128 d, int scale, char *buf);
+
+/* The rows of rejects.csv (header first) into w: the CSV file and the
+ * workbook's 拒收 sheet share them. */
+void dg_output_rejects_fill(const DgDataset *d, DgCsvOut *w);
+
+/* The rows of quality.csv (header first) into w: the CSV and the workbook's
+ * 质量 sheet. */
+void dg_output_quality_fill(const DgScheme *s, const DgPayouts *p, DgCsvOut *w);
 
 #endif

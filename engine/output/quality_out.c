@@ -23,18 +23,11 @@ static bool unit_paid(const DgScheme *s, size_t u)
     return false;
 }
 
-DgStatus dg_output_quality(const DgScheme *s, const DgPayouts *p, const char *dir, const DgOutputOptions *opt,
-                           DgError *err)
+void dg_output_quality_fill(const DgScheme *s, const DgPayouts *p, DgCsvOut *w)
 {
-    DgOutFile o;
-    DgStatus st = dg_outfile_open(&o, dir, "quality.csv", err);
-    if (st != DG_OK)
-        return st;
-    DgCsvOut w;
-    dg_csvout_init(&w, o.fp, !(opt && opt->no_bom));
     static const char *const hdr[] = {"unit_id",     "indicator", "source", "numerator",
                                       "denominator", "value",     "attainment", NULL};
-    dg_csvout_header(&w, hdr);
+    dg_csvout_header(w, hdr);
     size_t nk = p->n_indicators, nu = s->n_units;
     const DgQualityValues *qv = p->qv;
     for (size_t u = 0; u < nu; u++) {
@@ -44,48 +37,60 @@ DgStatus dg_output_quality(const DgScheme *s, const DgPayouts *p, const char *di
             const DgIndicator *ind = &s->indicators[k];
             size_t c = u * nk + k;
             char b[80];
-            dg_csvout_text(&w, s->units[u].id);
-            dg_csvout_text(&w, ind->id);
-            dg_csvout_text(&w, ind->compute ? "computed" : "given");
+            dg_csvout_text(w, s->units[u].id);
+            dg_csvout_text(w, ind->id);
+            dg_csvout_text(w, ind->compute ? "computed" : "given");
             bool have = false;
             if (ind->compute) {
                 int64_t n = qv ? qv->num[c] : -1, d = qv ? qv->den[c] : -1;
                 if (n >= 0 && d >= 0) {
                     snprintf(b, sizeof b, "%lld", (long long)n);
-                    dg_csvout_num(&w, b);
+                    dg_csvout_num(w, b);
                     snprintf(b, sizeof b, "%lld", (long long)d);
-                    dg_csvout_num(&w, b);
+                    dg_csvout_num(w, b);
                 } else {
-                    dg_csvout_num(&w, "");
-                    dg_csvout_num(&w, "");
+                    dg_csvout_num(w, "");
+                    dg_csvout_num(w, "");
                 }
                 if (n >= 0 && d > 0) {
                     dg_output_ratio((DgU128)n, (DgU128)d, 6, b);
-                    dg_csvout_num(&w, b);
+                    dg_csvout_num(w, b);
                     have = true;
                 }
             } else {
-                dg_csvout_num(&w, "");
-                dg_csvout_num(&w, "");
+                dg_csvout_num(w, "");
+                dg_csvout_num(w, "");
                 int64_t v = s->indicator_values ? s->indicator_values[c] : DG_IND_MISSING;
                 if (v != DG_IND_MISSING) {
                     dg_decimal_format(v, 6, b);
-                    dg_csvout_num(&w, b);
+                    dg_csvout_num(w, b);
                     have = true;
                 }
             }
             if (!have)
-                dg_csvout_num(&w, "");
+                dg_csvout_num(w, "");
             int64_t a = p->achievement[c];
             if (a >= 0) {
                 dg_decimal_format(a, 6, b);
-                dg_csvout_num(&w, b);
+                dg_csvout_num(w, b);
             } else {
-                dg_csvout_num(&w, s->missing_skip ? "" : "0.000000");
+                dg_csvout_num(w, s->missing_skip ? "" : "0.000000");
             }
-            dg_csvout_end(&w);
+            dg_csvout_end(w);
         }
     }
+}
+
+DgStatus dg_output_quality(const DgScheme *s, const DgPayouts *p, const char *dir, const DgOutputOptions *opt,
+                           DgError *err)
+{
+    DgOutFile o;
+    DgStatus st = dg_outfile_open(&o, dir, "quality.csv", err);
+    if (st != DG_OK)
+        return st;
+    DgCsvOut w;
+    dg_csvout_init(&w, o.fp, !(opt && opt->no_bom));
+    dg_output_quality_fill(s, p, &w);
     return dg_outfile_commit(&o, err);
 }
 

@@ -8,6 +8,23 @@
 #include "outfile.h"
 #include "output_util.h"
 
+void dg_output_rejects_fill(const DgDataset *d, DgCsvOut *w)
+{
+    static const char *const hdr[] = {"file", "line", "record_id", "reason", "detail", NULL};
+    dg_csvout_header(w, hdr);
+    char **files = dg_output_file_names(d);
+    for (size_t i = 0; i < d->n_rejects; i++) {
+        const DgReject *r = &d->rejects[i];
+        dg_csvout_text(w, files[r->file]);
+        dg_csvout_u64(w, r->line);
+        dg_csvout_text(w, r->record_id);
+        dg_csvout_text(w, dg_reason_name(r->reason));
+        dg_csvout_text(w, r->detail);
+        dg_csvout_end(w);
+    }
+    dg_output_file_names_free(files, d->n_files);
+}
+
 DgStatus dg_output_rejects(const DgDataset *d, const char *dir, const DgOutputOptions *opt, DgError *err)
 {
     DgOutFile o;
@@ -16,18 +33,6 @@ DgStatus dg_output_rejects(const DgDataset *d, const char *dir, const DgOutputOp
         return st;
     DgCsvOut w;
     dg_csvout_init(&w, o.fp, !(opt && opt->no_bom));
-    static const char *const hdr[] = {"file", "line", "record_id", "reason", "detail", NULL};
-    dg_csvout_header(&w, hdr);
-    char **files = dg_output_file_names(d);
-    for (size_t i = 0; i < d->n_rejects; i++) {
-        const DgReject *r = &d->rejects[i];
-        dg_csvout_text(&w, files[r->file]);
-        dg_csvout_u64(&w, r->line);
-        dg_csvout_text(&w, r->record_id);
-        dg_csvout_text(&w, dg_reason_name(r->reason));
-        dg_csvout_text(&w, r->detail);
-        dg_csvout_end(&w);
-    }
-    dg_output_file_names_free(files, d->n_files);
+    dg_output_rejects_fill(d, &w);
     return dg_outfile_commit(&o, err);
 }

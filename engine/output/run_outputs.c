@@ -17,6 +17,7 @@
 #include "dangliang/output.h"
 #include "outfile.h"
 #include "output_util.h"
+#include "xlsxout.h"
 
 static void cell_w4(DgCsvOut *w, DgU128 v, int from_scale)
 {
@@ -406,6 +407,38 @@ static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
     return write_json_take(dir, "summary.json", root, err);
 }
 
+static void x_payouts(const void *x, DgCsvOut *w) { w_payouts(x, w); }
+static void x_units(const void *x, DgCsvOut *w) { w_units(x, w); }
+static void x_items(const void *x, DgCsvOut *w) { w_items(x, w); }
+static void x_staff(const void *x, DgCsvOut *w) { w_staff(x, w); }
+static void x_flags(const void *x, DgCsvOut *w) { w_flags(x, w); }
+static void x_rejects(const void *x, DgCsvOut *w) { dg_output_rejects_fill(((const Ctx *)x)->d, w); }
+static void x_settlement(const void *x, DgCsvOut *w) { w_settlement(x, w); }
+static bool has_settlement(const void *x) { return ((const Ctx *)x)->s->advances_path != NULL; }
+static void x_quality(const void *x, DgCsvOut *w) { dg_output_quality_fill(((const Ctx *)x)->s, ((const Ctx *)x)->p, w); }
+
+/* payouts.xlsx: one sheet per table, filled by the CSV writers above; an
+ * optional table (settlement) has a `present` test and is a sheet only when
+ * the run writes the CSV. */
+static DgStatus write_workbook(const Ctx *x, const char *dir, const DgOutputOptions *opt, DgError *err)
+{
+    static const DgXlsxSheet sheets[] = {
+        {.name = "拨付 payouts", .csv = "payouts.csv", .fill = x_payouts, .group_col = "pool_id", .sum_col = "payout"},
+        {.name = "单位 units", .csv = "units.csv", .fill = x_units},
+        {.name = "项目 items", .csv = "items.csv", .fill = x_items},
+        {.name = "人员 staff", .csv = "staff.csv", .fill = x_staff},
+        {.name = "核查标记 flags", .csv = "flags.csv", .fill = x_flags, .detail = true},
+        {.name = "拒收 rejects", .csv = "rejects.csv", .fill = x_rejects, .detail = true},
+        {.name = "质量 quality", .csv = "quality.csv", .fill = x_quality},
+        {.name = "结算 settlement", .csv = "settlement.csv", .fill = x_settlement, .present = has_settlement},
+    };
+    int y, m, d;
+    dg_date_to_ymd(x->s->period_to, &y, &m, &d);
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = 12};
+    return dg_xlsxout_write(dir, "payouts.xlsx", sheets, sizeof sheets / sizeof sheets[0], x, timegm(&tm),
+                            opt && opt->xlsx_rows ? opt->xlsx_rows : DG_XLSX_DETAIL_ROWS, err);
+}
+
 DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
                        const DgPayouts *p, const char *dir, const DgOutputOptions *opt, DgError *err)
 {
@@ -424,6 +457,8 @@ DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
         st = dg_output_quality(s, p, dir, opt, err);
     if (st == DG_OK)
         st = write_summary(&x, dir, err);
+    if (st == DG_OK && !(opt && opt->no_xlsx))
+        st = write_workbook(&x, dir, opt, err);
     if (st == DG_OK)
         st = dg_output_html(s, d, au, a, p, dir, opt, err);
     return st;

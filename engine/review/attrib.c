@@ -24,8 +24,8 @@
 
 const char *dg_review_cause_name(DgCause c)
 {
-    static const char *const names[] = {"none",    "budget",  "scope",   "appeals",    "workload",
-                                        "catalog", "quality", "adjustment", "rounding"};
+    static const char *const names[] = {"none",    "budget",  "scope",      "appeals",  "workload",   "catalog",
+                                        "quality", "adjustment", "rounding", "version_mix"};
     return (unsigned)c < DG_CAUSE_COUNT ? names[c] : "?";
 }
 

@@ -32,6 +32,7 @@
 #include "dangliang/score.h"
 #include "output/csvout.h"
 #include "output/outfile.h"
+#include "review/diff_inputs.h"
 #include "review/diff_quality.h"
 #include "review/runread.h"
 
@@ -487,6 +488,7 @@ static DgStatus attribute_pool(DgDiff *d, size_t k, const Pair *pairs, size_t n,
     DgAttrResult *ar = dg_xcalloc(n + 1, sizeof *ar);
     for (size_t i = 0; i < n; i++)
         au[i] = pairs[i].u;
+    dg_diff_inputs_fix_mid(d, au, n);
     DgStatus st = dg_review_attribute(p->budget_a, p->budget_b, au, n, ar, err);
     if (st == DG_OK) {
         if (d->n_rows + n > *rows_cap) {
@@ -534,6 +536,7 @@ DgStatus dg_review_diff(const char *dir_a, const char *dir_b, DgDiff **out, DgEr
         return st;
     }
     DgDiff *d = diff_new(dir_a, dir_b, &a, &b);
+    dg_diff_inputs_compare(d, &a.info, &b.info);
     DgScheme *sb = load_scheme_b(d, &b);
     list_pools(d, &a, &b);
 
@@ -559,6 +562,7 @@ DgStatus dg_review_diff(const char *dir_a, const char *dir_b, DgDiff **out, DgEr
         dg_review_diff_free(d);
         return st;
     }
+    dg_diff_inputs_relabel(d);
     if (d->n_rows > 1)
         qsort(d->rows, d->n_rows, sizeof *d->rows, row_cmp);
     *out = d;
@@ -591,7 +595,7 @@ static void fmt_signed(DgI128 v, int scale, char *buf)
 
 static const char *cause_from(const DgDiffRow *r)
 {
-    if (r->r.cause >= DG_CAUSE_SCOPE && r->r.cause <= DG_CAUSE_ADJUSTMENT)
+    if ((r->r.cause >= DG_CAUSE_SCOPE && r->r.cause <= DG_CAUSE_ADJUSTMENT) || r->r.cause == DG_CAUSE_VERSION_MIX)
         return r->r.by_others ? "others" : "own";
     return "";
 }
@@ -612,7 +616,7 @@ DgStatus dg_review_diff_csv(const DgDiff *d, const char *path, bool no_bom, DgEr
         "payout_a",     "payout_b",          "change",           "workload_a",       "workload_b",
         "workload_change", "quality_a",      "quality_b",        "quality_change",   "adjustment_a",
         "adjustment_b", "adjustment_change", "effect_budget",    "effect_scope",     "effect_appeals",   "effect_workload",
-        "effect_catalog", "effect_quality",  "effect_adjustment", "effect_rounding", "main_cause",
+        "effect_catalog", "effect_version_mix", "effect_quality",  "effect_adjustment", "effect_rounding", "main_cause",
         "cause_from",   NULL};
     dg_csvout_header(&w, hdr);
     char b[80];
@@ -645,8 +649,11 @@ DgStatus dg_review_diff_csv(const DgDiff *d, const char *path, bool no_bom, DgEr
         SIDE(u->in_a, u->adj_a, 4);
         SIDE(u->in_b, u->adj_b, 4);
         SIDE(u->in_a && u->in_b, (DgI128)u->adj_b - u->adj_a, 4);
-        for (int c = DG_CAUSE_BUDGET; c <= DG_CAUSE_ROUNDING; c++)
-            SIDE(1, r->r.effect[c], 4);
+        static const DgCause steps[] = {DG_CAUSE_BUDGET,      DG_CAUSE_SCOPE,   DG_CAUSE_APPEALS, DG_CAUSE_WORKLOAD,
+                                        DG_CAUSE_CATALOG,     DG_CAUSE_VERSION_MIX, DG_CAUSE_QUALITY,
+                                        DG_CAUSE_ADJUSTMENT,  DG_CAUSE_ROUNDING};
+        for (size_t c = 0; c < sizeof steps / sizeof steps[0]; c++)
+            SIDE(1, r->r.effect[steps[c]], 4);
 #undef SIDE
         dg_csvout_text(&w, dg_review_cause_name(r->r.cause));
         dg_csvout_text(&w, cause_from(r));
@@ -668,8 +675,10 @@ static void money(DgI128 v, bool sign, char *buf)
 char *dg_review_diff_table(const DgDiff *d, size_t top)
 {
     GString *g = g_string_new(NULL);
-    g_string_append_printf(g, "dangliang diff\nA: %s  scheme %s, %s\nB: %s  scheme %s, %s\n\n", d->dir_a, d->scheme_a,
+    g_string_append_printf(g, "dangliang diff\nA: %s  scheme %s, %s\nB: %s  scheme %s, %s\n", d->dir_a, d->scheme_a,
                            d->period_a, d->dir_b, d->scheme_b, d->period_b);
+    dg_diff_inputs_describe(d, g);
+    g_string_append_c(g, '\n');
     /* pool and unit columns as wide as the longest id (at least 14 and 12) */
     int pw = 14, uw = 12;
     for (size_t k = 0; k < d->n_pools; k++)
@@ -727,6 +736,7 @@ char *dg_review_diff_table(const DgDiff *d, size_t top)
     money(tb, false, y);
     money(tb - ta, true, z);
     g_string_append_printf(g, "%-*s %-*s %12s %12s %12s  (all %zu rows)\n", pw, "total", uw, "", x, y, z, d->n_rows);
+    dg_diff_inputs_note_mix(d, g);
     dg_review_diff_quality_text(d, g);
     if (d->note)
         g_string_append_printf(g, "note: %s\n", d->note);

@@ -212,6 +212,8 @@ void dg_runread_info_clear(DgRunInfo *info)
     free(info->sha_catalog);
     free(info->sha_units);
     free(info->sha_indicators);
+    free(info->sha_appeals);
+    free(info->sha_logs);
     free(info->sha_registry);
     memset(info, 0, sizeof *info);
 }
@@ -305,6 +307,11 @@ static DgStatus verify_outputs(const char *dir, json_t *man, DgError *err)
     return st;
 }
 
+static gint sort_str(gconstpointer x, gconstpointer y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
 DgStatus dg_runread_info(const char *dir, DgRunInfo *info, DgError *err)
 {
     memset(info, 0, sizeof *info);
@@ -364,10 +371,25 @@ DgStatus dg_runread_info(const char *dir, DgRunInfo *info, DgError *err)
                       : !strcmp(r, "catalog")    ? &info->sha_catalog
                       : !strcmp(r, "units")      ? &info->sha_units
                       : !strcmp(r, "indicators") ? &info->sha_indicators
+                      : !strcmp(r, "appeals")    ? &info->sha_appeals
                       : !strcmp(r, "registry")   ? &info->sha_registry
                                                  : NULL;
         if (slot && !*slot)
             *slot = jstr(e, "sha256");
+    }
+    json_t *ins = json_object_get(man, "inputs");
+    if (json_is_array(ins)) {
+        GPtrArray *h = g_ptr_array_new();
+        for (size_t i = 0; i < json_array_size(ins); i++) {
+            json_t *v = json_object_get(json_array_get(ins, i), "sha256");
+            g_ptr_array_add(h, (gpointer)(json_is_string(v) ? json_string_value(v) : "?"));
+        }
+        g_ptr_array_sort(h, sort_str);
+        g_ptr_array_add(h, NULL);
+        char *j = g_strjoinv(",", (char **)h->pdata);
+        info->sha_logs = dg_xstrdup(j);
+        g_free(j);
+        g_ptr_array_free(h, TRUE);
     }
 done:
     free(sum_path);

@@ -53,7 +53,11 @@ typedef struct DgRunInfo {
     DgRunPoolInfo *pools;
     size_t n_pools;
     /* SHA-256 recorded in manifest.json for the scheme's files, by role; NULL when absent */
-    char *sha_scheme, *sha_catalog, *sha_units, *sha_indicators, *sha_registry;
+    char *sha_scheme, *sha_catalog, *sha_units, *sha_indicators, *sha_appeals, *sha_registry;
+    /* the SHA-256 of every log file (manifest "inputs"), sorted and joined
+     * by ',', so runs over the same bytes compare equal whatever the file
+     * names and order; NULL when the manifest has no inputs list */
+    char *sha_logs;
 } DgRunInfo;
 
 /* Read DIR/summary.json and DIR/manifest.json.  A folder without

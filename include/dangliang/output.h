@@ -14,6 +14,11 @@
 extern "C" {
 #endif
 
+/* The flags and rejects sheets of payouts.xlsx keep their first 20,000 rows
+ * by default (every row is in the CSV): a workbook for reading, and about a
+ * second of writing at most. */
+#define DG_XLSX_DETAIL_ROWS 20000
+
 typedef struct DgOutputOptions {
     bool no_bom;  /* omit the UTF-8 BOM */
     const DgWarnings *warnings; /* listed in summary.json and report.html; may be NULL */
@@ -23,6 +28,8 @@ typedef struct DgOutputOptions {
      * the appeals moved.  NULL: only counts and quantities are shown. */
     const DgAggregate *before_appeals_a;
     const DgPayouts *before_appeals_p;
+    bool no_xlsx; /* skip payouts.xlsx */
+    uint64_t xlsx_rows; /* rows of the flags and rejects sheets of payouts.xlsx; 0 = DG_XLSX_DETAIL_ROWS */
 } DgOutputOptions;
 
 /* DIR/rejects.csv: file, line, record_id, reason, detail — in input order.
@@ -40,8 +47,9 @@ typedef struct DgRunMeta {
 } DgRunMeta;
 
 /* payouts.csv, units.csv, items.csv, staff.csv, flags.csv, summary.json,
- * report.html and — when the scheme names advances — settlement.csv into
- * DIR (SPEC §4).  Deterministic bytes for the same inputs.  Errors:
+ * report.html, payouts.xlsx (one sheet per table; unless opt->no_xlsx)
+ * and — when the scheme names advances — settlement.csv into DIR (SPEC §4).
+ * Deterministic bytes for the same inputs.  Errors:
  * DG_E_IO. */
 DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
                        const DgPayouts *p, const char *dir, const DgOutputOptions *opt, DgError *err);

@@ -58,7 +58,12 @@ DgStatus dg_review_explain(const DgExplainOptions *opt, char **text, DgError *er
 /* ---- cause attribution ---------------------------------------------------- */
 
 /* Causes in the order of the sequential decomposition (ties go to the
- * earlier one); ROUNDING is the residual of the fen rounding. */
+ * earlier one); ROUNDING is the residual of the fen rounding.
+ * VERSION_MIX is the CATALOG step when the catalog file is the same in
+ * both runs: an item whose equivalent changes during the period (several
+ * catalog rows) was delivered in different proportions in each version's
+ * dates, so its average equivalent moved although no equivalent did
+ * (dg_review_diff relabels it; dg_review_attribute never sets it). */
 typedef enum DgCause {
     DG_CAUSE_NONE = 0,
     DG_CAUSE_BUDGET,
@@ -69,10 +74,12 @@ typedef enum DgCause {
     DG_CAUSE_QUALITY,
     DG_CAUSE_ADJUSTMENT,
     DG_CAUSE_ROUNDING,
+    DG_CAUSE_VERSION_MIX,
     DG_CAUSE_COUNT
 } DgCause;
 
-/* "none", "budget", "scope", "appeals", "workload", "catalog", "quality", "adjustment", "rounding". */
+/* "none", "budget", "scope", "appeals", "workload", "catalog", "quality", "adjustment", "rounding",
+ * "version_mix". */
 const char *dg_review_cause_name(DgCause c);
 
 /* One unit of a pool in runs A and B. */
@@ -88,8 +95,9 @@ typedef struct DgAttrUnit {
 } DgAttrUnit;
 
 typedef struct DgAttrResult {
-    /* effect[c] for c = BUDGET..ROUNDING (step s is cause s) in 10^-4 yuan (1/100 fen); they add
-     * up to (pay_b − pay_a)·100 exactly (see dg_review_attribute). */
+    /* effect[c] for c = BUDGET..ROUNDING (step s is cause s) and VERSION_MIX
+     * in 10^-4 yuan (1/100 fen); they add up to (pay_b − pay_a)·100 exactly
+     * (see dg_review_attribute). */
     int64_t effect[DG_CAUSE_COUNT];
     DgCause cause;  /* the largest |effect|, exact; NONE when every effect is 0 */
     bool by_others; /* the cause's effect came more from the other units of the pool than from this one */
@@ -140,6 +148,17 @@ typedef struct DgDiffPool {
     bool catalog_split;            /* workload and catalog effects were separated for every unit */
 } DgDiffPool;
 
+/* The inputs of a run whose SHA-256 manifest.json records, compared
+ * between the two runs (logs: the multiset of log file hashes, whatever
+ * their names). */
+enum { DG_DIFF_SCHEME, DG_DIFF_CATALOG, DG_DIFF_UNITS, DG_DIFF_INDICATORS, DG_DIFF_APPEALS, DG_DIFF_REGISTRY,
+       DG_DIFF_LOGS, DG_DIFF_N_INPUTS };
+typedef enum DgInputState {
+    DG_INPUT_SAME = 0, /* byte-identical (or absent from both runs) */
+    DG_INPUT_CHANGED,
+    DG_INPUT_UNKNOWN   /* a manifest does not record it: treated as changed */
+} DgInputState;
+
 /* A unit whose final Q changed, and the quality indicator that moved it
  * most: the largest |S_k × (a_k,B − a_k,A)| (weights of run B's scheme).
  * a, N and D are as in each run's quality.csv; -1 when absent/missing. */
@@ -158,11 +177,16 @@ typedef struct DgDiff {
     DgDiffPool *pools; size_t n_pools;         /* run B's order, then pools only in A */
     DgDiffRow *rows; size_t n_rows;            /* sorted by |change| desc, then pool order, then unit_id bytes */
     char *note;                                /* why workload and catalog could not be separated, or NULL */
+    DgInputState inputs[DG_DIFF_N_INPUTS];     /* which inputs changed (DG_DIFF_SCHEME …) */
     DgDiffQMove *qmoves; size_t n_qmoves;      /* units whose Q changed, by unit_id */
     struct DgDiffStore *store;                 /* private */
 } DgDiff;
 
-/* Compare two run folders.  Errors: DG_E_IO (a folder or file missing or
+/* Compare two run folders.  Changes are attributed only to inputs that
+ * changed, by the hashes in the manifests: with the same catalog file the
+ * catalog step is VERSION_MIX, not CATALOG; with the same logs and a
+ * changed catalog a change of workload is the catalog's (W_mid = W_A).
+ * Errors: DG_E_IO (a folder or file missing or
  * damaged), DG_E_INTERNAL (a folder's payouts do not follow from its own
  * workloads and coefficients, or the arithmetic outgrew its bounds).
  * run B's scheme is loaded only to know which items each pool pays for

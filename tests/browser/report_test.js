@@ -6,7 +6,9 @@
  *
  * DEMO_RUN and XSS_RUN are output folders of `dangliang run`.  Expected
  * values come from the run's own units.csv / items.csv, read here with a
- * small CSV parser, never from the page.
+ * small CSV parser, never from the page.  Besides SCREENSHOT it saves
+ * SCREENSHOT-1366.png, -1920.png (the window sizes where the total payout
+ * must be on screen) and -print.png (the page as printed on A4 landscape).
  */
 'use strict';
 const fs = require('fs');
@@ -66,9 +68,10 @@ async function demo(context) {
   const ids = await colTexts(page, 0);
   check(JSON.stringify(ids) === JSON.stringify(units.map(u => u.unit_id)), 'rows start in unit_id order');
 
-  /* sorting: the last column is the total payout */
-  const nCols = await page.$$eval('#unit-table thead th', t => t.length);
-  const totalTh = `#unit-table thead th:nth-child(${nCols})`;
+  /* sorting: the 合计拨付 column (th.tot) is the total payout */
+  const totCol = await page.$$eval('#unit-table thead th', t => t.findIndex(th => th.classList.contains('tot')));
+  check(totCol >= 0 && totCol <= 2, `合计拨付 is beside the unit name (column ${totCol + 1})`);
+  const totalTh = `#unit-table thead th:nth-child(${totCol + 1})`;
   await page.click(totalTh);
   const byPay = units.map((u, i) => ({ id: u.unit_id, p: fen(u.payout), i }))
     .sort((a, b) => (b.p > a.p ? 1 : b.p < a.p ? -1 : a.i - b.i)).map(u => u.id);
@@ -78,7 +81,7 @@ async function demo(context) {
   check(JSON.stringify(got) !== JSON.stringify(ids), 'sorting changed the order');
   await page.click(totalTh);
   got = await colTexts(page, 0);
-  const pays = (await colTexts(page, nCols - 1)).map(fen);
+  const pays = (await colTexts(page, totCol)).map(fen);
   check(pays.every((v, i) => i === 0 || pays[i - 1] <= v), 'second click sorts ascending');
   await page.click('#unit-table thead th:nth-child(1)');
   got = await colTexts(page, 0);
@@ -123,6 +126,68 @@ async function demo(context) {
   await page.close();
 }
 
+/* Where the total payout, Q and A are on screen: every box inside the window and inside the
+ * table's scroll box (not scrolled away to the right). */
+async function columnsInView(page) {
+  return page.evaluate(() => {
+    const t = document.getElementById('unit-table');
+    const box = t.parentNode.getBoundingClientRect();
+    const right = Math.min(box.right, window.innerWidth), left = Math.max(box.left, 0);
+    const ths = Array.from(t.tHead.rows[0].cells);
+    const row = t.tBodies[0].rows[0];
+    return ['tot', 'q', 'a'].map(cls => {
+      const i = ths.findIndex(th => th.classList.contains(cls));
+      if (i < 0) return { cls, ok: false, why: 'no column' };
+      const a = ths[i].getBoundingClientRect(), b = row.cells[i].getBoundingClientRect();
+      const ok = a.width > 0 && b.width > 0 && Math.min(a.left, b.left) >= left - 0.5 &&
+        Math.max(a.right, b.right) <= right + 0.5 && getComputedStyle(row.cells[i]).visibility !== 'hidden';
+      return { cls, ok, why: `x ${Math.round(Math.min(a.left, b.left))}..${Math.round(Math.max(a.right, b.right))} in ${Math.round(left)}..${Math.round(right)}`, text: row.cells[i].textContent };
+    });
+  });
+}
+
+async function layout(context) {
+  console.log('== report.html at 1366 and 1920 px, and printed');
+  const units = readCsv(path.join(demoDir, 'units.csv'));
+  const first = units[0];
+  const file = 'file://' + path.resolve(path.join(demoDir, 'report.html'));
+  for (const width of [1366, 1920]) {
+    const page = await context.newPage();
+    await page.setViewportSize({ width, height: 768 });
+    await page.goto(file, { waitUntil: 'load' });
+    await page.evaluate(() => document.getElementById('units').scrollIntoView());
+    const cols = await columnsInView(page);
+    for (const c of cols)
+      check(c.ok, `${width} px: the ${{ tot: '合计拨付', q: 'Q', a: 'A' }[c.cls]} column is on screen without scrolling (${c.why})`);
+    const tot = cols.find(c => c.cls === 'tot');
+    check(tot && tot.text !== undefined && fen(tot.text) === fen(first.payout),
+      `${width} px: the first row's 合计拨付 ${tot && tot.text} equals units.csv ${first.payout}`);
+    await page.click('#unit-table tbody tr.unit-row >> nth=0');
+    const pay = await page.$('#unit-table tr.detail .dd-head .dd-pay');
+    const pb = pay ? await pay.boundingBox() : null;
+    const pt = pay ? await pay.textContent() : '';
+    check(pb && pb.x >= 0 && pb.x + pb.width <= width && pt.includes('合计拨付') &&
+      fen(pt.replace(/[^0-9.,-]/g, '')) === fen(first.payout),
+      `${width} px: the drill-down header shows 合计拨付 ${pt.replace('合计拨付', '').trim()} on screen`);
+    await page.evaluate(() => document.getElementById('units').scrollIntoView());
+    await page.screenshot({ path: shot.replace(/\.png$/, '') + `-${width}.png` });
+    await page.close();
+  }
+  /* print: the page as Chromium lays it out for A4 landscape with 10 mm margins
+   * (277 mm = 1047 CSS px wide); the PDF itself is checked by print_check.py */
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1047, height: 740 });
+  await page.goto(file, { waitUntil: 'load' });
+  await page.emulateMedia({ media: 'print' });
+  const cols = await columnsInView(page);
+  for (const c of cols)
+    check(c.ok, `print (A4 landscape, 1047 px): the ${{ tot: '合计拨付', q: 'Q', a: 'A' }[c.cls]} column is on paper (${c.why})`);
+  const tw = await page.$eval('#unit-table', t => t.getBoundingClientRect().right);
+  check(tw <= 1047, `print: the unit table fits the paper's width (right edge ${Math.round(tw)} px of 1047)`);
+  await page.screenshot({ path: shot.replace(/\.png$/, '') + '-print.png', fullPage: true });
+  await page.close();
+}
+
 async function xss(context) {
   console.log('== report.html with dangerous unit names');
   const units = readCsv(path.join(xssDir, 'units.csv'));
@@ -158,6 +223,7 @@ async function xss(context) {
     });
     context.setDefaultTimeout(15000);
     await demo(context);
+    await layout(context);
     await xss(context);
   } catch (e) {
     failed++;

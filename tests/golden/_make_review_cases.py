@@ -9,6 +9,7 @@ re-derivation of the method of docs/cli.md ("main cause") with exact
 Fractions over the hand-computed workloads, Q and A of each case's README.
 Run it once to (re)create the case folders; the folders are committed.
 """
+import hashlib
 import json
 import pathlib
 from fractions import Fraction as F
@@ -291,12 +292,40 @@ def dec(fr, scale):  # exact Fraction with at most `scale` decimals -> integer
 
 DIFF_HEADER = ("pool_id,pool_name,unit_id,unit_name,status,payout_a,payout_b,change,workload_a,workload_b,"
                "workload_change,quality_a,quality_b,quality_change,adjustment_a,adjustment_b,adjustment_change,"
-               "effect_budget,effect_scope,effect_appeals,effect_workload,effect_catalog,effect_quality,effect_adjustment,"
-               "effect_rounding,main_cause,cause_from\n")
+               "effect_budget,effect_scope,effect_appeals,effect_workload,effect_catalog,effect_version_mix,"
+               "effect_quality,effect_adjustment,effect_rounding,main_cause,cause_from\n")
 
 
-def diff_case(pools, names, run_a_scheme, run_b_scheme, top=20):
-    """pools: list of (id, name, budget_a, budget_b, {unit: dict(in_a, in_b, wa, wmid, wb, qa, qb, aa, ab)})."""
+INPUT_ROLES = ["scheme", "catalog", "units", "indicators", "appeals", "registry", "logs"]
+
+
+def scheme_files(scheme, logs):
+    """The files of a run by role, as the case folder names them: the scheme JSON, the files it
+    references (relative to it) and the logs."""
+    sp = ROOT / scheme
+    doc = json.loads(sp.read_text())
+    files = {"scheme": [sp], "logs": [ROOT / p for p in logs]}
+    for role in ("catalog", "units", "indicators", "appeals", "registry"):
+        files[role] = [sp.parent / doc[role]] if role in doc else []
+    return files
+
+
+def inputs_line(files_a, files_b):
+    """Which inputs differ, by their bytes (SHA-256 of the files themselves, not the engine's manifest)."""
+    def digest(paths):
+        return sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in paths)
+    changed = [r for r in INPUT_ROLES if digest(files_a[r]) != digest(files_b[r])]
+    same = [r for r in INPUT_ROLES if r not in changed]
+    parts = [", ".join(changed) + " changed"] if changed else []
+    parts += [", ".join(same) + " the same"] if same else []
+    return "inputs (SHA-256 in manifest.json): " + "; ".join(parts), "catalog" not in changed
+
+
+def diff_case(pools, names, run_a_scheme, run_b_scheme, files_a, files_b, top=20):
+    """pools: list of (id, name, budget_a, budget_b, {unit: dict(in_a, in_b, wa, wmid, wb, qa, qb, aa, ab)}).
+    files_a, files_b: scheme_files() of each run.  With the same catalog file, the catalog step is a
+    shift in the mix of catalog versions: its effect and cause are reported as version_mix."""
+    line, catalog_same = inputs_line(files_a, files_b)
     rows = []
     for k, (pid, pname, ba, bb, units) in enumerate(pools):
         ca = {u: x["wa"] * x["qa"] * x["aa"] for u, x in units.items() if x["in_a"]}
@@ -306,6 +335,12 @@ def diff_case(pools, names, run_a_scheme, run_b_scheme, top=20):
             x["pa"], x["pb"] = pa.get(u, 0), pb.get(u, 0)
         shown_units = {u: dict(x) for u, x in units.items()}
         res = attribute(ba, bb, {u: dict(x) for u, x in units.items()})
+        for u, (shown, cause, frm) in res.items():
+            # shown: budget, scope, appeals, workload, catalog, quality, adjustment, rounding
+            # -> version_mix after catalog
+            mix = shown[4] if catalog_same else 0
+            shown = shown[:4] + [shown[4] - mix, mix] + shown[5:]
+            res[u] = (shown, "version_mix" if catalog_same and cause == "catalog" else cause, frm)
         for u in sorted(units):
             rows.append((k, pid, pname, u, shown_units[u], res[u]))
     rows.sort(key=lambda r: (-abs(r[4]["pb"] - r[4]["pa"]), r[0], r[3]))
@@ -325,7 +360,7 @@ def diff_case(pools, names, run_a_scheme, run_b_scheme, top=20):
         csv += ",".join(cells) + "\n"
     # terminal table
     T = ["dangliang diff", f"A: $OUT/a  scheme {run_a_scheme}, 2020-01-01 to 2020-12-31",
-         f"B: $OUT/b  scheme {run_b_scheme}, 2020-01-01 to 2020-12-31", ""]
+         f"B: $OUT/b  scheme {run_b_scheme}, 2020-01-01 to 2020-12-31", line, ""]
     P = "%-14s %14s %14s %14s %8s %8s  %s"
     T.append(P % ("pool", "budget A", "budget B", "change", "units A", "units B", "name"))
     for pid, pname, ba, bb, units in pools:
@@ -346,6 +381,9 @@ def diff_case(pools, names, run_a_scheme, run_b_scheme, top=20):
     tb = sum(r[4]["pb"] for r in rows)
     T.append("%-14s %-12s %12s %12s %12s  (all %d rows)" % ("total", "", fmt(ta, 2), fmt(tb, 2),
                                                             ("+" if tb >= ta else "") + fmt(tb - ta, 2), len(rows)))
+    if any(r[5][1] == "version_mix" for r in rows):
+        T.append("version_mix: the catalog file is the same in both runs; an item whose equivalent changes during "
+                 "the period was delivered more in one version's dates than before, so its average equivalent moved")
     T.append("every row with the effect of each cause: $OUT/diff.csv")
     return csv, "\n".join(T) + "\n"
 
@@ -361,6 +399,9 @@ def unit(in_a, in_b, wa, wb, wmid=None, qa=None, qb=None, u=None):
     q, a = QA[u]
     return dict(in_a=in_a, in_b=in_b, wa=F(wa), wb=F(wb), wmid=F(wmid if wmid is not None else wb),
                 qa=q if qa is None else F(qa), qb=q if qb is None else F(qb), aa=a, ab=a)
+
+
+RUN_A_FILES = scheme_files("_pay/scheme.json", ["run_basic/log.csv"])
 
 
 def run_basic_pools():
@@ -379,7 +420,8 @@ def diff_whatif():
         bb = 110000 if pid == "phs" else b
         units = {u: unit(True, True, w, w, u=u, qb="1" if u == "A2" else None) for u, w in ws.items()}
         pools.append((pid, name, b, bb, units))
-    csv, out = diff_case(pools, NAMES, "golden-pay", "golden-pay-whatif")
+    csv, out = diff_case(pools, NAMES, "golden-pay", "golden-pay-whatif", RUN_A_FILES,
+                         scheme_files("diff_whatif/scheme_b.json", ["run_basic/log.csv"]))
     # quality block: only A2's Q changes; signing_rate a 0.36/0.40 = 0.9 -> 1, part = 60 x 0.1 / 100
     qb = ("\nquality: 1 unit with a changed Q, and the indicator that moved it most "
           "(its part of the change = weight × Δa / Σ weights):\n"
@@ -407,7 +449,27 @@ def diff_period():
         else:
             units = {u: unit(True, True, w, w, u=u) for u, w in ws.items()}
         pools.append((pid, name, b, b, units))
-    return diff_case(pools, NAMES, "golden-pay", "golden-pay-h2")
+    return diff_case(pools, NAMES, "golden-pay", "golden-pay-h2", RUN_A_FILES,
+                     scheme_files("diff_period/scheme_b.json", ["diff_period/log_b.csv"]))
+
+
+def diff_mix():
+    # B: the same scheme and catalog; log_b.csv moves r7 (A3, PH-ID-REPORT) from 2020-05-25 to
+    # 2020-05-26, from the catalog row with equivalent 2 to the one with 3.  A3's W in phs and in
+    # dh_comm (PH-ID-*): REPORT 3 + EMERG 1 = 4 (was 2 + 1 = 3).  W_mid = B's quantities at A's
+    # average equivalents per code: REPORT 1 × 2/1 = 2, EMERG 1 -> 3 = W_A: no workload step; the
+    # whole W change is the catalog step, which the unchanged catalog file makes a version mix.
+    pools = []
+    for pid, name, b, ws in run_basic_pools():
+        units = {}
+        for u, w in ws.items():
+            if u == "A3" and pid in ("phs", "dh_comm"):
+                units[u] = unit(True, True, w, "4", "3", u=u)
+            else:
+                units[u] = unit(True, True, w, w, u=u)
+        pools.append((pid, name, b, b, units))
+    return diff_case(pools, NAMES, "golden-pay", "golden-pay", RUN_A_FILES,
+                     scheme_files("_pay/scheme.json", ["diff_mix/log_b.csv"]))
 
 
 def main():
@@ -473,6 +535,11 @@ def main():
           "$DG run --scheme ../_pay/scheme.json --out $OUT/a --threads 2 ../run_basic/log.csv > /dev/null && "
           "$DG run --scheme scheme_b.json --out $OUT/b --threads 2 log_b.csv > /dev/null && "
           "$DG diff $OUT/a $OUT/b --out $OUT/diff.csv --no-bom", stdout=out, files={"diff.csv": csv})
+    csv, out = diff_mix()
+    write("diff_mix",
+          "$DG run --scheme ../_pay/scheme.json --out $OUT/a --threads 2 ../run_basic/log.csv > /dev/null && "
+          "$DG run --scheme ../_pay/scheme.json --out $OUT/b --threads 2 log_b.csv > /dev/null && "
+          "$DG diff $OUT/a $OUT/b --out $OUT/diff.csv --no-bom", stdout=out, files={"diff.csv": csv})
     # run A without appeals, run B the same data with appeals_review.csv (../_appeal/README.md section 3):
     # U1's W goes 3 -> 5 because its appeals restored 2 (summary.json of run B), so the change is "appeals"
     one = F(1)
@@ -480,7 +547,9 @@ def main():
         return dict(in_a=True, in_b=True, wa=F(wa), wb=F(wb), wmid=F(wb), qa=one, qb=one, aa=one, ab=one, rb=F(rb))
     csv, out = diff_case([("all", "全部服务", 10000, 10000, {"U1": u_(3, 5, 2), "U2": u_(10, 10), "U3": u_(2, 2)})],
                          {"U1": "一号卫生院", "U2": "二号卫生院", "U3": "三号卫生室"},
-                         "golden-appeal-review", "golden-appeal-review")
+                         "golden-appeal-review", "golden-appeal-review",
+                         scheme_files("_appeal/scheme_noappeals.json", ["_appeal/log.csv"]),
+                         scheme_files("_appeal/scheme_review.json", ["_appeal/log.csv"]))
     write("diff_appeals",
           "$DG run --scheme ../_appeal/scheme_noappeals.json --out $OUT/a --threads 2 ../_appeal/log.csv > /dev/null && "
           "$DG run --scheme ../_appeal/scheme_review.json --out $OUT/b --threads 2 ../_appeal/log.csv > /dev/null && "

@@ -16,7 +16,9 @@
 #include "dangliang/audit.h"
 #include "dangliang/payouts.h"
 #include "dangliang/output.h"
+#include "output/csvout.h"
 #include "output/htmlout.h"
+#include "output/xlsxout.h"
 
 /* Run fn(fp) into memory and return the bytes (NUL-terminated). */
 static char *capture(void (*fn)(FILE *, const char *), const char *arg)
@@ -146,8 +148,11 @@ Test(report_html, golden_page)
     /* unit prices from the README: 1000 / 21.09515 and 500 / 18.9525 */
     cr_expect(strstr(html, "<b>47.4043</b>"));
     cr_expect(strstr(html, "<b>26.3817</b>"));
-    /* A1 total: 303.39 (phs) + 0.01 (dh_comm, the tie) + 300.00 (visits) = 603.40 */
-    cr_expect(strstr(html, "<td class=\"tot\">603.40\n"));
+    /* A1 total: 303.39 (phs) + 0.01 (dh_comm, the tie) + 300.00 (visits) = 603.40, beside the
+     * name (then Q, A), so it is on screen without scrolling and on paper */
+    cr_expect(strstr(html, "<td>A1<td>定海区城东街道社区卫生服务中心<td class=\"tot\">603.40<td>1.0000<td>1.0000<td>"));
+    /* the footer: 1000.00 + 500.00 + 0.01 + 300.00 */
+    cr_expect(strstr(html, "个单位）</td><td class=\"tot\">1,800.01</td>"));
     /* C1 is below the floor: Q 0.0000 marked, listed with its computed 0.5000 */
     cr_expect(strstr(html, "<td class=\"bad\">0.0000"));
     cr_expect(strstr(html, "data-open=\"5\">C1 普陀区东港街道社区卫生服务中心</a>（0.5000）"));
@@ -194,4 +199,43 @@ Test(report_html, golden_page)
     g_free(cmd);
     g_free(dir);
     g_free(dir2);
+}
+
+/* ---- the cell sink that fills payouts.xlsx (csvout.c, xlsxout.c) ---------- */
+
+static void sink_text(void *ctx, const char *s, size_t n)
+{
+    g_string_append_printf(ctx, "T[%.*s]", (int)n, s);
+}
+static void sink_num(void *ctx, const char *s)
+{
+    g_string_append_printf(ctx, "N[%s]", s);
+}
+static void sink_end(void *ctx)
+{
+    g_string_append_c(ctx, '\n');
+}
+
+/* The same writer calls reach the sink as typed cells: text as given (a
+ * workbook string cell is never a formula, so no apostrophe), numbers as the
+ * CSV prints them, and nothing goes to a file. */
+Test(report_xlsx, csv_writer_calls_reach_the_sink_typed)
+{
+    GString *g = g_string_new(NULL);
+    DgCellSink sink = {.text = sink_text, .num = sink_num, .end = sink_end, .ctx = g};
+    DgCsvOut w;
+    dg_csvout_init_sink(&w, &sink);
+    static const char *const hdr[] = {"unit_id", "payout", NULL};
+    dg_csvout_header(&w, hdr);
+    dg_csvout_text(&w, "033090200002");
+    dg_csvout_num(&w, "1234.50");
+    dg_csvout_end(&w);
+    dg_csvout_text(&w, "=HYPERLINK(\"x\")");
+    dg_csvout_u64(&w, 7);
+    dg_csvout_end(&w);
+    cr_expect_str_eq(g->str, "T[unit_id]T[payout]\nT[033090200002]N[1234.50]\nT[=HYPERLINK(\"x\")]N[7]\n");
+    g_string_free(g, TRUE);
+    cr_expect_str_eq(dg_xlsxout_label("unit_id"), "单位编码");
+    cr_expect_str_eq(dg_xlsxout_label("payout"), "拨付金额（元）");
+    cr_expect_null(dg_xlsxout_label("no_such_column"));
 }

@@ -13,6 +13,7 @@
 
 #include "dangliang/review.h"
 #include "review/bigq.h"
+#include "review/diff_inputs.h"
 #include "review/runread.h"
 
 #define ONE 10000
@@ -415,4 +416,83 @@ Test(review, runread_table_by_header_unneutralised)
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     cr_expect_eq(system(cmd), 0);
+}
+
+/* ---- which inputs changed (diff_inputs.c) --------------------------------- */
+
+static DgRunInfo info(const char *scheme, const char *catalog, const char *logs)
+{
+    DgRunInfo i = {.sha_scheme = (char *)scheme, .sha_catalog = (char *)catalog, .sha_units = (char *)"u",
+                   .sha_logs = (char *)logs};
+    return i;
+}
+
+Test(review, inputs_compared_by_hash)
+{
+    DgDiff d = {0};
+    DgRunInfo a = info("s", "c", "l1,l2"), b = info("s", "c2", "l1,l2");
+    dg_diff_inputs_compare(&d, &a, &b);
+    cr_assert_eq(d.inputs[DG_DIFF_SCHEME], DG_INPUT_SAME);
+    cr_assert_eq(d.inputs[DG_DIFF_CATALOG], DG_INPUT_CHANGED);
+    cr_assert_eq(d.inputs[DG_DIFF_UNITS], DG_INPUT_SAME);
+    cr_assert_eq(d.inputs[DG_DIFF_INDICATORS], DG_INPUT_SAME, "no indicators file in either run");
+    cr_assert_eq(d.inputs[DG_DIFF_LOGS], DG_INPUT_SAME);
+    b.sha_logs = NULL; /* an old manifest without inputs */
+    dg_diff_inputs_compare(&d, &a, &b);
+    cr_assert_eq(d.inputs[DG_DIFF_LOGS], DG_INPUT_UNKNOWN);
+    GString *g = g_string_new(NULL);
+    dg_diff_inputs_describe(&d, g);
+    cr_assert_str_eq(g->str, "inputs (SHA-256 in manifest.json): catalog changed; scheme, units, indicators, "
+                             "appeals, registry the same; logs not recorded\n");
+    g_string_free(g, TRUE);
+}
+
+/* Same logs, new catalog: a unit's audited W fell 10 -> 8 because a cap changed.  Items.csv's
+ * W_mid (B's audited quantities at A's equivalents) would say 8, i.e. "workload"; the logs are
+ * the same, so the change is the catalog's: W_mid = W_A. */
+Test(review, same_logs_new_catalog_is_catalog)
+{
+    DgDiff d = {0};
+    DgRunInfo a = info("s", "c", "l"), b = info("s", "c2", "l");
+    dg_diff_inputs_compare(&d, &a, &b);
+    DgAttrUnit u[2] = {both(10 * ONE, 8 * ONE, ONE, ONE, 5000, 4444), both(10 * ONE, 10 * ONE, ONE, ONE, 5000, 5556)};
+    u[0].w_mid = 8 * ONE;
+    dg_diff_inputs_fix_mid(&d, u, 2);
+    cr_assert(u[0].w_mid == 10 * ONE && u[1].w_mid == 10 * ONE);
+    DgAttrResult r[2];
+    attr(10000, 10000, u, 2, r);
+    /* shares: A 5000 each; B 10000 × 8/18 = 4444.44, 5555.56 */
+    cr_assert_eq(r[0].effect[DG_CAUSE_WORKLOAD], 0);
+    cr_assert_eq(r[0].effect[DG_CAUSE_CATALOG], -55556);
+    cr_assert_eq(r[0].cause, DG_CAUSE_CATALOG);
+    /* new logs: W_mid stays what items.csv gave */
+    b.sha_logs = (char *)"l2";
+    dg_diff_inputs_compare(&d, &a, &b);
+    u[0].w_mid = 8 * ONE;
+    dg_diff_inputs_fix_mid(&d, u, 2);
+    cr_assert(u[0].w_mid == 8 * ONE);
+}
+
+/* Same catalog file: the catalog step is a version mix, effect and cause move over. */
+Test(review, same_catalog_is_version_mix)
+{
+    DgDiffRow rows[2] = {0};
+    rows[0].r.effect[DG_CAUSE_CATALOG] = 3882;
+    rows[0].r.effect[DG_CAUSE_ROUNDING] = -24;
+    rows[0].r.cause = DG_CAUSE_CATALOG;
+    rows[1].r.effect[DG_CAUSE_QUALITY] = 7;
+    rows[1].r.cause = DG_CAUSE_QUALITY;
+    DgDiff d = {.rows = rows, .n_rows = 2};
+    DgRunInfo a = info("s", "c", "l"), b = info("s", "c", "l2");
+    dg_diff_inputs_compare(&d, &a, &b);
+    dg_diff_inputs_relabel(&d);
+    cr_assert_eq(rows[0].r.cause, DG_CAUSE_VERSION_MIX);
+    cr_assert_eq(rows[0].r.effect[DG_CAUSE_VERSION_MIX], 3882);
+    cr_assert_eq(rows[0].r.effect[DG_CAUSE_CATALOG], 0);
+    cr_assert_eq(rows[1].r.cause, DG_CAUSE_QUALITY);
+    cr_assert_str_eq(dg_review_cause_name(DG_CAUSE_VERSION_MIX), "version_mix");
+    GString *g = g_string_new(NULL);
+    dg_diff_inputs_note_mix(&d, g);
+    cr_assert(strstr(g->str, "the catalog file is the same in both runs") != NULL);
+    g_string_free(g, TRUE);
 }
