@@ -67,8 +67,9 @@ static void print_top_units(const DgScheme *s, const DgPayouts *p, size_t top)
 int dg_cli_run(int argc, char **argv)
 {
     DgCliLogOpts o;
-    int rc = dg_cli_parse_logopts("run", argc, argv, &o);
-    if (rc)
+    bool done;
+    int rc = dg_cli_parse_logopts("run", argc, argv, &o, &done);
+    if (done)
         return rc;
     if (!o.out)
         return dg_cli_usage("run", "--out DIR is required");
@@ -80,6 +81,7 @@ int dg_cli_run(int argc, char **argv)
     DgAggregate *a = NULL;
     DgPayouts *p = NULL;
     DgRunMeta meta = {.threads = o.v.threads, .command = "run"};
+    dg_cli_meta_args(&meta, &o.args);
     if (dg_scheme_load(o.scheme, &s, &err) != DG_OK)
         return dg_cli_fail(&err);
     o.v.hash_inputs = true; /* for manifest.json */
@@ -100,27 +102,34 @@ int dg_cli_run(int argc, char **argv)
     uint64_t t3 = now_ms();
     static const char *const outputs[] = {"payouts.csv", "units.csv",  "items.csv",   "staff.csv",
                                           "rejects.csv", "flags.csv",  "summary.json", "report.html"};
+    const size_t n_outputs = sizeof outputs / sizeof outputs[0];
     meta.ms_validate = t1 - t0;
     meta.ms_audit = t1a - t1;
     meta.ms_score = t2 - t1a;
     meta.ms_write = t3 - t2;
     meta.ms_total = t3 - t0;
     if (st == DG_OK)
-        st = dg_output_manifest(s, d, o.out, outputs, sizeof outputs / sizeof outputs[0], &meta, &err);
+        st = dg_output_manifest(s, d, o.out, outputs, n_outputs, &meta, &err);
     if (st != DG_OK) {
         rc = dg_cli_fail(&err);
         goto done;
     }
-    printf("dangliang run: scheme %s, %d log file%s, %d thread%s\n", s->id, o.n_logs, o.n_logs == 1 ? "" : "s",
-           o.v.threads, o.v.threads == 1 ? "" : "s");
-    dg_cli_print_accounting(d);
-    dg_cli_print_flags(au);
-    print_pools(s, a, p);
-    print_top_units(s, p, 5);
-    printf("\noutputs: %s/ (payouts.csv, units.csv, items.csv, staff.csv, rejects.csv, flags.csv, summary.json, "
-           "report.html, manifest.json)\n",
-           o.out);
     rc = o.strict && d->rows_rejected ? DG_E_REJECTED : 0;
+    if (o.json) {
+        rc = dg_cli_json_summary("run", s, d, au, o.out, outputs, n_outputs, (const char *const *)o.logs,
+                                 (size_t)o.n_logs, rc);
+    } else if (!o.quiet) {
+        printf("dangliang run: scheme %s, %d log file%s, %d thread%s\n", s->id, o.n_logs, o.n_logs == 1 ? "" : "s",
+               o.v.threads, o.v.threads == 1 ? "" : "s");
+        dg_cli_print_accounting(d);
+        dg_cli_print_flags(au);
+        print_pools(s, a, p);
+        print_top_units(s, p, 5);
+        printf("\noutputs: %s/ (", o.out);
+        for (size_t i = 0; i < n_outputs; i++)
+            printf("%s, ", outputs[i]);
+        printf("manifest.json)\n");
+    }
 done:
     dg_payouts_free(p);
     dg_aggregate_free(a);

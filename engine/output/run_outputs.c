@@ -378,6 +378,16 @@ DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
     return st;
 }
 
+/* A JSON string of command-line text, which need not be UTF-8: invalid
+ * bytes become U+FFFD (glib), so the manifest stays valid JSON. */
+static json_t *jtext(const char *s)
+{
+    char *v = g_utf8_make_valid(s ? s : "", -1);
+    json_t *j = json_string(v);
+    g_free(v);
+    return j;
+}
+
 /* known: the digest computed while reading the file, or NULL/"" to hash it now */
 static json_t *hash_entry(const char *path, const char *role, const char *known, DgStatus *st, DgError *err)
 {
@@ -404,6 +414,21 @@ DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *d
     json_object_set_new(root, "engine", json_string("dangliang"));
     json_object_set_new(root, "version", json_string(DG_VERSION));
     json_object_set_new(root, "command", json_string(meta && meta->command ? meta->command : "run"));
+    if (meta && meta->build_commit)
+        json_object_set_new(root, "build_commit", json_string(meta->build_commit));
+    if (meta && meta->argv) {
+        json_t *cl = json_array();
+        for (size_t i = 0; i < meta->argc; i++)
+            json_array_append_new(cl, jtext(meta->argv[i]));
+        json_object_set_new(root, "command_line", cl);
+    }
+    if (meta && meta->option_names) {
+        json_t *op = json_object();
+        for (size_t i = 0; i < meta->n_options; i++)
+            json_object_set_new(op, meta->option_names[i],
+                                meta->option_values[i] ? jtext(meta->option_values[i]) : json_true());
+        json_object_set_new(root, "options", op);
+    }
     json_t *sch = json_array();
     json_t *e;
     if ((e = hash_entry(s->path, "scheme", NULL, &st, err)))

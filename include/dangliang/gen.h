@@ -43,6 +43,8 @@
 #ifndef DANGLIANG_GEN_H
 #define DANGLIANG_GEN_H
 
+#include <stdio.h>
+
 #include "dangliang/scheme.h"
 
 #ifdef __cplusplus
@@ -101,6 +103,13 @@ typedef struct DgGenOptions {
  * the path and the system's reason; no partial file is left behind).
  * Thread safety: reentrant; the scheme is only read. */
 DgStatus dg_gen_write(const DgScheme *s, const DgGenOptions *o, const char *path, DgError *err);
+
+/* The same bytes as dg_gen_write into an open stream f (gzip members when
+ * gzip is true), flushed but not closed — for `gen -o -` (standard
+ * output).  name is the stream's name in error messages.
+ * Errors: as dg_gen_write; on DG_E_IO part of the rows may have been written. */
+DgStatus dg_gen_write_stream(const DgScheme *s, const DgGenOptions *o, FILE *f, const char *name, bool gzip,
+                             DgError *err);
 
 /* The same bytes as dg_gen_write without compression, into a malloc'ed
  * buffer (*out, *len; NUL-terminated, owned by the caller: free()).  For

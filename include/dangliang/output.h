@@ -29,6 +29,14 @@ typedef struct DgRunMeta {
     /* wall-clock milliseconds: reading + validation, authenticity checks,
      * checks + aggregation + scoring + allocation, writing, total */
     uint64_t ms_validate, ms_audit, ms_score, ms_write, ms_total;
+    /* the command line as given (argv[0..argc)), NULL to leave it out */
+    const char *const *argv;
+    size_t argc;
+    /* the options as given: long names and values (NULL value: a flag) */
+    const char *const *option_names;
+    const char *const *option_values;
+    size_t n_options;
+    const char *build_commit; /* the program's build commit, or NULL */
 } DgRunMeta;
 
 /* payouts.csv, units.csv, items.csv, staff.csv, flags.csv, summary.json and
