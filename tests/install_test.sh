@@ -6,7 +6,9 @@
 #      page's section of that command and in the completion's list for it
 #      (so an option added to a command's table cannot be left undocumented);
 #   3. the man page renders without warnings (groff -man -ww);
-#   4. the completion completes commands, options and --format values.
+#   4. the completion completes commands, options and --format values;
+#   5. no file refers to "SPEC §…" or "issue N", which a user's clone does not
+#      have (docs, README, configs, comments): they name the project's docs.
 set -u
 BIN=$1
 BUILD=${2:-build}
@@ -82,6 +84,12 @@ complete_words dangliang run --sch | grep -qx -- --scheme && ok "completion: opt
     || bad "completion: explain --format j<TAB> is not json"
 [ "$(complete_words dangliang gen --format j)" = "jsonl" ] && ok "completion: gen --format values" \
     || bad "completion: gen --format j<TAB> is not jsonl"
+
+# 5. references only to the project's own documents
+refs=$(git ls-files --cached --others --exclude-standard 2>/dev/null | grep -vE '^tests/fuzz/corpus/|^tests/install_test\.sh$' |
+       xargs -d '\n' grep -nIE 'SPEC ?§|SPEC [0-9]|[Ii]ssue #?[0-9]+\b' 2>/dev/null | head -5)
+if [ -z "$refs" ]; then ok "no references to SPEC sections or issue numbers"
+else bad "references a user's clone cannot follow (name the project's docs instead):"; echo "$refs" | sed 's/^/    /'; fi
 
 echo "install: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,5 +1,5 @@
 /*
- * The tables of a run (SPEC §4): payouts, units, items, staff, flags and
+ * The tables of a run (docs/cli.md): payouts, units, items, staff, flags and
  * the JSON summary.  Every number is formatted from exact integers:
  * workloads and coefficients with 4 decimals, weights and shares with 8,
  * money with 2, all rounded half-up from the exact value — so a finance

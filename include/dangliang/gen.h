@@ -1,5 +1,5 @@
 /*
- * Synthetic service logs (`dangliang gen`, SPEC §5): realistic rows for the
+ * Synthetic service logs (`dangliang gen`, docs/cli.md): realistic rows for the
  * units and catalog of a scheme, for demos, benchmarks and tests.
  *
  * Design: the output depends only on (scheme, rows, seed, format, bad_ppm).
@@ -30,7 +30,7 @@
  *    mostly 1, sometimes more (more often for group items);
  *  - record ids "R" + zero-padded row number, unique.
  * With bad_ppm > 0, about bad_ppm rows per million carry exactly one fault,
- * spread over every reject reason of SPEC §3.1 (the reason a conforming
+ * spread over every reject reason of docs/formats.md (the reason a conforming
  * validator must give is counted in DgGenStats.by_reason; item_not_in_force
  * needs a code that is not in force on some day of the period, and a
  * duplicate id needs an earlier valid row in its block), and about as
@@ -54,7 +54,7 @@ extern "C" {
 #define DG_GEN_CSV 0
 #define DG_GEN_JSONL 1
 
-/* Fault kinds in SPEC §3.1 order (the same order as DgReason in validate.h). */
+/* Fault kinds in the order of docs/formats.md (the same order as DgReason in validate.h). */
 enum {
     DG_GEN_MALFORMED = 0,
     DG_GEN_MISSING_FIELD,

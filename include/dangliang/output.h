@@ -1,5 +1,5 @@
 /*
- * Output writers (SPEC §4).  Every file is written to a temporary name and
+ * Output writers (docs/cli.md, docs/review.md).  Every file is written to a temporary name and
  * renamed into place.  CSV outputs are UTF-8 with a BOM unless told
  * otherwise, LF line ends, RFC 4180 quoting, and text cells that could be
  * read as a formula by Excel/WPS get a leading apostrophe.
@@ -40,12 +40,12 @@ typedef struct DgRunMeta {
 } DgRunMeta;
 
 /* payouts.csv, units.csv, items.csv, staff.csv, flags.csv, summary.json and
- * report.html into DIR (SPEC §4).  Deterministic bytes for the same inputs.  Errors:
+ * report.html into DIR (docs/cli.md).  Deterministic bytes for the same inputs.  Errors:
  * DG_E_IO. */
 DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
                        const DgPayouts *p, const char *dir, const DgOutputOptions *opt, DgError *err);
 
-/* DIR/report.html (SPEC §4–5): one self-contained page for reviewers — the
+/* DIR/report.html (docs/review.md): one self-contained page for reviewers — the
  * scheme and period, each pool's budget, Σ payouts and unit price, a
  * sortable, filterable table of units with a per-unit drill-down (pools,
  * indicators, items, staff, flags), inline SVG charts, the quality

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Check a payouts.xlsx that LibreOffice made from payouts.csv (issue 5).
+"""Check a payouts.xlsx that LibreOffice made from payouts.csv (docs/review.md, Tests).
 
     xlsx_check.py PAYOUTS.csv PAYOUTS.xlsx
 
