@@ -6,6 +6,7 @@
 #include "cli_opts.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -16,9 +17,15 @@ void dg_cli_args_init(DgCliArgs *a, const DgCliCmd *cmd, const DgCliOpt *opts, i
 {
     memset(a, 0, sizeof *a);
     a->cmd = cmd;
-    for (size_t i = 0; opts[i].name; i++)
-        if ((!opts[i].only || !strcmp(opts[i].only, cmd->name)) && a->n_opts < DG_CLI_MAX_OPTS)
-            a->opts[a->n_opts++] = opts[i];
+    for (size_t i = 0; opts[i].name; i++) {
+        if (opts[i].only && strcmp(opts[i].only, cmd->name))
+            continue;
+        if (a->n_opts == DG_CLI_MAX_OPTS) { /* a programming error: raise DG_CLI_MAX_OPTS */
+            fprintf(stderr, "dangliang %s: more than %d options in the table\n", cmd->name, DG_CLI_MAX_OPTS);
+            abort();
+        }
+        a->opts[a->n_opts++] = opts[i];
+    }
     a->opts[a->n_opts++] = help_opt;
     a->argc = argc;
     a->argv = argv;
