@@ -130,7 +130,10 @@ def main(scheme_path, run_dir):
                 W[it["unit_id"]] += dec(it["audited_workload"])
         C = {u: W[u] * q[u] * adj[u] for u in members}
         total = sum(C.values())
-        B = int(round(dec(pool["budget"]) * 100))
+        if isinstance(pool["budget"], dict):  # {"per_capita": rate}: rate x population of the units in scope
+            B = int(dec(pool["budget"]["per_capita"]) * 100) * sum(int(units[u]["population"]) for u in members)
+        else:
+            B = int(round(dec(pool["budget"]) * 100))
         pay = {}
         if B == 0:
             pay = {u: 0 for u in members}

@@ -24,3 +24,5 @@ for r in run2 run4 run5; do
 done
 [ $fail = 0 ] && echo "determinism: outputs identical for threads 1/2/4 and chunk sizes 1 B .. 1 MiB"
 [ $fail = 0 ]
+# appeals and settlement on generated data (empty appeals = none, all upheld = no change, the rule, settlement)
+tests/appeals_property.sh "$DG" "$B"

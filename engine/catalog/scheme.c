@@ -268,8 +268,9 @@ static DgStatus get_list(Ld *l, const DgJson *v, const char *what, const char **
 
 /* ---- sections ------------------------------------------------------------ */
 
-static const char *const top_keys[] = {"id",      "title",   "period",      "catalog", "units",
-                                       "indicators", "quality", "adjustments", "checks",  "pools"};
+static const char *const top_keys[] = {"id",      "title",   "period",      "catalog", "units",   "indicators",
+                                       "quality", "adjustments", "checks", "pools", "appeals", "advances"};
+static const char *const budget_keys[] = {"per_capita"};
 static const char *const period_keys[] = {"from", "to"};
 static const char *const quality_keys[] = {"indicators", "missing", "floor", "full_at"};
 static const char *const indicator_keys[] = {"id", "name", "weight", "target", "better"};
@@ -502,9 +503,21 @@ static DgStatus load_pools(Ld *l, const DgJson *root)
         if ((v = opt(e, "name")) && (st = get_text(l, v, f, false, &p->name)))
             break;
         snprintf(f, sizeof f, "%s.budget", w);
-        if ((st = need(l, e, "budget", w, "\"1000000.00\"", &v)) ||
-            (st = get_dec_range(l, v, f, 2, "1000000.00", 0, false, MAX_BUDGET_FEN, &p->budget)))
+        p->per_capita = DG_NONE;
+        if ((st = need(l, e, "budget", w, "\"1000000.00\"", &v)))
             break;
+        if (v->type == DG_JOBJ) {
+            /* {"per_capita": "5.00"}: B = rate × Σ population, computed once the units are loaded */
+            const DgJson *pc;
+            char g[224];
+            snprintf(g, sizeof g, "%s.per_capita", f);
+            if ((st = check_keys(l, v, f, budget_keys, N_OF(budget_keys))) ||
+                (st = need(l, v, "per_capita", f, "\"5.00\"", &pc)) ||
+                (st = get_dec_range(l, pc, g, 2, "5.00", 0, false, MAX_BUDGET_FEN, &p->per_capita)))
+                break;
+        } else if ((st = get_dec_range(l, v, f, 2, "1000000.00", 0, false, MAX_BUDGET_FEN, &p->budget))) {
+            break;
+        }
         const DgJson *cats = opt(e, "categories"), *items = opt(e, "items");
         if (!cats && !items) {
             st = jerr(l, e, "%s has neither \"categories\" nor \"items\"; name the catalog categories and/or item "
@@ -599,6 +612,52 @@ static DgStatus check_scope_list(Ld *l, const DgJson *list, const char *const *n
     return DG_OK;
 }
 
+/* B of a per-capita pool = rate × Σ population of the units in scope,
+ * exact in fen (population ≤ 10^10 per unit, so the sum fits 128 bits). */
+static DgStatus per_capita_budget(Ld *l, size_t k, const DgJson *budget, const char *where)
+{
+    DgScheme *s = l->s;
+    DgPool *p = &s->pools[k];
+    if (p->per_capita == DG_NONE)
+        return DG_OK;
+    size_t nu = s->n_units;
+    DgU128 pop = 0;
+    for (size_t u = 0; u < nu; u++) {
+        if (!s->pool_unit[k * nu + u])
+            continue;
+        const DgUnit *un = &s->units[u];
+        if (un->population == DG_NONE) {
+            char q[80];
+            dg_catalog_quote(un->id, strlen(un->id), q, sizeof q);
+            if (!s->index->pop_col)
+                return dg_error_set(l->err, DG_E_CONFIG, s->units_path, 1, 0,
+                                    "the file has no population column, but %s has a per-capita budget (%s line "
+                                    "%llu); add a population column with the residents of every unit in its scope, "
+                                    "or give the pool a fixed budget",
+                                    where, l->file, (unsigned long long)budget->line);
+            return dg_error_set(l->err, DG_E_CONFIG, s->units_path, un->line, s->index->pop_col,
+                                "unit %s has an empty population, but it is in the scope of %s, whose budget is per "
+                                "capita (%s line %llu); fill in the number of residents it serves, or give the "
+                                "pool a fixed budget",
+                                q, where, l->file, (unsigned long long)budget->line);
+        }
+        pop += (DgU128)un->population;
+    }
+    DgU128 b = pop * (DgU128)p->per_capita;
+    if (pop > (DgU128)INT64_MAX || b > (DgU128)MAX_BUDGET_FEN) {
+        char rate[48], people[48];
+        dg_decimal_format(p->per_capita, 2, rate);
+        dg_decimal_format_u128(pop, 0, 0, people);
+        return jerr(l, budget,
+                    "the per-capita budget of %s, %s yuan × %s residents, is above the limit of 10^12 yuan; check "
+                    "the rate and the population column",
+                    where, rate, people);
+    }
+    p->population = (int64_t)pop;
+    p->budget = (int64_t)b;
+    return DG_OK;
+}
+
 static DgStatus check_pools(Ld *l, const DgJson *root)
 {
     DgScheme *s = l->s;
@@ -668,6 +727,9 @@ static DgStatus check_pools(Ld *l, const DgJson *root)
                         "the scope of %s contains no unit: each of its lists matches some unit, but no unit matches "
                         "all of them (lists combine with AND, entries within a list with OR)",
                         w);
+        DgStatus pst = per_capita_budget(l, i, dg_catalog_json_get(e, "budget"), w);
+        if (pst)
+            return pst;
         for (size_t c = 0; c < nc; c++) {
             const DgCatalogRow *r = &s->catalog[c];
             bool in = false;
@@ -741,6 +803,10 @@ static DgStatus load(Ld *l, const DgJson *root)
     const DgJson *ind = opt(root, "indicators");
     if (ind && (st = get_path(l, ind, "indicators", &s->indicators_path)))
         return st;
+    if ((v = opt(root, "appeals")) && (st = get_path(l, v, "appeals", &s->appeals_path)))
+        return st;
+    if ((v = opt(root, "advances")) && (st = get_path(l, v, "advances", &s->advances_path)))
+        return st;
     const DgJson *q = opt(root, "quality");
     if (q && (st = load_quality(l, q)))
         return st;
@@ -761,6 +827,8 @@ static DgStatus load(Ld *l, const DgJson *root)
         (st = dg_catalog_load_indicators(s, l->err)))
         return st;
     if ((st = check_adjustments(l, root)) || (st = check_pools(l, root)))
+        return st;
+    if ((st = dg_catalog_load_appeals(s, l->err)) || (st = dg_catalog_load_advances(s, l->err)))
         return st;
     return DG_OK;
 }
@@ -815,5 +883,6 @@ void dg_scheme_free(DgScheme *s)
     free(s->indicator_values);
     free(s->pool_unit);
     free(s->pool_row);
+    free(s->advanced);
     free(s);
 }

@@ -20,27 +20,10 @@
 #include "catalog/scheme_priv.h"
 #include "common/csvscan.h"
 
+typedef DgCfgCol ColSpec;
+typedef DgCfgTable Table;
+
 /* ---- CSV tables ------------------------------------------------------------ */
-
-typedef struct ColSpec {
-    const char *name;
-    bool required;
-} ColSpec;
-
-#define MAX_COLS 16
-
-typedef struct Table {
-    const char *path;
-    char *buf;
-    size_t len, pos;
-    uint64_t next_line; /* physical line where the next record starts */
-    uint64_t line;      /* line of the current record */
-    DgCsvRecord rec;
-    const ColSpec *cols;
-    size_t ncols;
-    int idx[MAX_COLS]; /* field index of each spec'd column, -1 when absent */
-    size_t n_header;
-} Table;
 
 static void table_close(Table *t)
 {
@@ -479,6 +462,7 @@ DgStatus dg_catalog_load_units(DgScheme *s, DgError *err)
             }
             u->population = (int64_t)pop;
         }
+        s->index->pop_col = t.idx[U_POP] >= 0 ? (uint32_t)t.idx[U_POP] + 1 : 0;
         u->id = dg_catalog_strdup(s, f[U_ID].ptr, f[U_ID].len);
         u->name = dg_catalog_strdup(s, f[U_NAME].ptr, f[U_NAME].len);
         u->kind = dg_catalog_strdup(s, f[U_KIND].ptr, f[U_KIND].len);
@@ -566,4 +550,31 @@ DgStatus dg_catalog_load_indicators(DgScheme *s, DgError *err)
     free(seen);
     table_close(&t);
     return st;
+}
+
+/* ---- the table reader, for the other loaders of the catalog stage ------------ */
+
+DgStatus dg_catalog_table_open(Table *t, const char *path, const ColSpec *cols, size_t ncols, DgError *err)
+{
+    return table_open(t, path, cols, ncols, err);
+}
+
+DgStatus dg_catalog_table_next(Table *t, bool *got, DgError *err)
+{
+    return table_next(t, got, err);
+}
+
+void dg_catalog_table_close(Table *t)
+{
+    table_close(t);
+}
+
+DgCsvField dg_catalog_table_field(const Table *t, size_t k)
+{
+    return fld(t, k);
+}
+
+uint32_t dg_catalog_table_col(const Table *t, size_t k)
+{
+    return t->idx[k] >= 0 ? (uint32_t)t->idx[k] + 1 : 0;
 }

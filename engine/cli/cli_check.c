@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "cli_logopts.h"
+#include "dangliang/appeals.h"
 #include "dangliang/output.h"
 #include "dangliang/scheme.h"
 #include "dangliang/validate.h"
@@ -30,7 +31,7 @@ int dg_cli_check(int argc, char **argv)
         dg_scheme_free(s);
         return dg_cli_fail(&err);
     }
-    if ((st = dg_audit_rows(s, d, &au, &err)) != DG_OK) {
+    if ((st = dg_audit_rows(s, d, &au, &err)) != DG_OK || (st = dg_appeals_apply(s, d, au, &err)) != DG_OK) {
         rc = dg_cli_fail(&err);
         goto done;
     }
@@ -38,6 +39,7 @@ int dg_cli_check(int argc, char **argv)
         printf("dangliang check: scheme %s, %d log file%s\n", s->id, o.n_logs, o.n_logs == 1 ? "" : "s");
         dg_cli_print_accounting(d);
         dg_cli_print_flags(au);
+        dg_cli_print_appeals(s, au);
     }
     static const char *const outputs[] = {"rejects.csv", "flags.csv"};
     if (o.out) {

@@ -20,7 +20,7 @@ static const DgCliCmd gen_cmd = {
 int dg_cli_gen(int argc, char **argv)
 {
     enum { O_ROWS = 1, O_SEED, O_FMT, O_BAD };
-    const char *scheme = NULL, *out = NULL;
+    const char *scheme = NULL, *out = NULL, *appeals = NULL, *advances = NULL;
     bool quiet = false;
     DgGenOptions go = {.rows = 0, .seed = 1, .format = DG_GEN_CSV, .bad_ppm = 0};
     bool have_rows = false, have_fmt = false;
@@ -33,6 +33,10 @@ int dg_cli_gen(int argc, char **argv)
         DG_CLI_OPT("format", 0, "F", O_FMT, "csv or jsonl, instead of guessing from the file name (default csv)"),
         DG_CLI_OPT("bad-rate", 0, "F", O_BAD,
                    "share of faulty rows, 0 to 1 with at most 6 decimals (default 0),\nspread over every reject reason"),
+        DG_CLI_STR("appeals", 0, "FILE", &appeals,
+                   "also write sample appeals over the log's flags (about 12 per check)\nto FILE; needs -o LOG, not -"),
+        DG_CLI_STR("advances", 0, "FILE", &advances,
+                   "also write three quarterly advances per pool and unit to FILE;\nneeds -o LOG, not -"),
         DG_CLI_FLAG("quiet", 'q', &quiet, "do not report the number of rows written on stderr"),
         DG_CLI_END_OPTS};
     DgCliArgs ar;
@@ -81,6 +85,8 @@ int dg_cli_gen(int argc, char **argv)
     if (ar.first_arg < argc)
         return dg_cli_usage("gen", "unexpected argument \"%s\"", argv[ar.first_arg]);
     bool to_stdout = !strcmp(out, "-");
+    if (to_stdout && (appeals || advances))
+        return dg_cli_usage("gen", "--appeals and --advances read the log back: give -o LOG, not -");
     if (!have_fmt && !to_stdout) {
         size_t n = strlen(out);
         const char *e = n > 3 && !strcmp(out + n - 3, ".gz") ? out + n - 3 : out + n;
@@ -93,12 +99,20 @@ int dg_cli_gen(int argc, char **argv)
         return dg_cli_fail(&err);
     DgStatus st = to_stdout ? dg_gen_write_stream(s, &go, stdout, "standard output", false, &err)
                             : dg_gen_write(s, &go, out, &err);
+    size_t n_app = 0, n_adv = 0;
+    if (st == DG_OK && (appeals || advances))
+        st = dg_gen_cycle_files(s, out, go.seed, appeals, advances, &n_app, &n_adv, &err);
     dg_scheme_free(s);
     if (st != DG_OK)
         return dg_cli_fail(&err);
     char a[32];
-    if (!quiet)
+    if (!quiet) {
         fprintf(stderr, "dangliang gen: wrote %s rows to %s\n", dg_cli_commas(go.rows, a),
                 to_stdout ? "standard output" : out);
+        if (appeals)
+            fprintf(stderr, "dangliang gen: wrote %s appeals to %s\n", dg_cli_commas(n_app, a), appeals);
+        if (advances)
+            fprintf(stderr, "dangliang gen: wrote %s quarterly advances to %s\n", dg_cli_commas(n_adv, a), advances);
+    }
     return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cli_logopts.h"
+#include "dangliang/appeals.h"
 #include "dangliang/output.h"
 
 static uint64_t now_ms(void)
@@ -90,19 +91,25 @@ int dg_cli_run(int argc, char **argv)
     uint64_t t1 = now_ms();
     if (st == DG_OK)
         st = dg_audit_rows(s, d, &au, &err);
+    if (st == DG_OK)
+        st = dg_appeals_apply(s, d, au, &err);
     uint64_t t1a = now_ms();
     if (st == DG_OK)
         st = dg_aggregate_rows(s, d, au->audited_qty, &a, &err);
     if (st == DG_OK)
         st = dg_payouts_compute(s, d, a, &p, &err);
     uint64_t t2 = now_ms();
-    DgOutputOptions ro = {.no_bom = o.no_bom};
+    DgAggregate *a0 = NULL; /* before the appeals, to show what they moved */
+    DgPayouts *p0 = NULL;
+    if (st == DG_OK)
+        dg_cli_before_appeals(s, d, au, &a0, &p0);
+    DgOutputOptions ro = {.no_bom = o.no_bom, .before_appeals_a = a0, .before_appeals_p = p0};
     if (st == DG_OK)
         st = dg_output_run(s, d, au, a, p, o.out, &ro, &err);
     uint64_t t3 = now_ms();
-    static const char *const outputs[] = {"payouts.csv", "units.csv",  "items.csv",   "staff.csv",
-                                          "rejects.csv", "flags.csv",  "summary.json", "report.html"};
-    const size_t n_outputs = sizeof outputs / sizeof outputs[0];
+    static const char *const outputs[] = {"payouts.csv", "units.csv",    "items.csv",   "staff.csv",     "rejects.csv",
+                                          "flags.csv",   "summary.json", "report.html", "settlement.csv"};
+    const size_t n_outputs = sizeof outputs / sizeof outputs[0] - (s->advances_path ? 0 : 1); /* settlement.csv last */
     meta.ms_validate = t1 - t0;
     meta.ms_audit = t1a - t1;
     meta.ms_score = t2 - t1a;
@@ -123,7 +130,9 @@ int dg_cli_run(int argc, char **argv)
                o.v.threads, o.v.threads == 1 ? "" : "s");
         dg_cli_print_accounting(d);
         dg_cli_print_flags(au);
+        dg_cli_print_appeals(s, au);
         print_pools(s, a, p);
+        dg_cli_print_cycle(s, p);
         print_top_units(s, p, 5);
         printf("\noutputs: %s/ (", o.out);
         for (size_t i = 0; i < n_outputs; i++)
@@ -131,6 +140,8 @@ int dg_cli_run(int argc, char **argv)
         printf("manifest.json)\n");
     }
 done:
+    dg_payouts_free(p0);
+    dg_aggregate_free(a0);
     dg_payouts_free(p);
     dg_aggregate_free(a);
     dg_audit_free(au);

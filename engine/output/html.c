@@ -29,6 +29,7 @@
 #include "dangliang/allocate.h"
 #include "dangliang/output.h"
 #include "dangliang/score.h"
+#include "cycle.h"
 #include "htmlout.h"
 #include "outfile.h"
 #include "output_util.h"
@@ -1293,7 +1294,7 @@ static void page_tail(H *h)
 }
 
 DgStatus dg_output_html(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
-                        const DgPayouts *p, const char *dir, DgError *err)
+                        const DgPayouts *p, const char *dir, const DgOutputOptions *opt, DgError *err)
 {
     DgOutFile o;
     DgStatus st = dg_outfile_open(&o, dir, "report.html", err);
@@ -1305,6 +1306,7 @@ DgStatus dg_output_html(const DgScheme *s, const DgDataset *d, const DgAudit *au
     page_head(&h);
     overview(&h);
     pools(&h);
+    dg_cycle_html(h.fp, s, d, au, a, p, opt);
     charts(&h);
     units_table(&h);
     quality(&h);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "csvout.h"
+#include "cycle.h"
 #include "dangliang/allocate.h"
 #include "dangliang/output.h"
 #include "outfile.h"
@@ -42,6 +43,7 @@ typedef struct Ctx {
     const DgAudit *au;
     const DgAggregate *a;
     const DgPayouts *p;
+    const DgOutputOptions *opt;
 } Ctx;
 
 typedef void (*Writer)(const Ctx *x, DgCsvOut *w);
@@ -186,7 +188,7 @@ static void w_staff(const Ctx *x, DgCsvOut *w)
 static void flags_rows(const DgScheme *s, const DgDataset *d, const DgAudit *au, DgCsvOut *w)
 {
     static const char *const hdr[] = {"file", "line", "record_id", "unit_id", "check", "excess_quantity", "detail",
-                                      NULL};
+                                      "appeal", "appeal_note", NULL};
     dg_csvout_header(w, hdr);
     for (size_t i = 0; au && i < au->n_flags; i++) {
         const DgFlag *f = &au->flags[i];
@@ -198,6 +200,8 @@ static void flags_rows(const DgScheme *s, const DgDataset *d, const DgAudit *au,
         dg_csvout_text(w, dg_check_name((DgCheck)f->check));
         dg_csvout_u64(w, f->excess);
         dg_csvout_text(w, f->detail);
+        dg_csvout_text(w, f->appeal == DG_APPEAL_OVERTURN ? "overturn" : f->appeal == DG_APPEAL_UPHOLD ? "uphold" : "");
+        dg_csvout_text(w, f->appeal != DG_APPEAL_NONE ? s->appeals[f->appeal_index].note : "");
         dg_csvout_end(w);
     }
 }
@@ -212,6 +216,11 @@ DgStatus dg_output_flags(const DgScheme *s, const DgDataset *d, const DgAudit *a
 {
     Ctx x = {.s = s, .d = d, .au = au};
     return write_csv(dir, "flags.csv", opt, w_flags, &x, err);
+}
+
+static void w_settlement(const Ctx *x, DgCsvOut *w)
+{
+    dg_cycle_settlement_csv(x->s, x->p, w);
 }
 
 static json_t *jdec_u128(DgU128 v, int from, int to)
@@ -350,11 +359,17 @@ static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
         char price[80];
         dg_allocate_unit_price(pl->budget, p->sum_c[k], price);
         json_object_set_new(jp, "unit_price", json_string(price));
+        dg_cycle_pool_json(s, p, k, jp);
         json_array_append_new(pools, jp);
     }
     json_object_set_new(root, "pools", pools);
     json_object_set_new(root, "units", json_integer((json_int_t)nu));
     json_object_set_new(root, "flags", audit_summary(x));
+    json_t *cyc;
+    if ((cyc = dg_cycle_appeals_json(s, d, x->au, a, p, x->opt)))
+        json_object_set_new(root, "appeals", cyc);
+    if ((cyc = dg_cycle_settlement_json(s, p)))
+        json_object_set_new(root, "settlement", cyc);
 
     return write_json_take(dir, "summary.json", root, err);
 }
@@ -367,14 +382,16 @@ DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
         Writer fn;
     } tables[] = {{"payouts.csv", w_payouts}, {"units.csv", w_units}, {"items.csv", w_items},
                   {"staff.csv", w_staff},     {"flags.csv", w_flags}};
-    Ctx x = {.s = s, .d = d, .au = au, .a = a, .p = p};
+    Ctx x = {.s = s, .d = d, .au = au, .a = a, .p = p, .opt = opt};
     DgStatus st = dg_output_rejects(d, dir, opt, err);
     for (size_t i = 0; st == DG_OK && i < sizeof tables / sizeof tables[0]; i++)
         st = write_csv(dir, tables[i].name, opt, tables[i].fn, &x, err);
+    if (st == DG_OK && s->advances_path)
+        st = write_csv(dir, "settlement.csv", opt, w_settlement, &x, err);
     if (st == DG_OK)
         st = write_summary(&x, dir, err);
     if (st == DG_OK)
-        st = dg_output_html(s, d, au, a, p, dir, err);
+        st = dg_output_html(s, d, au, a, p, dir, opt, err);
     return st;
 }
 
@@ -438,6 +455,10 @@ DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *d
     if ((e = hash_entry(s->units_path, "units", NULL, &st, err)))
         json_array_append_new(sch, e);
     if (s->indicators_path && (e = hash_entry(s->indicators_path, "indicators", NULL, &st, err)))
+        json_array_append_new(sch, e);
+    if (s->appeals_path && (e = hash_entry(s->appeals_path, "appeals", NULL, &st, err)))
+        json_array_append_new(sch, e);
+    if (s->advances_path && (e = hash_entry(s->advances_path, "advances", NULL, &st, err)))
         json_array_append_new(sch, e);
     json_object_set_new(root, "scheme", sch);
     json_t *ins = json_array();

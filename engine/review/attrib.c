@@ -2,7 +2,7 @@
  * Cause attribution of payout changes (dg_review_attribute, review.h).
  *
  * Design: the pool moves from run A's state to run B's one factor at a
- * time (budget, scope, workload, catalog, quality, adjustment); every
+ * time (budget, scope, appeals, workload, catalog, quality, adjustment); every
  * intermediate state is a complete allocation problem whose exact share
  * B·C_u/ΣC is a rational of big integers (bigq.h), so the step effects are
  * exact and telescope: Σ effects + rounding residual = the payout change,
@@ -11,7 +11,7 @@
  * (to 1/100 fen) and the printed effects are differences of those rounded
  * states, so a printed row adds up exactly as well.
  *
- * Cost: 7 states × n units of a few big multiplications each, plus one
+ * Cost: 8 states × n units of a few big multiplications each, plus one
  * counterfactual (the unit's own factor alone) for the winning step.
  */
 #include <stdlib.h>
@@ -20,11 +20,11 @@
 #include "dangliang/review.h"
 #include "review/bigq.h"
 
-#define NSTATE 7 /* X0 .. X6 */
+#define NSTATE 8 /* X0 .. X7 */
 
 const char *dg_review_cause_name(DgCause c)
 {
-    static const char *const names[] = {"none",    "budget",  "scope",      "workload",
+    static const char *const names[] = {"none",    "budget",  "scope",   "appeals",    "workload",
                                         "catalog", "quality", "adjustment", "rounding"};
     return (unsigned)c < DG_CAUSE_COUNT ? names[c] : "?";
 }
@@ -32,7 +32,7 @@ const char *dg_review_cause_name(DgCause c)
 /* A unit's factors normalised: a side where it is out of scope copies the other side. */
 typedef struct Norm {
     bool in_a, in_b;
-    DgU128 w[3]; /* w_a, w_mid, w_b */
+    DgU128 w[4]; /* w_a, w_a after run B's appeals instead of run A's, w_mid, w_b */
     int64_t q[2], adj[2];
 } Norm;
 
@@ -41,18 +41,20 @@ static void normalise(const DgAttrUnit *u, Norm *x)
     x->in_a = u->in_a;
     x->in_b = u->in_b;
     x->w[0] = u->w_a;
-    x->w[1] = u->w_mid;
-    x->w[2] = u->w_b;
+    /* the appeals step: never below 0 (an appeal only restores what its run had removed) */
+    x->w[1] = u->w_a + u->appeal_b >= u->appeal_a ? u->w_a + u->appeal_b - u->appeal_a : 0;
+    x->w[2] = u->w_mid;
+    x->w[3] = u->w_b;
     x->q[0] = u->q_a;
     x->q[1] = u->q_b;
     x->adj[0] = u->adj_a;
     x->adj[1] = u->adj_b;
     if (!u->in_a && u->in_b) { /* entering: brings run B's values */
-        x->w[0] = x->w[1] = u->w_b;
+        x->w[0] = x->w[1] = x->w[2] = u->w_b;
         x->q[0] = u->q_b;
         x->adj[0] = u->adj_b;
     } else if (u->in_a && !u->in_b) { /* leaving: its run-A values until it goes */
-        x->w[1] = x->w[2] = u->w_a;
+        x->w[1] = x->w[2] = x->w[3] = u->w_a;
         x->q[1] = u->q_a;
         x->adj[1] = u->adj_a;
     }
@@ -62,9 +64,9 @@ static void normalise(const DgAttrUnit *u, Norm *x)
 static void corrected(const Norm *x, int s, DgBig *c, bool *ok)
 {
     bool in = s < 2 ? x->in_a : x->in_b;
-    DgU128 w = s < 3 ? x->w[0] : s == 3 ? x->w[1] : x->w[2];
-    int64_t q = s < 5 ? x->q[0] : x->q[1];
-    int64_t a = s < 6 ? x->adj[0] : x->adj[1];
+    DgU128 w = s < 3 ? x->w[0] : s <= 5 ? x->w[s - 2] : x->w[3];
+    int64_t q = s < 6 ? x->q[0] : x->q[1];
+    int64_t a = s < 7 ? x->adj[0] : x->adj[1];
     if (!in || w == 0 || q <= 0 || a <= 0) {
         c->n = 0;
         return;
@@ -126,7 +128,7 @@ DgStatus dg_review_attribute(int64_t budget_a, int64_t budget_b, const DgAttrUni
         DgQ eff[DG_CAUSE_COUNT];
         dg_q_from_i64(&eff[DG_CAUSE_NONE], 0);
         for (int s = 1; s < NSTATE; s++) {
-            dg_q_sub(&eff[s], &sh[s], &sh[s - 1], &ok); /* step s is cause s: BUDGET = 1 .. ADJUSTMENT = 6 */
+            dg_q_sub(&eff[s], &sh[s], &sh[s - 1], &ok); /* step s is cause s: BUDGET = 1 .. ADJUSTMENT = 7 */
             r->effect[s] = rs[s] - rs[s - 1];
         }
         int64_t delta = units[i].pay_b - units[i].pay_a;

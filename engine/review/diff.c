@@ -15,9 +15,13 @@
  * otherwise the split is not made for that unit (everything counts as
  * workload).  Before attributing, each folder's payouts are reproduced from
  * its own W, Q, A and budget (largest remainder); a mismatch means the
- * folder is not a consistent run and is DG_E_INTERNAL.
+ * folder is not a consistent run and is DG_E_INTERNAL.  What each run's
+ * appeals restored per (pool, unit) comes from its summary.json ("appeals"
+ * → units → pools → workload_restored), so a run with appeals compared
+ * with the same run without them puts the change on "appeals".
  */
 #include <glib.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +58,7 @@ typedef struct Side {
     DgRunTable pay, items;
     GHashTable *items_by_unit; /* unit_id -> GArray of row indexes (owned) */
     GHashTable *item_at;       /* "unit\x1fcode" -> row + 1 */
+    GHashTable *restored;      /* "pool\x1funit" -> DgU128 * workload the run's appeals restored (owned) */
 } Side;
 
 static void side_clear(Side *s)
@@ -65,6 +70,49 @@ static void side_clear(Side *s)
         g_hash_table_destroy(s->items_by_unit);
     if (s->item_at)
         g_hash_table_destroy(s->item_at);
+    if (s->restored)
+        g_hash_table_destroy(s->restored);
+}
+
+/* summary.json's appeals → units → pools → workload_restored, when the run had appeals. */
+static void load_restored(Side *s, const char *dir)
+{
+    s->restored = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    char *path = g_build_filename(dir, "summary.json", NULL);
+    json_t *sum = json_load_file(path, 0, NULL);
+    g_free(path);
+    json_t *units = json_object_get(json_object_get(sum, "appeals"), "units");
+    size_t i, k;
+    json_t *u, *p;
+    json_array_foreach(units, i, u)
+    {
+        const char *uid = json_string_value(json_object_get(u, "unit_id"));
+        json_array_foreach(json_object_get(u, "pools"), k, p)
+        {
+            const char *pid = json_string_value(json_object_get(p, "pool_id"));
+            const char *w = json_string_value(json_object_get(p, "workload_restored"));
+            DgRunTable t = {.n_cols = 1, .n_rows = 1};
+            char *cell = (char *)w;
+            uint64_t line = 0;
+            t.cell = &cell;
+            t.line = &line;
+            DgU128 v;
+            if (!uid || !pid || !w || dg_runread_u128(&t, 0, 0, 4, &v, NULL) != DG_OK)
+                continue; /* a negative or damaged figure: not an appeal's restoration */
+            DgU128 *slot = g_new(DgU128, 1);
+            *slot = v;
+            g_hash_table_insert(s->restored, g_strconcat(pid, "\x1f", uid, NULL), slot);
+        }
+    }
+    json_decref(sum);
+}
+
+static DgU128 restored_of(const Side *s, const char *pool, const char *unit)
+{
+    char *key = g_strconcat(pool, "\x1f", unit, NULL);
+    DgU128 *v = g_hash_table_lookup(s->restored, key);
+    g_free(key);
+    return v ? *v : 0;
 }
 
 static void free_garray(gpointer p)
@@ -81,6 +129,7 @@ static DgStatus side_load(Side *s, const char *dir, DgError *err)
         st = dg_runread_table(dir, "items.csv", item_cols, &s->items, err);
     if (st != DG_OK)
         return st;
+    load_restored(s, dir);
     s->items_by_unit = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, free_garray);
     s->item_at = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (size_t r = 0; r < s->items.n_rows; r++) {
@@ -148,12 +197,14 @@ static DgStatus collect(Side *s, int side, const char *id, Pair **pairs, size_t 
             (st = dg_runread_i64(&s->pay, r, P_PAY, 2, &pay, err)) != DG_OK)
             return st;
         if (side == 0) {
+            p->u.appeal_a = restored_of(s, id, uid);
             p->u.in_a = true;
             p->u.w_a = w;
             p->u.q_a = q;
             p->u.adj_a = a;
             p->u.pay_a = pay;
         } else {
+            p->u.appeal_b = restored_of(s, id, uid);
             p->u.in_b = true;
             p->u.w_b = p->u.w_mid = w;
             p->u.q_b = q;
@@ -552,7 +603,7 @@ DgStatus dg_review_diff_csv(const DgDiff *d, const char *path, bool no_bom, DgEr
         "pool_id",      "pool_name",         "unit_id",          "unit_name",        "status",
         "payout_a",     "payout_b",          "change",           "workload_a",       "workload_b",
         "workload_change", "quality_a",      "quality_b",        "quality_change",   "adjustment_a",
-        "adjustment_b", "adjustment_change", "effect_budget",    "effect_scope",     "effect_workload",
+        "adjustment_b", "adjustment_change", "effect_budget",    "effect_scope",     "effect_appeals",   "effect_workload",
         "effect_catalog", "effect_quality",  "effect_adjustment", "effect_rounding", "main_cause",
         "cause_from",   NULL};
     dg_csvout_header(&w, hdr);

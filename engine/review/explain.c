@@ -25,6 +25,7 @@
 #include "dangliang/review.h"
 #include "dangliang/score.h"
 #include "output/outfile.h"
+#include "review/explain_cycle.h"
 #include "review/runread.h"
 
 /* ---- small formatting helpers ---------------------------------------------- */
@@ -135,8 +136,9 @@ static const char *const item_cols[] = {"unit_id",  "item_code",        "item_na
 enum { S_POOL, S_UNIT, S_STAFF, S_W, S_SHARE, S_AMOUNT };
 static const char *const staff_cols[] = {"pool_id", "unit_id", "staff_id", "audited_workload", "share", "amount",
                                          NULL};
-enum { F_UNIT, F_CHECK, F_EXCESS };
-static const char *const flag_cols[] = {"unit_id", "check", "excess_quantity", NULL};
+enum { F_UNIT, F_CHECK, F_EXCESS, F_RID, F_APPEAL, F_NOTE };
+static const char *const flag_cols[] = {"unit_id", "check", "excess_quantity", "record_id", "appeal", "appeal_note",
+                                        NULL};
 
 static void mismatch(Ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void mismatch(Ctx *x, const char *fmt, ...)
@@ -723,6 +725,14 @@ static DgStatus build(Ctx *x, json_t **out, DgError *err)
     }
     json_object_set_new(root, "items", items);
     json_object_set_new(root, "workload", workload_section(x));
+    json_t *appeals = NULL;
+    static const DgExplainFlagCols fc = {F_UNIT, F_CHECK, F_EXCESS, F_RID, F_APPEAL, F_NOTE};
+    if ((st = dg_explain_appeals(x->opt->run_dir, x->opt->unit_id, &x->flags, &fc, &appeals, err)) != DG_OK) {
+        json_decref(root);
+        return st;
+    }
+    if (appeals)
+        json_object_set_new(root, "appeals", appeals);
     json_object_set_new(root, "quality", quality_section(x));
     json_object_set_new(root, "adjustment", adjustment_section(x));
     json_t *pools = json_array();
@@ -991,6 +1001,7 @@ static char *render_text(json_t *root)
                            S(unit, "community"), S(unit, "county"), I(unit, "tier"), tags->len ? tags->str : "(none)");
     g_string_free(tags, TRUE);
     render_items(g, root);
+    dg_explain_render_appeals(g, root);
     render_quality(g, root);
     render_adjustment(g, root);
     g_string_append(g, "\n4. Pools: C = W × Q × A; share = B × C / ΣC; every unit gets its floor, the fen left "

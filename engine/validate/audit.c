@@ -55,6 +55,8 @@ static void add_flag(FlagList *l, uint32_t row, DgCheck c, uint32_t excess, cons
     f->row = row;
     f->check = (uint8_t)c;
     f->excess = excess;
+    f->appeal = 0; /* DG_APPEAL_NONE until dg_appeals_apply */
+    f->appeal_index = 0;
     f->detail = dg_xstrdup(buf);
 }
 

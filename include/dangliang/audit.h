@@ -39,7 +39,9 @@ const char *dg_check_name(DgCheck c);
 typedef struct DgFlag {
     uint32_t row;       /* index in dataset->rows */
     uint8_t check;      /* DgCheck */
+    uint8_t appeal;     /* DgAppealDecision: set by dg_appeals_apply, DG_APPEAL_NONE otherwise */
     uint32_t excess;    /* quantity this check removed (0 under staff_overload: review) */
+    uint32_t appeal_index; /* index in scheme->appeals when appeal != DG_APPEAL_NONE */
     char *detail;       /* one sentence, e.g. "5th PH-HTN-FU of patient P00077 in the period, cap 4" */
 } DgFlag;
 
@@ -50,6 +52,9 @@ typedef struct DgAudit {
     uint64_t flags_by_check[DG_CHECK_COUNT];
     uint64_t excess_by_check[DG_CHECK_COUNT];
     uint64_t rows_flagged;                 /* rows with at least one flag */
+    /* filled by dg_appeals_apply (appeals.h); zero when no appeals were applied */
+    uint64_t appeals_by_check[DG_CHECK_COUNT][2]; /* [check][0 overturn, 1 uphold] */
+    uint64_t qty_restored;                 /* Σ (audited after appeals − audited before) over rows */
 } DgAudit;
 
 /* Run every check the scheme enables (caps from the catalog, the staff-day

@@ -116,6 +116,22 @@ DgStatus dg_gen_write_stream(const DgScheme *s, const DgGenOptions *o, FILE *f, 
  * tests and small samples.  Errors: DG_E_USAGE, DG_E_CONFIG. */
 DgStatus dg_gen_to_memory(const DgScheme *s, const DgGenOptions *o, char **out, size_t *len, DgError *err);
 
+/* Sample files for the rest of the payout cycle (the demo): reads the log at
+ * `log_path` back with the scheme, runs the checks and the allocation (the
+ * scheme's own appeals, if any, are not applied), then writes
+ *  - appeals_path (if non-NULL): a few dozen appeals spread over the flags
+ *    of every check that raised any (about 12 per check, two in three
+ *    overturned), with short notes;
+ *  - advances_path (if non-NULL): three quarterly advances per pool × unit
+ *    with a payout, together about 70 % of a "previous year's" payout — this
+ *    year's payout scaled by a per-unit factor between 0.85 and 1.15 drawn
+ *    from the seed — in whole yuan, so that some balances come out negative.
+ * Deterministic for (scheme, log, seed).  *n_appeals / *n_advances get the
+ * rows written.  Errors: those of reading, checking and allocating the log;
+ * DG_E_IO writing.  Uses OpenMP (through the stages it calls). */
+DgStatus dg_gen_cycle_files(const DgScheme *s, const char *log_path, uint64_t seed, const char *appeals_path,
+                            const char *advances_path, size_t *n_appeals, size_t *n_advances, DgError *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,6 +16,12 @@ extern "C" {
 
 typedef struct DgOutputOptions {
     bool no_bom;  /* omit the UTF-8 BOM */
+    /* When the scheme names appeals: the same run's aggregate and payouts
+     * computed on the audited quantities before the appeals (see
+     * dg_appeals_before), so summary.json and report.html can show what
+     * the appeals moved.  NULL: only counts and quantities are shown. */
+    const DgAggregate *before_appeals_a;
+    const DgPayouts *before_appeals_p;
 } DgOutputOptions;
 
 /* DIR/rejects.csv: file, line, record_id, reason, detail — in input order.
@@ -39,8 +45,9 @@ typedef struct DgRunMeta {
     const char *build_commit; /* the program's build commit, or NULL */
 } DgRunMeta;
 
-/* payouts.csv, units.csv, items.csv, staff.csv, flags.csv, summary.json and
- * report.html into DIR (docs/cli.md).  Deterministic bytes for the same inputs.  Errors:
+/* payouts.csv, units.csv, items.csv, staff.csv, flags.csv, summary.json,
+ * report.html and — when the scheme names advances — settlement.csv into
+ * DIR (docs/cli.md).  Deterministic bytes for the same inputs.  Errors:
  * DG_E_IO. */
 DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
                        const DgPayouts *p, const char *dir, const DgOutputOptions *opt, DgError *err);
@@ -55,10 +62,11 @@ DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
  * the thread count.  au may be NULL (no checks ran).  All inputs borrowed.
  * Errors: DG_E_IO.  Thread safety: touches only its arguments and the file. */
 DgStatus dg_output_html(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
-                        const DgPayouts *p, const char *dir, DgError *err);
+                        const DgPayouts *p, const char *dir, const DgOutputOptions *opt, DgError *err);
 
 /* DIR/flags.csv: file, line, record_id, unit_id, check, excess_quantity,
- * detail — one line per (row, check), in input order.  Errors: DG_E_IO. */
+ * detail, appeal, appeal_note — one line per (row, check), in input order;
+ * appeal is overturn, uphold or empty.  Errors: DG_E_IO. */
 DgStatus dg_output_flags(const DgScheme *s, const DgDataset *d, const DgAudit *au, const char *dir,
                          const DgOutputOptions *opt, DgError *err);
 

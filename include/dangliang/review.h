@@ -63,6 +63,7 @@ typedef enum DgCause {
     DG_CAUSE_NONE = 0,
     DG_CAUSE_BUDGET,
     DG_CAUSE_SCOPE,
+    DG_CAUSE_APPEALS,
     DG_CAUSE_WORKLOAD,
     DG_CAUSE_CATALOG,
     DG_CAUSE_QUALITY,
@@ -71,7 +72,7 @@ typedef enum DgCause {
     DG_CAUSE_COUNT
 } DgCause;
 
-/* "none", "budget", "scope", "workload", "catalog", "quality", "adjustment", "rounding". */
+/* "none", "budget", "scope", "appeals", "workload", "catalog", "quality", "adjustment", "rounding". */
 const char *dg_review_cause_name(DgCause c);
 
 /* One unit of a pool in runs A and B. */
@@ -79,13 +80,15 @@ typedef struct DgAttrUnit {
     bool in_a, in_b;      /* in the pool's scope (listed in payouts.csv) in run A / run B */
     DgU128 w_a, w_b;      /* audited workload in the pool, 10^-4 */
     DgU128 w_mid;         /* run B's quantities at run A's equivalents, 10^-4 (= w_b when not separated) */
+    DgU128 appeal_a, appeal_b; /* workload the appeals of run A / run B restored to the unit in the pool, 10^-4
+                                * (summary.json; 0 without appeals) */
     int64_t q_a, q_b;     /* quality Q, 10^-4 */
     int64_t adj_a, adj_b; /* adjustment A, 10^-4 */
     int64_t pay_a, pay_b; /* payout, fen (0 where not in scope) */
 } DgAttrUnit;
 
 typedef struct DgAttrResult {
-    /* effect[c] for c = BUDGET..ROUNDING in 10^-4 yuan (1/100 fen); they add
+    /* effect[c] for c = BUDGET..ROUNDING (step s is cause s) in 10^-4 yuan (1/100 fen); they add
      * up to (pay_b − pay_a)·100 exactly (see dg_review_attribute). */
     int64_t effect[DG_CAUSE_COUNT];
     DgCause cause;  /* the largest |effect|, exact; NONE when every effect is 0 */
@@ -98,8 +101,9 @@ typedef struct DgAttrResult {
  * and C = W·Q·A, the state moves from run A to run B one factor at a time,
  * for every unit of the pool at once:
  *   X0 = A;  X1 budget B_b;  X2 scope S_b (a unit entering brings its run-B
- *   W, Q, A);  X3 workload W_mid;  X4 catalog W_b;  X5 quality Q_b;
- *   X6 adjustment A_b = B.
+ *   W, Q, A);  X3 appeals W_a + appeal_b − appeal_a (what the appeals of
+ *   run B restored, less those of run A);  X4 workload W_mid;  X5 catalog
+ *   W_b;  X6 quality Q_b;  X7 adjustment A_b = B.
  * effect(step) = share(X_step) − share(X_step−1), exact rationals;
  * rounding = (pay_b − share(X6)) − (pay_a − share(X0)).  They sum to
  * pay_b − pay_a exactly.  The main cause is the largest |effect|,

@@ -65,7 +65,9 @@ typedef struct DgAdjustment {
 
 typedef struct DgPool {
     const char *id, *name;
-    int64_t budget;                 /* fen */
+    int64_t budget;                 /* fen; for a per-capita pool the computed B = per_capita × population */
+    int64_t per_capita;             /* fen per resident when "budget": {"per_capita": …}, else DG_NONE */
+    int64_t population;             /* Σ population of the units in scope (per-capita pools only, else 0) */
     const char **categories; size_t n_categories;
     const char **items; size_t n_items;          /* patterns; '*' only at the end */
     bool scope_all;
@@ -73,6 +75,18 @@ typedef struct DgPool {
     const char **counties; size_t n_counties;
     const char **units; size_t n_units;
 } DgPool;
+
+/* Decisions of an appeal (申诉, appeals.csv). */
+typedef enum DgAppealDecision { DG_APPEAL_NONE = 0, DG_APPEAL_OVERTURN = 1, DG_APPEAL_UPHOLD = 2 } DgAppealDecision;
+
+/* One row of appeals.csv: a decision on the flag of one check on one record. */
+typedef struct DgAppeal {
+    const char *record_id;
+    uint8_t check;                  /* 0 over_patient_day, 1 over_patient_period, 2 staff_overload (DgCheck order) */
+    uint8_t decision;               /* DG_APPEAL_OVERTURN or DG_APPEAL_UPHOLD */
+    const char *note;               /* "" when empty */
+    uint64_t line;                  /* line in appeals.csv (header = 1) */
+} DgAppeal;
 
 typedef enum DgStaffPolicy { DG_STAFF_REVIEW = 0, DG_STAFF_EXCLUDE = 1 } DgStaffPolicy;
 
@@ -94,6 +108,12 @@ typedef struct DgScheme {
     DgStaffPolicy staff_policy;
 
     DgPool *pools; size_t n_pools;
+
+    const char *appeals_path;       /* resolved "appeals" file, or NULL */
+    DgAppeal *appeals; size_t n_appeals; /* in file order */
+    const char *advances_path;      /* resolved "advances" file, or NULL */
+    int64_t *advanced;              /* [n_pools * n_units] Σ advances, fen; NULL when no advances file */
+    size_t n_advance_rows;          /* data rows of the advances file */
 
     DgCatalogRow *catalog; size_t n_catalog;
     size_t n_codes;

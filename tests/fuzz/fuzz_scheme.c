@@ -44,6 +44,14 @@ static const char *const fz_files[][2] = {
                        "PT06,signing_rate,0.31\n"
                        "PT06,ehr_open_rate,\n"
                        "SS07,signing_rate,0.2\n"},
+    {"appeals.csv", "record_id,check,decision,note\n"
+                    "R1,over_patient_day,overturn,\"签字齐全, 属实\"\n"
+                    "R1,staff_overload,uphold,\n"
+                    "R2,over_patient_period,overturn,\n"},
+    {"advances.csv", "unit_id,pool_id,amount,quarter\n"
+                     "DH01,phs,1000.00,Q1\n"
+                     "DH01,phs,1000.5,Q2\n"
+                     "PT06,phs,0,Q1\n"},
 };
 
 static void fz_path(char *buf, size_t cap, const char *name)
@@ -125,8 +133,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sum += s->pool_row[i];
     for (size_t i = 0; i < s->n_units * s->n_indicators; i++)
         sum += s->indicator_values[i] != DG_IND_MISSING;
-    for (size_t p = 0; p < s->n_pools; p++)
+    for (size_t p = 0; p < s->n_pools; p++) {
         sum += strlen(s->pools[p].id) + s->pools[p].n_categories + s->pools[p].n_items;
+        if (s->pools[p].budget < 0 || s->pools[p].budget > 100000000000000LL)
+            abort();
+    }
+    for (size_t i = 0; i < s->n_appeals; i++)
+        sum += strlen(s->appeals[i].record_id) + strlen(s->appeals[i].note) + s->appeals[i].check;
+    for (size_t i = 0; s->advanced && i < s->n_pools * s->n_units; i++)
+        sum += s->advanced[i] > 0;
     if (sum == (size_t)-1)
         abort();
     dg_scheme_free(s);

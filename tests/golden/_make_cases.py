@@ -43,7 +43,7 @@ def case(name, files, cmd, read, acc, rej, by, rejects, readme, exit_code=0, bom
     (d / "expected" / "stdout").write_text(stdout(len([a for a in cmd.split() if a.endswith(('.csv', '.jsonl', '.gz', '.ndjson', '.log'))]), read, acc, rej, by))
     body = "file,line,record_id,reason,detail\n" + "".join(r + "\n" for r in rejects)
     (d / "expected" / "rejects.csv").write_bytes((b"\xef\xbb\xbf" if bom else b"") + body.encode())
-    fbody = "file,line,record_id,unit_id,check,excess_quantity,detail\n"
+    fbody = "file,line,record_id,unit_id,check,excess_quantity,detail,appeal,appeal_note\n"
     (d / "expected" / "flags.csv").write_bytes((b"\xef\xbb\xbf" if bom else b"") + fbody.encode())
     if exit_code:
         (d / "expected" / "exit").write_text(f"{exit_code}\n")

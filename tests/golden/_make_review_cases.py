@@ -208,7 +208,7 @@ def explain_b1_json():
 
 # ---- diff: an independent re-derivation of the method in docs/cli.md ----------------------------
 
-CAUSES = ["budget", "scope", "workload", "catalog", "quality", "adjustment", "rounding"]
+CAUSES = ["budget", "scope", "appeals", "workload", "catalog", "quality", "adjustment", "rounding"]
 
 
 def half_up(fr):  # fr >= 0
@@ -229,41 +229,45 @@ def allocate(budget, c):
 
 
 def attribute(ba, bb, units):
-    """units: {id: dict(in_a, in_b, wa, wmid, wb, qa, qb, aa, ab, pa, pb)} with W, Q, A as Fractions."""
+    """units: {id: dict(in_a, in_b, wa, wmid, wb, qa, qb, aa, ab, pa, pb, [ra, rb])} with W, Q, A as Fractions;
+    ra / rb: workload the appeals of run A / B restored (default 0).  States: A, budget, scope, appeals
+    (wa + rb - ra), workload (wmid), catalog (wb), quality, adjustment."""
     for x in units.values():
+        x["wapp"] = x["wa"] + x.get("rb", 0) - x.get("ra", 0)
         if not x["in_a"]:
-            x["wa"] = x["wmid"] = x["wb"]; x["qa"] = x["qb"]; x["aa"] = x["ab"]
+            x["wa"] = x["wapp"] = x["wmid"] = x["wb"]; x["qa"] = x["qb"]; x["aa"] = x["ab"]
         if not x["in_b"]:
-            x["wmid"] = x["wb"] = x["wa"]; x["qb"] = x["qa"]; x["ab"] = x["aa"]
+            x["wapp"] = x["wmid"] = x["wb"] = x["wa"]; x["qb"] = x["qa"]; x["ab"] = x["aa"]
 
     def c(x, s, own=None):
         inn = x["in_a"] if s < 2 else x["in_b"]
-        w = x["wa"] if s < 3 else x["wmid"] if s == 3 else x["wb"]
-        q = x["qa"] if s < 5 else x["qb"]
-        a = x["aa"] if s < 6 else x["ab"]
+        w = [x["wa"], x["wa"], x["wa"], x["wapp"], x["wmid"], x["wb"], x["wb"], x["wb"]][s]
+        q = x["qa"] if s < 6 else x["qb"]
+        a = x["aa"] if s < 7 else x["ab"]
         return w * q * a if inn else F(0)
 
-    budget = [ba] + [bb] * 6
-    sums = [sum(c(x, s) for x in units.values()) for s in range(7)]
+    N = 8
+    budget = [ba] + [bb] * (N - 1)
+    sums = [sum(c(x, s) for x in units.values()) for s in range(N)]
 
     def share(b, cu, sc):
         return F(b) * cu / sc if sc else F(0)
 
     out = {}
     for u, x in units.items():
-        sh = [share(budget[s], c(x, s), sums[s]) for s in range(7)]
+        sh = [share(budget[s], c(x, s), sums[s]) for s in range(N)]
         r = [half_up(v * 100) for v in sh]
-        eff = [sh[s] - sh[s - 1] for s in range(1, 7)]
+        eff = [sh[s] - sh[s - 1] for s in range(1, N)]
         delta = x["pb"] - x["pa"]
-        eff.append(F(delta) - (sh[6] - sh[0]))
-        shown = [r[s] - r[s - 1] for s in range(1, 7)] + [delta * 100 - (r[6] - r[0])]
+        eff.append(F(delta) - (sh[N - 1] - sh[0]))
+        shown = [r[s] - r[s - 1] for s in range(1, N)] + [delta * 100 - (r[N - 1] - r[0])]
         best = None
         for k, e in enumerate(eff):
             if e != 0 and (best is None or abs(e) > abs(eff[best])):
                 best = k
         cause = "none" if best is None else CAUSES[best]
         frm = ""
-        if best is not None and 1 <= best <= 5:
+        if best is not None and 1 <= best <= 6:
             s = best + 1
             alt = sums[s - 1] - c(x, s - 1) + c(x, s)
             mid = share(budget[s], c(x, s), alt)
@@ -287,7 +291,7 @@ def dec(fr, scale):  # exact Fraction with at most `scale` decimals -> integer
 
 DIFF_HEADER = ("pool_id,pool_name,unit_id,unit_name,status,payout_a,payout_b,change,workload_a,workload_b,"
                "workload_change,quality_a,quality_b,quality_change,adjustment_a,adjustment_b,adjustment_change,"
-               "effect_budget,effect_scope,effect_workload,effect_catalog,effect_quality,effect_adjustment,"
+               "effect_budget,effect_scope,effect_appeals,effect_workload,effect_catalog,effect_quality,effect_adjustment,"
                "effect_rounding,main_cause,cause_from\n")
 
 
@@ -460,6 +464,18 @@ def main():
     write("diff_period",
           "$DG run --scheme ../_pay/scheme.json --out $OUT/a --threads 2 ../run_basic/log.csv > /dev/null && "
           "$DG run --scheme scheme_b.json --out $OUT/b --threads 2 log_b.csv > /dev/null && "
+          "$DG diff $OUT/a $OUT/b --out $OUT/diff.csv --no-bom", stdout=out, files={"diff.csv": csv})
+    # run A without appeals, run B the same data with appeals_review.csv (../_appeal/README.md section 3):
+    # U1's W goes 3 -> 5 because its appeals restored 2 (summary.json of run B), so the change is "appeals"
+    one = F(1)
+    def u_(wa, wb, rb=0):
+        return dict(in_a=True, in_b=True, wa=F(wa), wb=F(wb), wmid=F(wb), qa=one, qb=one, aa=one, ab=one, rb=F(rb))
+    csv, out = diff_case([("all", "全部服务", 10000, 10000, {"U1": u_(3, 5, 2), "U2": u_(10, 10), "U3": u_(2, 2)})],
+                         {"U1": "一号卫生院", "U2": "二号卫生院", "U3": "三号卫生室"},
+                         "golden-appeal-review", "golden-appeal-review")
+    write("diff_appeals",
+          "$DG run --scheme ../_appeal/scheme_noappeals.json --out $OUT/a --threads 2 ../_appeal/log.csv > /dev/null && "
+          "$DG run --scheme ../_appeal/scheme_review.json --out $OUT/b --threads 2 ../_appeal/log.csv > /dev/null && "
           "$DG diff $OUT/a $OUT/b --out $OUT/diff.csv --no-bom", stdout=out, files={"diff.csv": csv})
     write("diff_e_usage", "$DG diff only_one_dir", exit_code=2, stderr_contains=["give exactly two run folders"])
     write("diff_e_missing_run", RUN + " && $DG diff $OUT/run $OUT/none", exit_code=4,

@@ -122,7 +122,7 @@ static char *write_page(const char *dir)
     cr_assert_eq(dg_audit_rows(s, d, &au, &e), DG_OK, "%s", e.text);
     cr_assert_eq(dg_aggregate_rows(s, d, au->audited_qty, &a, &e), DG_OK, "%s", e.text);
     cr_assert_eq(dg_payouts_compute(s, d, a, &p, &e), DG_OK, "%s", e.text);
-    cr_assert_eq(dg_output_html(s, d, au, a, p, dir, &e), DG_OK, "%s", e.text);
+    cr_assert_eq(dg_output_html(s, d, au, a, p, dir, NULL, &e), DG_OK, "%s", e.text);
     dg_payouts_free(p);
     dg_aggregate_free(a);
     dg_audit_free(au);
