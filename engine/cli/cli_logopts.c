@@ -11,6 +11,37 @@
 
 #include "cli.h"
 
+/* A byte count: digits, optionally followed by K, M or G (KiB, MiB, GiB;
+ * "KiB"/"KB"/"k" spellings accepted).  false when malformed or outside
+ * [lo, hi]. */
+static bool parse_size(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    size_t n = strspn(s, "0123456789");
+    uint64_t v;
+    if (n == 0 || !dg_uint_parse(s, n, hi, &v))
+        return false;
+    const char *u = s + n;
+    unsigned shift = 0;
+    if (*u) {
+        switch (*u) {
+        case 'k': case 'K': shift = 10; break;
+        case 'm': case 'M': shift = 20; break;
+        case 'g': case 'G': shift = 30; break;
+        default: return false;
+        }
+        u++;
+        if (strcmp(u, "") && strcmp(u, "B") && strcmp(u, "iB"))
+            return false;
+    }
+    if (v > hi >> shift)
+        return false;
+    v <<= shift;
+    if (v < lo)
+        return false;
+    *out = v;
+    return true;
+}
+
 static const DgCliCmd run_cmd = {
     "run", "--scheme FILE --out DIR [OPTION...] LOG...",
     "Validate the service logs (CSV or JSON Lines, .gz allowed), run the authenticity checks, score\n"
@@ -27,7 +58,7 @@ static const DgCliCmd check_cmd = {
 
 int dg_cli_parse_logopts(const char *cmd, int argc, char **argv, DgCliLogOpts *o, bool *done)
 {
-    enum { O_THREADS = 1, O_ENC, O_FMT, O_CHUNK, O_WINDOW };
+    enum { O_THREADS = 1, O_ENC, O_FMT, O_CHUNK, O_WINDOW, O_MAXREC };
     memset(o, 0, sizeof *o);
     *done = true;
     const DgCliOpt opts[] = {
@@ -44,6 +75,8 @@ int dg_cli_parse_logopts(const char *cmd, int argc, char **argv, DgCliLogOpts *o
         DG_CLI_FLAG("quiet", 'q', &o->quiet,
                     "print nothing on stdout but --json output, and no progress line;\nwarnings and errors still go to stderr"),
         DG_CLI_FLAG("json", 0, &o->json, "print a JSON summary on stdout instead of the text report"),
+        DG_CLI_OPT("max-record", 0, "SIZE", O_MAXREC,
+                   "longest record, 256 to 1G, K/M/G suffixes (default 1M);\na longer one is one malformed row"),
         DG_CLI_OPT("chunk-size", 0, "BYTES", O_CHUNK, "for tests: parse in chunks of BYTES (results never depend on it)"),
         DG_CLI_OPT("window-size", 0, "BYTES", O_WINDOW, "for tests: read in windows of BYTES (results never depend on it)"),
         DG_CLI_END_OPTS};
@@ -72,6 +105,12 @@ int dg_cli_parse_logopts(const char *cmd, int argc, char **argv, DgCliLogOpts *o
                 o->v.format = DG_LOG_JSONL;
             else
                 return dg_cli_usage(cmd, "--format must be csv or jsonl, not \"%s\"", arg);
+            break;
+        case O_MAXREC:
+            if (!parse_size(arg, 256, (uint64_t)1 << 30, &v))
+                return dg_cli_usage(cmd, "--max-record wants a size from 256 bytes to 1G (e.g. 4M), not \"%s\"",
+                                    arg);
+            o->v.max_record = (size_t)v;
             break;
         case O_CHUNK:
         case O_WINDOW:

@@ -26,6 +26,9 @@ static const char usage_text[] =
     "  explain  every number of one unit of a finished run, recomputed and checked\n"
     "  diff     what changed between two runs, and why\n"
     "\n"
+    "LOG is a file (.csv, .jsonl, optionally .gz), a FIFO, or - for standard input (format from --format,\n"
+    "default csv).\n"
+    "\n"
     "`dangliang COMMAND --help` describes every option of a command; `man dangliang` has the details.\n"
     "\n" DG_CLI_EXIT_CODES;
 

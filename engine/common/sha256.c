@@ -12,6 +12,7 @@
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define HAVE_SHANI_CODE 1
 #endif
@@ -112,8 +113,15 @@ __attribute__((target("sha,sse4.1,ssse3"))) static void blocks_ni(uint32_t h[8],
 bool dg_sha256_accelerated(void)
 {
 #ifdef HAVE_SHANI_CODE
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") && __builtin_cpu_supports("ssse3");
+    /* CPUID directly: __builtin_cpu_supports("sha") is GCC-only (clang 14
+     * rejects the feature name).  Leaf 1 ECX: SSSE3 bit 9, SSE4.1 bit 19;
+     * leaf 7 subleaf 0 EBX: SHA bit 29. */
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 9)) || !(c & (1u << 19)))
+        return false;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+        return false;
+    return (b & (1u << 29)) != 0;
 #else
     return false;
 #endif

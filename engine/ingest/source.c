@@ -1,19 +1,39 @@
 /*
  * Input sources (see source.h).
  *
- * Two modes.  A plain regular file with no encoding is mmap'ed: a window is
- * a pointer into the mapping, at most `want` bytes long so the caller never
- * touches more than one window of pages at a time, and consumed whole pages
- * are dropped with madvise(MADV_DONTNEED) so resident memory stays bounded.
- * Everything else (gzip, GB18030/GBK, and files that cannot be mapped such
- * as pipes) goes through a pipeline of streaming stages,
+ * Every input is read with read(2) through a pipeline of streaming stages,
  *     read(2) -> [inflate] -> [iconv] -> output buffer,
  * where the output buffer keeps the unconsumed tail of the previous window
- * at its front and appends newly decoded bytes after it.  Bytes iconv
- * cannot decode become a single 0xFF each (never valid UTF-8), so a bad row
- * is rejected later instead of failing the run; an incomplete multibyte
- * sequence at a buffer end is carried over to the next read.  Concatenated
- * gzip members are decoded one after the other, as gzip(1) does.
+ * at its front and appends newly decoded bytes after it.  Files are not
+ * memory-mapped: a mapped file that another process truncates kills the
+ * reader with SIGBUS at the first page past the new end, and there is no
+ * clean way for a library to recover from that in the middle of a parallel
+ * parse.  read(2) instead returns the short file, and the end-of-input
+ * check below turns that into an error.  (Reading costs one copy of the
+ * bytes into the buffer, which is a few percent of parsing them.)
+ *
+ * Change detection: a regular file's size and modification time are taken
+ * at open; when read(2) reports the end, the file is fstat'ed again, and a
+ * different size or mtime, or a byte count different from the size at
+ * open, is the error "the input changed while it was being read" (DG_E_IO):
+ * a truncated, appended-to or rewritten log never gives a run with fewer or
+ * different rows.
+ *
+ * Hashing (dg_source_want_hash): the SHA-256 of the bytes as read from the
+ * file descriptor, computed in the same single pass, so a FIFO or a pipe on
+ * standard input (which cannot be read twice) gets its true digest.  When
+ * the source decodes (gzip, GB18030) the raw bytes are hashed as they are
+ * read.  When it does not (plain UTF-8), a window's bytes are the file's
+ * bytes, so the caller may hash a window's prefix on a spare thread while
+ * others parse it (dg_source_hash_window); whatever is consumed without
+ * having been hashed that way is hashed by dg_source_consume, so the digest
+ * never misses a byte.
+ *
+ * Bytes iconv cannot decode become a single 0xFF each (never valid UTF-8),
+ * so a bad row is rejected later instead of failing the run; an incomplete
+ * multibyte sequence at a buffer end is carried over to the next read.
+ * Concatenated gzip members are decoded one after the other, as gzip(1)
+ * does.
  */
 #include "source.h"
 
@@ -23,10 +43,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#include "common/sha256.h"
 
 #define RAW_BLOCK (256u << 10)  /* read(2) size for the streaming path */
 #define OUT_MIN (1u << 20)      /* smallest output buffer */
@@ -37,14 +58,18 @@ struct DgSource {
     int fd;
     uint64_t size;     /* st_size of a regular file, else 0 */
     uint64_t bytes_in;
+    bool regular;      /* a regular file: checked for changes at its end */
+    struct timespec mtime;
 
-    /* mmap mode */
-    bool mapped;
-    const char *map;
-    size_t map_len, pos, win_end, released;
-    size_t page;
+    /* hashing: `sha` covers the raw bytes read (decoding sources) or the
+     * output stream up to hashed_abs (pass-through sources) */
+    bool hashing, hash_done;
+    DgSha256 sha;
+    char hex[65];
+    uint64_t start_abs;  /* stream offset of ob[ob_start] */
+    uint64_t hashed_abs; /* pass-through: stream bytes hashed so far */
 
-    /* streaming mode: output buffer ob[start..len) is the window */
+    /* output buffer ob[start..len) is the window */
     char *ob;
     size_t ob_cap, ob_start, ob_len;
     bool out_eof, bom_checked;
@@ -101,20 +126,53 @@ static ssize_t read_some(int fd, void *dst, size_t cap)
     }
 }
 
+static bool decodes(const DgSource *s)
+{
+    return s->gz || s->conv;
+}
+
+/* read(2) returned 0: a regular file must still be the one opened. */
+static DgStatus check_unchanged(DgSource *s, DgError *err)
+{
+    if (!s->regular)
+        return DG_OK;
+    struct stat sb;
+    if (fstat(s->fd, &sb) != 0)
+        return io_error(s, errno, "cannot read", err);
+    if ((uint64_t)sb.st_size != s->size || sb.st_mtim.tv_sec != s->mtime.tv_sec ||
+        sb.st_mtim.tv_nsec != s->mtime.tv_nsec || s->bytes_in != s->size)
+        return dg_error_set(err, DG_E_IO, s->path, 0, 0,
+                            "the input changed while it was being read (%llu bytes when opened, %llu read, "
+                            "%llu now); run again on a copy that is not being written",
+                            (unsigned long long)s->size, (unsigned long long)s->bytes_in,
+                            (unsigned long long)sb.st_size);
+    return DG_OK;
+}
+
+/* Account for r >= 0 bytes just read into p. */
+static DgStatus got_raw(DgSource *s, const void *p, ssize_t r, DgError *err)
+{
+    if (r < 0)
+        return io_error(s, errno, "cannot read", err);
+    s->bytes_in += (uint64_t)r;
+    if (r == 0) {
+        s->raw_eof = true;
+        return check_unchanged(s, err);
+    }
+    if (s->hashing && decodes(s))
+        dg_sha256_update(&s->sha, p, (size_t)r);
+    return DG_OK;
+}
+
 /* Refill rbuf (only when it is used up). */
 static DgStatus raw_fill(DgSource *s, DgError *err)
 {
     if (s->raw_eof || s->r_pos < s->r_len)
         return DG_OK;
     ssize_t r = read_some(s->fd, s->rbuf, RAW_BLOCK);
-    if (r < 0)
-        return io_error(s, errno, "cannot read", err);
     s->r_pos = 0;
-    s->r_len = (size_t)r;
-    s->bytes_in += (uint64_t)r;
-    if (r == 0)
-        s->raw_eof = true;
-    return DG_OK;
+    s->r_len = r > 0 ? (size_t)r : 0;
+    return got_raw(s, s->rbuf, r, err);
 }
 
 /* Next bytes of the undecompressed stream: *n = 0 at its end. */
@@ -131,13 +189,10 @@ static DgStatus raw_produce(DgSource *s, char *dst, size_t cap, size_t *n, DgErr
     if (s->raw_eof)
         return DG_OK;
     ssize_t r = read_some(s->fd, dst, cap);
-    if (r < 0)
-        return io_error(s, errno, "cannot read", err);
-    s->bytes_in += (uint64_t)r;
-    if (r == 0)
-        s->raw_eof = true;
-    *n = (size_t)r;
-    return DG_OK;
+    DgStatus st = got_raw(s, dst, r, err);
+    if (st == DG_OK)
+        *n = (size_t)r;
+    return st;
 }
 
 static DgStatus gz_produce(DgSource *s, char *dst, size_t cap, size_t *n, DgError *err)
@@ -346,12 +401,13 @@ DgStatus dg_source_open(const char *path, const char *encoding, DgSource **out, 
         conv = true;
     }
     DgSource *s = dg_xcalloc(1, sizeof *s);
-    s->path = dg_xstrdup(path);
+    bool std_in = strcmp(path, "-") == 0;
+    s->path = dg_xstrdup(std_in ? "(standard input)" : path);
     s->fd = -1;
     s->cd = (GIConv)-1;
     DgStatus st = DG_OK;
 
-    s->fd = open(path, O_RDONLY | O_CLOEXEC);
+    s->fd = std_in ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) : open(path, O_RDONLY | O_CLOEXEC);
     if (s->fd < 0) {
         st = io_error(s, errno, "cannot open", err);
         goto fail;
@@ -365,49 +421,28 @@ DgStatus dg_source_open(const char *path, const char *encoding, DgSource **out, 
         st = io_error(s, EISDIR, "cannot read", err);
         goto fail;
     }
-    bool regular = S_ISREG(sb.st_mode);
-    if (regular)
+    /* standard input redirected from a file may not start at offset 0: the
+     * size check would not hold, so it is treated like a pipe */
+    s->regular = S_ISREG(sb.st_mode) && !std_in;
+    if (s->regular) {
         s->size = (uint64_t)sb.st_size;
+        s->mtime = sb.st_mtim;
+        posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
 
     /* sniff the gzip magic (the bytes stay in rbuf for the streaming path) */
     s->rbuf = dg_xmalloc(RAW_BLOCK);
     while (s->r_len < 2 && !s->raw_eof) {
         ssize_t r = read_some(s->fd, s->rbuf + s->r_len, 2 - s->r_len);
-        if (r < 0) {
-            st = io_error(s, errno, "cannot read", err);
+        if (r > 0)
+            s->r_len += (size_t)r;
+        if ((st = got_raw(s, s->rbuf, r, err)) != DG_OK) /* not hashed yet: hashing is off */
             goto fail;
-        }
-        if (r == 0)
-            s->raw_eof = true;
-        s->r_len += (size_t)r;
-        s->bytes_in += (uint64_t)r;
     }
     size_t n = strlen(path);
     s->gz = (s->r_len == 2 && s->rbuf[0] == 0x1f && s->rbuf[1] == 0x8b) ||
             (n >= 3 && strcasecmp(path + n - 3, ".gz") == 0);
     s->conv = conv;
-
-    if (regular && !s->gz && !conv && sb.st_size > 0 && (uint64_t)sb.st_size <= SIZE_MAX) {
-        void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, s->fd, 0);
-        if (m != MAP_FAILED) {
-            s->mapped = true;
-            s->map = m;
-            s->map_len = (size_t)sb.st_size;
-            long pg = sysconf(_SC_PAGESIZE);
-            s->page = pg > 0 ? (size_t)pg : 4096;
-            madvise(m, s->map_len, MADV_SEQUENTIAL);
-            if (s->map_len >= 3 && is_bom(s->map))
-                s->pos = 3;
-            s->bytes_in = 0;
-            free(s->rbuf);
-            s->rbuf = NULL;
-            close(s->fd);
-            s->fd = -1;
-            *out = s;
-            return DG_OK;
-        }
-        /* not mappable: stream it */
-    }
 
     if (s->gz) {
         if (inflateInit2(&s->zs, 16 + MAX_WBITS) != Z_OK) {
@@ -435,37 +470,55 @@ fail:
     return st;
 }
 
-const char *dg_source_raw(const DgSource *s, size_t *len)
+void dg_source_want_hash(DgSource *s)
 {
-    *len = s->mapped ? s->map_len : 0;
-    return s->mapped ? s->map : NULL;
+    if (s->hashing)
+        return;
+    s->hashing = true;
+    dg_sha256_init(&s->sha);
+    if (decodes(s)) /* the bytes sniffed at open are all that was read so far */
+        dg_sha256_update(&s->sha, s->rbuf, s->r_len);
+}
+
+/* Pass-through: hash the output stream up to stream offset `upto`. */
+static void hash_upto(DgSource *s, uint64_t upto)
+{
+    if (!s->hashing || decodes(s) || upto <= s->hashed_abs)
+        return;
+    /* the unhashed bytes are still in the buffer: they were never consumed */
+    size_t from = s->ob_start + (size_t)(s->hashed_abs - s->start_abs);
+    dg_sha256_update(&s->sha, s->ob + from, (size_t)(upto - s->hashed_abs));
+    s->hashed_abs = upto;
+}
+
+void dg_source_hash_window(DgSource *s, size_t n)
+{
+    size_t avail = s->ob_len - s->ob_start;
+    hash_upto(s, s->start_abs + (n < avail ? n : avail));
+}
+
+bool dg_source_sha256(DgSource *s, char hex[65])
+{
+    if (!s->hashing || !s->out_eof || s->ob_start != s->ob_len)
+        return false;
+    if (!s->hash_done) {
+        dg_sha256_final_hex(&s->sha, s->hex);
+        s->hash_done = true;
+    }
+    memcpy(hex, s->hex, 65);
+    return true;
 }
 
 DgStatus dg_source_window(DgSource *s, size_t want, const char **buf, size_t *len, bool *eof, DgError *err)
 {
     if (want == 0)
         want = 1;
-    if (s->mapped) {
-        size_t rem = s->map_len - s->pos;
-        size_t n = rem < want ? rem : want;
-        *buf = s->map + s->pos;
-        *len = n;
-        *eof = n == rem;
-        if (s->pos + n > s->win_end) {
-            /* start reading ahead the part not yet handed out */
-            size_t a = s->win_end & ~(s->page - 1);
-            madvise((void *)(uintptr_t)(s->map + a), s->pos + n - a, MADV_WILLNEED);
-            s->win_end = s->pos + n;
-        }
-        s->bytes_in = s->win_end;
-        return DG_OK;
-    }
     DgStatus st;
     if (!s->bom_checked) {
         if ((st = fill(s, 3, err)) != DG_OK)
             return st;
         if (s->ob_len - s->ob_start >= 3 && is_bom(s->ob + s->ob_start))
-            s->ob_start += 3;
+            dg_source_consume(s, 3); /* hashed: the BOM is part of the file */
         s->bom_checked = true;
     }
     if ((st = fill(s, want, err)) != DG_OK)
@@ -478,18 +531,12 @@ DgStatus dg_source_window(DgSource *s, size_t want, const char **buf, size_t *le
 
 void dg_source_consume(DgSource *s, size_t n)
 {
-    if (s->mapped) {
-        size_t lim = s->win_end > s->pos ? s->win_end - s->pos : 0;
-        s->pos += n < lim ? n : lim;
-        size_t upto = s->pos & ~(s->page - 1);
-        if (upto > s->released) {
-            madvise((void *)(uintptr_t)(s->map + s->released), upto - s->released, MADV_DONTNEED);
-            s->released = upto;
-        }
-        return;
-    }
     size_t avail = s->ob_len - s->ob_start;
-    s->ob_start += n < avail ? n : avail;
+    if (n > avail)
+        n = avail;
+    hash_upto(s, s->start_abs + n);
+    s->ob_start += n;
+    s->start_abs += n;
 }
 
 uint64_t dg_source_bytes_in(const DgSource *s)
@@ -506,8 +553,6 @@ void dg_source_close(DgSource *s)
 {
     if (!s)
         return;
-    if (s->mapped)
-        munmap((void *)(uintptr_t)s->map, s->map_len);
     if (s->fd >= 0)
         close(s->fd);
     if (s->zs_init)
@@ -519,4 +564,49 @@ void dg_source_close(DgSource *s)
     free(s->ob);
     free(s->path);
     free(s);
+}
+
+DgStatus dg_source_skip_record(DgSource *s, bool quote_aware, size_t window, uint64_t *len, uint64_t *newlines,
+                               DgError *err)
+{
+    uint64_t n = 0, nl = 0;
+    bool in_quotes = false;
+    unsigned char prev = 0; /* the byte before the terminator, across windows */
+    for (;;) {
+        const char *buf;
+        size_t got;
+        bool eof;
+        DgStatus st = dg_source_window(s, window, &buf, &got, &eof, err);
+        if (st != DG_OK)
+            return st;
+        if (got == 0)
+            break; /* the record runs to the end of input */
+        const unsigned char *p = (const unsigned char *)buf;
+        for (size_t i = 0; i < got; i++) {
+            if (p[i] == '"' && quote_aware) {
+                in_quotes = !in_quotes;
+            } else if (p[i] == '\n') {
+                nl++;
+                if (!in_quotes) {
+                    n += i;
+                    if ((i > 0 ? p[i - 1] : prev) == '\r')
+                        n--;
+                    dg_source_consume(s, i + 1);
+                    *len = n;
+                    *newlines = nl;
+                    return DG_OK;
+                }
+            }
+        }
+        n += got;
+        prev = p[got - 1];
+        dg_source_consume(s, got);
+        if (eof)
+            break;
+    }
+    if (prev == '\r')
+        n--;
+    *len = n;
+    *newlines = nl;
+    return DG_OK;
 }

@@ -4,13 +4,16 @@
  *
  * Design: the validator asks for a window (a few tens of MiB), parses the
  * complete records in it in parallel, then says how many bytes it consumed
- * (always a record boundary); the next window starts there.  Plain files
- * are mmap'ed and windows point straight into the mapping; consumed ranges
- * are released with madvise(MADV_DONTNEED) so resident memory stays bounded
- * by the window size, not the file size.  Gzip input (.gz suffix or the
- * 1f 8b magic) and legacy encodings (GB18030/GBK through glib's iconv) are
- * decoded into an internal buffer that holds the unconsumed tail plus newly
- * decoded bytes.  A byte sequence that cannot be decoded is replaced by the
+ * (always a record boundary); the next window starts there.  Every input
+ * is read with read(2) (never mmap'ed, so a file truncated under the engine
+ * cannot kill it with SIGBUS) into an internal buffer that holds the
+ * unconsumed tail plus newly read bytes, so memory stays bounded by the
+ * window size, not the file size.  Gzip input (.gz suffix or the 1f 8b
+ * magic) and legacy encodings (GB18030/GBK through glib's iconv) are
+ * decoded on the way.  A regular file whose size or modification time
+ * changed between open and its end, or that gave fewer or more bytes than
+ * its size at open, fails with DG_E_IO "the input changed while it was
+ * being read".  Pipes, FIFOs and standard input ("-") are read once.  A byte sequence that cannot be decoded is replaced by the
  * single byte 0xFF, which is never valid UTF-8, so the row holding it is
  * rejected as malformed by validation instead of failing the whole run.
  * A leading UTF-8 BOM (after decoding) is skipped.
@@ -36,17 +39,17 @@ DgFormat dg_format_from_path(const char *path);
  * convert.  Data after the last gzip member that is not another member is
  * an error, as is truncated gzip data.  Errors: DG_E_IO (cannot open/read; the
  * text names the path and strerror), DG_E_USAGE (unknown encoding).  "-" is
- * not supported (a run must be reproducible from files).  *out owned by the
- * caller: dg_source_close. */
+ * standard input (read once; error texts call it "(standard input)").
+ * *out owned by the caller: dg_source_close. */
 DgStatus dg_source_open(const char *path, const char *encoding, DgSource **out, DgError *err);
 
 /* Current window: bytes from the first unconsumed byte.  Reads/decodes
- * until at least `want` bytes are available or the input ends.  A mapped
- * file's window is exactly min(want, rest) long, so resident memory follows
- * `want`; a decoded window may be longer.  *eof is
- * true when the window ends at the end of input.  The pointer stays valid
- * until the next dg_source_window / dg_source_consume / dg_source_close.
- * Errors: DG_E_IO (read or gzip failure, with the path). */
+ * until at least `want` bytes are available or the input ends (the window
+ * may be longer).  *eof is true when the window ends at the end of input.
+ * The pointer stays valid until the next dg_source_window /
+ * dg_source_consume / dg_source_close.
+ * Errors: DG_E_IO (read or gzip failure, or the input changed while it was
+ * being read; the text names the path). */
 DgStatus dg_source_window(DgSource *s, size_t want, const char **buf, size_t *len, bool *eof, DgError *err);
 
 /* Mark the first n bytes of the current window consumed. */
@@ -56,12 +59,32 @@ void dg_source_consume(DgSource *s, size_t n);
  * progress and throughput. */
 uint64_t dg_source_bytes_in(const DgSource *s);
 
-/* A mapped file's bytes as on disk (BOM included), or NULL when the source
- * decodes (gzip, legacy encodings) or could not map.  Readable until
- * dg_source_close; consumed ranges may have been released and are read
- * back from the page cache.  Lets a caller hash the file while it parses
- * it instead of reading it a second time. */
-const char *dg_source_raw(const DgSource *s, size_t *len);
+/* Compute the SHA-256 of the input's bytes as read (before decoding, BOM
+ * included) in the same pass that reads it.  Call before the first
+ * dg_source_window. */
+void dg_source_want_hash(DgSource *s);
+
+/* For a source that does not decode, hash the first n bytes of the current
+ * window now (a no-op otherwise, or for bytes already hashed).  May run on
+ * one thread while other threads read the window, as long as no other
+ * call on `s` runs meanwhile.  Bytes consumed without this call are hashed
+ * by dg_source_consume, so calling it is only an optimisation. */
+void dg_source_hash_window(DgSource *s, size_t n);
+
+/* The digest as lowercase hex, once the whole input has been read and
+ * consumed; false when hashing was not asked for or input remains. */
+bool dg_source_sha256(DgSource *s, char hex[65]);
+
+/* Consume the record that starts at the current position, however long,
+ * holding at most about `window` bytes at a time: up to and including the
+ * first '\n' that ends it (with quote_aware, only a '\n' outside double
+ * quotes, where every '"' toggles, the CSV boundary rule of csvscan.h), or
+ * to the end of input.  *len = its length without the terminator ("\n" or
+ * "\r\n"), *newlines = the '\n' bytes consumed.  Memory stays bounded
+ * for a record of any length (a gzip bomb of NUL bytes is one record).
+ * Errors: those of dg_source_window. */
+DgStatus dg_source_skip_record(DgSource *s, bool quote_aware, size_t window, uint64_t *len, uint64_t *newlines,
+                               DgError *err);
 
 /* Size of the file on disk, 0 if unknown. */
 uint64_t dg_source_size(const DgSource *s);

@@ -29,7 +29,6 @@
 
 #include "common/csvscan.h"
 #include "common/intern.h"
-#include "common/sha256.h"
 #include "ingest/chunker.h"
 #include "ingest/jsonl.h"
 #include "ingest/source.h"
@@ -299,12 +298,24 @@ typedef struct Ctx {
     int col[C_N];          /* CSV column index per field, -1 if absent */
     size_t n_cols;         /* CSV header field count */
     const char *file;
+    size_t max_record;     /* record-size cap, bytes */
 } Ctx;
+
+/* The ids that must fit DG_MAX_ID_BYTES. */
+static const int id_cols[] = {C_RECORD, C_UNIT, C_STAFF, C_PATIENT, C_ITEM};
 
 /* Check one record's fields; fills p (accepted or rejected). */
 static void check_row(const Ctx *x, ChunkOut *c, Pending *p, Field *f)
 {
     char b1[64];
+    for (size_t i = 0; i < sizeof id_cols / sizeof id_cols[0]; i++) {
+        int k = id_cols[i];
+        if (f[k].present && !f[k].bad_type && f[k].len > DG_MAX_ID_BYTES) {
+            reject(c, p, DG_REASON_MALFORMED, "%s is %zu bytes long; an id may have at most %d bytes", col_names[k],
+                   f[k].len, DG_MAX_ID_BYTES);
+            return;
+        }
+    }
     for (int k = 0; k < C_N; k++)
         if (f[k].bad_type && k != C_QTY) {
             reject(c, p, DG_REASON_MALFORMED, "%s is not a string or integer", col_names[k]);
@@ -385,15 +396,34 @@ static void check_row(const Ctx *x, ChunkOut *c, Pending *p, Field *f)
     p->id[K_REC].h = dg_hash_bytes(f[C_RECORD].p, f[C_RECORD].len);
 }
 
+/* The record id for the rejects file: "" when absent or longer than an id
+ * may be (it would only bloat rejects.csv). */
 static void keep_record_id(ChunkOut *c, Pending *p, const Field *f)
 {
-    if (f->present && !f->bad_type) {
+    if (f->present && !f->bad_type && f->len <= DG_MAX_ID_BYTES) {
         p->id[K_REC].off = arena_put(c, f->p, f->len);
         p->id[K_REC].len = (uint32_t)f->len;
     } else {
         p->id[K_REC].off = arena_put(c, "", 0);
         p->id[K_REC].len = 0;
     }
+}
+
+/* Length of the record buf[start..end) without its "\n" or "\r\n". */
+static size_t record_len(const char *buf, size_t start, size_t end)
+{
+    if (end > start && buf[end - 1] == '\n')
+        end--;
+    if (end > start && buf[end - 1] == '\r')
+        end--;
+    return end - start;
+}
+
+static void reject_too_long(ChunkOut *c, Pending *p, size_t len, size_t max)
+{
+    keep_record_id(c, p, &(Field){0});
+    reject(c, p, DG_REASON_MALFORMED, "the record is %zu bytes long, more than the limit of %zu (--max-record)", len,
+           max);
 }
 
 /* Parse and check the records starting in one chunk. */
@@ -421,6 +451,11 @@ static void process_chunk(const Ctx *x, const char *buf, size_t limit, const DgC
             c->rows_read++;
             p = pending_new(c);
             p->line = this_line;
+            size_t rl = record_len(buf, start, pos);
+            if (rl > x->max_record) {
+                reject_too_long(c, p, rl, x->max_record);
+                continue;
+            }
             /* the record id is kept for the rejects file even when malformed */
             if (x->col[C_RECORD] >= 0 && (size_t)x->col[C_RECORD] < rec.n_fields) {
                 f[C_RECORD].p = rec.fields[x->col[C_RECORD]].ptr;
@@ -464,6 +499,10 @@ static void process_chunk(const Ctx *x, const char *buf, size_t limit, const DgC
             c->rows_read++;
             p = pending_new(c);
             p->line = this_line;
+            if (l - start > x->max_record) {
+                reject_too_long(c, p, l - start, x->max_record);
+                continue;
+            }
             DgJsonVal v[C_N];
             const char *why = NULL;
             if (!valid_utf8(buf + start, l - start)) {
@@ -796,7 +835,9 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
     DgStatus st = dg_source_open(path, opt->encoding, &src, err);
     if (st != DG_OK)
         return st;
-    Ctx x = {.s = s, .file = path};
+    if (opt->hash_inputs)
+        dg_source_want_hash(src);
+    Ctx x = {.s = s, .file = path, .max_record = opt->max_record ? opt->max_record : DG_MAX_RECORD_DEFAULT};
     size_t chunk_size = opt->chunk_size ? opt->chunk_size : DEFAULT_CHUNK;
     size_t want = opt->window_size ? opt->window_size : DEFAULT_WINDOW;
     const char *buf;
@@ -806,6 +847,8 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
 
     /* format */
     DgLogFormat fmt = opt->format;
+    if (fmt == DG_LOG_AUTO && strcmp(path, "-") == 0)
+        fmt = DG_LOG_CSV; /* standard input: --format, else CSV */
     if (fmt == DG_LOG_AUTO) {
         DgFormat f = dg_format_from_path(path);
         fmt = f == DG_FORMAT_JSONL ? DG_LOG_JSONL : f == DG_FORMAT_CSV ? DG_LOG_CSV : DG_LOG_AUTO;
@@ -830,6 +873,12 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
                 break;
             }
             line = l0;
+            if (ask > x.max_record + 2) {
+                st = dg_error_set(err, DG_E_CONFIG, path, line, 0,
+                                  "the header line is longer than %zu bytes (--max-record); is this a service log?",
+                                  x.max_record);
+                goto out;
+            }
             ask *= 2;
             if ((st = dg_source_window(src, ask, &buf, &len, &eof, err)) != DG_OK)
                 goto out;
@@ -840,13 +889,10 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
     ChunkOut *outs = NULL;
     size_t outs_cap = 0;
     /* The file's SHA-256 for the manifest: each window's bytes are hashed
-     * by one thread while the others parse the window, instead of reading
-     * the whole file again, alone, at the end. */
-    size_t raw_len = 0, hashed = 0;
-    const char *raw = opt->hash_inputs ? dg_source_raw(src, &raw_len) : NULL;
-    DgSha256 sha;
-    if (raw)
-        dg_sha256_init(&sha);
+     * by one thread while the others parse the window (when the source
+     * passes bytes through; a decoding source hashes as it reads), instead
+     * of reading the file again, alone, at the end — which a pipe or FIFO
+     * would not allow anyway. */
     for (;;) {
         if ((st = dg_source_window(src, want, &buf, &len, &eof, err)) != DG_OK)
             break;
@@ -856,9 +902,26 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
         size_t n_chunks = 0, consumed = 0;
         dg_chunk_split(buf, len, eof, !x.jsonl, chunk_size, line, &chunks, &n_chunks, &consumed);
         if (consumed == 0) {
-            /* one record longer than the window: ask for more */
             free(chunks);
-            want *= 2;
+            if (len <= x.max_record + 2) { /* "+ 2": the cap does not count a "\r\n" */
+                /* one record longer than the window: ask for more */
+                want *= 2;
+                continue;
+            }
+            /* a record over the cap: one malformed row, read past it in
+             * bounded memory, resume at the next record */
+            uint64_t rlen = 0, nl = 0;
+            if ((st = dg_source_skip_record(src, !x.jsonl, want, &rlen, &nl, err)) != DG_OK)
+                break;
+            char det[160];
+            int dn = snprintf(det, sizeof det, "the record is %llu bytes long, more than the limit of %zu (--max-record)",
+                              (unsigned long long)rlen, x.max_record);
+            add_reject(b, fi, line, DG_REASON_MALFORMED, "", 0, det, (size_t)dn);
+            b->d->rows_read++;
+            line += nl;
+            want = opt->window_size ? opt->window_size : DEFAULT_WINDOW;
+            if (opt->progress)
+                opt->progress(opt->progress_ctx, *bytes_before + dg_source_bytes_in(src), bytes_total);
             continue;
         }
         if (n_chunks > outs_cap) {
@@ -867,12 +930,11 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
             outs_cap = n_chunks;
         }
         int64_t t0 = g_get_monotonic_time();
-        size_t hash_to = raw ? (size_t)(buf - raw) + consumed : 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
         for (size_t i = 0; i <= n_chunks; i++) {
             if (i == 0) { /* first, so it overlaps the most parsing */
-                if (hash_to > hashed)
-                    dg_sha256_update(&sha, raw + hashed, hash_to - hashed);
+                if (opt->hash_inputs)
+                    dg_source_hash_window(src, consumed);
                 continue;
             }
             ChunkOut *c = &outs[i - 1];
@@ -880,8 +942,6 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
             process_chunk(&x, buf, consumed, &chunks[i - 1], c);
             chunk_shard(c);
         }
-        if (hash_to > hashed)
-            hashed = hash_to;
         int64_t t1 = g_get_monotonic_time();
         uint64_t window_rows = 0, window_rec = 0;
         bool long_file = false;
@@ -941,11 +1001,8 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
     for (size_t i = 0; i < outs_cap; i++)
         chunk_free(&outs[i]);
     free(outs);
-    if (raw && st == DG_OK) {
-        if (hashed < raw_len)
-            dg_sha256_update(&sha, raw + hashed, raw_len - hashed);
-        dg_sha256_final_hex(&sha, b->d->input_sha256[fi]);
-    }
+    if (opt->hash_inputs && st == DG_OK && !dg_source_sha256(src, b->d->input_sha256[fi]))
+        st = dg_error_set(err, DG_E_INTERNAL, path, 0, 0, "the input was not read to its end");
 out:
     if (src) {
         *bytes_before += dg_source_bytes_in(src);

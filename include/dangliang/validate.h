@@ -66,6 +66,14 @@ typedef struct DgReject {
 
 typedef enum DgLogFormat { DG_LOG_AUTO = 0, DG_LOG_CSV, DG_LOG_JSONL } DgLogFormat;
 
+/* Default record-size cap (DgValidateOptions.max_record): a record longer
+ * than this is one `malformed` row and reading resumes after it, so a
+ * log of any content is read in bounded memory. */
+#define DG_MAX_RECORD_DEFAULT ((size_t)1 << 20)
+/* Longest id (record_id, unit_id, staff_id, patient_id, item_code), in
+ * bytes: a longer one makes the row `malformed`. */
+#define DG_MAX_ID_BYTES 256
+
 typedef struct DgValidateOptions {
     int threads;              /* <= 0: OpenMP default */
     const char *encoding;     /* NULL = UTF-8; "GB18030" / "GBK" */
@@ -73,6 +81,7 @@ typedef struct DgValidateOptions {
     size_t chunk_size;        /* 0 = default (512 KiB); tests use tiny values */
     size_t window_size;       /* 0 = default (8 MiB) */
     bool hash_inputs;         /* fill dataset->input_sha256 (for a manifest) */
+    size_t max_record;        /* record-size cap in bytes; 0 = DG_MAX_RECORD_DEFAULT */
     /* Called from the calling thread between windows; may be NULL. */
     void (*progress)(void *ctx, uint64_t bytes_done, uint64_t bytes_total);
     void *progress_ctx;
@@ -94,9 +103,9 @@ typedef struct DgDataset {
      * rejects */
     uint64_t us_parse, us_ids, us_merge;
     uint32_t *staff_unit;     /* [n_staff] unit (index in scheme->units) of each staff id */
-    /* [n_files] SHA-256 (hex) of each file's bytes on disk, computed while
-     * parsing when hash_inputs was set and the file could be mapped; ""
-     * otherwise (the caller hashes the file itself). */
+    /* [n_files] SHA-256 (hex) of each file's bytes as read (before any
+     * decoding), computed in the same pass that parses it when hash_inputs
+     * was set (so a pipe or FIFO gets its true digest); "" otherwise. */
     char (*input_sha256)[65];
     struct DgDatasetIds *ids; /* private */
 } DgDataset;
@@ -109,7 +118,10 @@ static inline uint32_t dg_row_unit(const DgDataset *d, const DgRow *r)
 
 /* Read and validate `paths` against the scheme.  On success *out owns the
  * dataset (dg_dataset_free).  Bad rows are data (rejects), not errors.
- * Errors: DG_E_IO (unreadable file), DG_E_CONFIG (missing required column
+ * A path "-" is standard input (read once; its format is opt->format, CSV
+ * when that is AUTO).
+ * Errors: DG_E_IO (unreadable file, or a file that changed while it was
+ * being read: truncated, appended to or rewritten), DG_E_CONFIG (missing required column
  * or duplicated header name, naming file and column; a file of more than
  * 2^32 - 1 lines), DG_E_USAGE (bad
  * encoding name), DG_E_INTERNAL (rows_read != accepted + rejected).
