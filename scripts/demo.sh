@@ -9,9 +9,10 @@ OUT=build/demo
 mkdir -p "$OUT"
 LOG="$OUT/zhoushan-2020-log.csv"
 echo "== dangliang gen: 200,000 service records for $SCHEME (seed 2020, 0.2% faulty rows),"
+echo "   the matching person registry configs/zhoushan-2020/registry.csv (for the computed quality indicators),"
 echo "   with sample appeals.csv (a few dozen decisions on flags) and advances.csv (three quarterly advances)"
 "$DG" gen --scheme "$SCHEME" --rows 200000 --seed 2020 --bad-rate 0.002 -o "$LOG" \
-    --appeals "$OUT/appeals.csv" --advances "$OUT/advances.csv"
+    --registry configs/zhoushan-2020/registry.csv --appeals "$OUT/appeals.csv" --advances "$OUT/advances.csv"
 echo "== dangliang run (before appeals)"
 "$DG" run --scheme "$SCHEME" --out "$OUT/run" "$LOG"
 # the same scheme naming the appeals and advances files (paths relative to the new scheme file)
@@ -20,7 +21,7 @@ import json, os, sys
 src, dst = sys.argv[1], sys.argv[2]
 s = json.load(open(src, encoding="utf-8"))
 rel = os.path.relpath(os.path.dirname(os.path.abspath(src)), os.path.dirname(os.path.abspath(dst)))
-for k in ("catalog", "units", "indicators"):
+for k in ("catalog", "units", "indicators", "registry"):
     if k in s:
         s[k] = os.path.join(rel, s[k])
 s["appeals"], s["advances"] = "appeals.csv", "advances.csv"

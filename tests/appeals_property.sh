@@ -15,7 +15,8 @@ T="$B/appeals-property"
 rm -rf "$T"
 mkdir -p "$T"
 cp configs/zhoushan-2020/*.csv configs/zhoushan-2020/scheme.json "$T/"
-"$DG" gen --scheme "$T/scheme.json" --rows 20000 --seed 11 --bad-rate 0 -o "$T/log.csv" 2>/dev/null
+rm -f "$T/registry.csv"
+"$DG" gen --scheme "$T/scheme.json" --rows 20000 --seed 11 --bad-rate 0 -o "$T/log.csv" --registry "$T/registry.csv" 2>/dev/null
 python3 - "$T" <<'EOF'
 import json, sys
 t = sys.argv[1]
@@ -161,5 +162,5 @@ if bad:
 print("appeals property: empty appeals = no appeals; all upheld = no change but the appeal columns; "
       "a random mix follows the rule (%d flags, %d appeals), Σ payouts = B, settlement adds up" % (len(fl) - 1, ap["appeals"]))
 EOF
-python3 tests/crosscheck.py "$T/s_excl.json" "$T/x1" || fail=1
+python3 tests/crosscheck.py "$T/s_excl.json" "$T/x1" "$T/log.csv" || fail=1
 [ $fail = 0 ]

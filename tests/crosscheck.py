@@ -10,6 +10,7 @@ usage: crosscheck.py SCHEME.json RUN_DIR
 """
 import csv
 import json
+import re
 import os
 import sys
 from fractions import Fraction as F
@@ -45,7 +46,88 @@ def fmt(x, places):
     return f"{i}.{frac:0{places}d}" if places else str(i)
 
 
-def main(scheme_path, run_dir):
+DATE = re.compile(r"^\s*(\d{4})([-/])(\d{1,2})\2(\d{1,2})")
+
+
+def compute_nd(sch, base, units, catalog, run_dir, log_path):
+    """N and D of every computed indicator per unit, from the registry, the
+    log and the run's rejects.csv / flags.csv (accepted rows and the quantity
+    the authenticity checks removed) — independent of the engine's code."""
+    code_cats = {}
+    for r in catalog:
+        code_cats.setdefault(r["item_code"], set()).add(r["category"])
+    reg = {}
+    for r in read_csv(os.path.join(base, sch["registry"])):
+        reg[r["person_id"]] = r
+    rejected = {int(r["line"]) for r in read_csv(os.path.join(run_dir, "rejects.csv"))}
+    # audited quantity (formats.md, appeals): quantity minus the excess of every flag that is not
+    # overturned; under staff_overload "exclude" a row whose staff_overload flag stands keeps 0
+    exclude = sch.get("checks", {}).get("staff_overload") == "exclude"
+    removed, zeroed = {}, set()
+    for r in read_csv(os.path.join(run_dir, "flags.csv")):
+        if r.get("appeal") == "overturn":
+            continue
+        ln = int(r["line"])
+        if exclude and r["check"] == "staff_overload":
+            zeroed.add(ln)
+        removed[ln] = removed.get(ln, 0) + int(r["excess_quantity"])
+    # accepted rows: (unit, patient, code, quarter, audited quantity)
+    rows = []
+    with open(log_path, encoding="utf-8-sig", newline="") as f:
+        rd = csv.reader(f)
+        header = [h.strip() for h in next(rd)]
+        col = {h: i for i, h in enumerate(header)}
+        prev = rd.line_num
+        for rec in rd:
+            start = prev + 1
+            prev = rd.line_num
+            if not rec or start in rejected:
+                continue
+            get = lambda k: rec[col[k]].strip() if col.get(k) is not None and col[k] < len(rec) else ""
+            m = DATE.match(get("service_date"))
+            qty = get("quantity")
+            qty = int(qty) if qty not in ("", "null") else 1
+            rows.append((get("unit_id"), get("patient_id"), get("item_code"),
+                         int(m.group(1)) * 4 + (int(m.group(3)) - 1) // 3,
+                         0 if start in zeroed else qty - removed.get(start, 0)))
+    out = {}
+    for ind in sch["quality"]["indicators"]:
+        c = ind.get("compute")
+        if not c:
+            continue
+        of, count, svc = c["of"], c.get("count", []), c.get("services")
+
+        def svc_match(code):
+            if code_cats.get(code, set()) & set(svc.get("categories", [])):
+                return True
+            return any(p == code or (p.endswith("*") and code.startswith(p[:-1])) for p in svc.get("items", []))
+
+        tot, qs = {}, {}
+        if svc:
+            for u, pid, code, qn, aq in rows:
+                r = reg.get(pid)
+                if not pid or r is None or r["unit_id"] != u or aq <= 0 or not svc_match(code):
+                    continue
+                tot[pid] = tot.get(pid, 0) + aq
+                qs.setdefault(pid, set()).add(qn)
+        for u in units:
+            group = [pid for pid, r in reg.items() if r["unit_id"] == u and
+                     (of == "population" or all(r.get(fl) == "1" for fl in of))]
+            n = 0
+            for pid in group:
+                r = reg[pid]
+                if not all(r.get(fl) == "1" for fl in count):
+                    continue
+                if svc and (tot.get(pid, 0) < int(svc.get("min", 1)) or
+                            len(qs.get(pid, ())) < int(svc.get("quarters", 0))):
+                    continue
+                n += 1
+            d = (int(units[u]["population"] or 0)) if of == "population" else len(group)
+            out[(u, ind["id"])] = (n, d)
+    return out
+
+
+def main(scheme_path, run_dir, log_path=None):
     base = os.path.dirname(os.path.abspath(scheme_path))
     with open(scheme_path, encoding="utf-8") as f:
         sch = json.load(f, parse_float=str, parse_int=str)
@@ -55,14 +137,23 @@ def main(scheme_path, run_dir):
     for r in catalog:
         code_cats.setdefault(r["item_code"], set()).add(r["category"])
 
-    # quality (docs/methodology.md §3)
+    # quality (see docs/methodology.md): given values, or N / D computed from
+    # the registry and the audited log rows
     q = {u: F(1) for u in units}
     quality = sch.get("quality")
+    computed_nd = {}
     if quality and quality.get("indicators"):
         vals = {}
-        for r in read_csv(os.path.join(base, sch["indicators"])):
-            if r["value"] != "":
-                vals[(r["unit_id"], r["indicator"])] = dec(r["value"])
+        if sch.get("indicators"):
+            for r in read_csv(os.path.join(base, sch["indicators"])):
+                if r["value"] != "":
+                    vals[(r["unit_id"], r["indicator"])] = dec(r["value"])
+        if any("compute" in ind for ind in quality["indicators"]):
+            computed_nd = compute_nd(sch, base, units, catalog, run_dir, log_path)
+            for (u, k), (n, d) in computed_nd.items():
+                if d > 0:
+                    vals[(u, k)] = F(n, d)
+        missing = quality.get("missing", "error")
         floor = quality.get("floor")
         full_at = quality.get("full_at")
         for u in units:
@@ -73,6 +164,8 @@ def main(scheme_path, run_dir):
                 t = dec(ind["target"])
                 v = vals.get((u, ind["id"]))
                 if v is None:
+                    if missing == "skip":
+                        continue
                     a = F(0)  # missing=zero (missing=error would have failed the run)
                 elif ind.get("better", "higher") == "higher":
                     a = min(v / t, F(1))
@@ -80,7 +173,7 @@ def main(scheme_path, run_dir):
                     a = F(1) if v <= t else t / v
                 num += w * half_up(a, 6)
                 den += w
-            qq = half_up(num / den, 4)
+            qq = half_up(num / den, 4) if den else F(1)
             if floor is not None and qq < dec(floor):
                 qq = F(0)
             elif full_at is not None and qq >= dec(full_at):
@@ -165,12 +258,24 @@ def main(scheme_path, run_dir):
                 if r[k] != v:
                     print(f"pool {pool['id']} unit {u} {k}: engine {r[k]} != recomputed {v}")
                     problems += 1
+    # quality.csv: N and D of the computed indicators
+    nd_checked = 0
+    if computed_nd:
+        for r in read_csv(os.path.join(run_dir, "quality.csv")):
+            key = (r["unit_id"], r["indicator"])
+            if key in computed_nd:
+                n, d = computed_nd[key]
+                nd_checked += 1
+                if (r["numerator"], r["denominator"]) != (str(n), str(d)):
+                    print(f"quality.csv {key}: engine N/D {r['numerator']}/{r['denominator']} != recomputed {n}/{d}")
+                    problems += 1
     if len(got) != checked:
         print(f"payouts.csv has {len(got)} rows, expected {checked}")
         problems += 1
-    print(f"crosscheck: {checked} payout rows recomputed with exact fractions, {problems} differences")
+    print(f"crosscheck: {checked} payout rows and {nd_checked} computed N/D pairs recomputed with exact fractions, "
+          f"{problems} differences")
     return 1 if problems else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None))

@@ -45,13 +45,20 @@ static DgStatus in_pool(DgError *err, DgStatus st, const DgPool *pl)
 DgStatus dg_payouts_compute(const DgScheme *s, const DgDataset *d, const DgAggregate *a, DgPayouts **out,
                             DgError *err)
 {
+    return dg_payouts_compute_q(s, d, a, NULL, out, err);
+}
+
+DgStatus dg_payouts_compute_q(const DgScheme *s, const DgDataset *d, const DgAggregate *a,
+                              const DgQualityValues *qv, DgPayouts **out, DgError *err)
+{
     size_t nu = s->n_units, np = s->n_pools, ns = a->n_staff;
     DgPayouts *p = dg_xcalloc(1, sizeof *p);
     p->n_pools = np;
     p->n_units = nu;
     p->n_staff = ns;
+    p->qv = qv;
     DgQuality q = {0};
-    DgStatus st = dg_score_quality(s, &q, err);
+    DgStatus st = dg_score_quality_values(s, qv, &q, err);
     if (st != DG_OK) {
         free(p);
         return st;

@@ -19,6 +19,7 @@
 
 #include "catalog/scheme_json.h"
 #include "catalog/scheme_priv.h"
+#include "dangliang/registry.h"
 
 #define MAX_BUDGET_FEN 100000000000000LL /* 10^12 yuan */
 #define MAX_WEIGHT 1000000
@@ -28,6 +29,7 @@ typedef struct Ld {
     DgScheme *s;
     DgError *err;
     const char *file;
+    bool no_registry; /* dg_scheme_load_no_registry */
 } Ld;
 
 static DgStatus jerr(Ld *l, const DgJson *v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -268,12 +270,15 @@ static DgStatus get_list(Ld *l, const DgJson *v, const char *what, const char **
 
 /* ---- sections ------------------------------------------------------------ */
 
-static const char *const top_keys[] = {"id",      "title",   "period",      "catalog", "units",   "indicators",
-                                       "quality", "adjustments", "checks", "pools", "appeals", "advances"};
+static const char *const top_keys[] = {"id",      "title",       "period", "catalog", "units",   "indicators",
+                                       "quality", "adjustments", "checks", "pools",   "appeals", "advances",
+                                       "registry"};
 static const char *const budget_keys[] = {"per_capita"};
 static const char *const period_keys[] = {"from", "to"};
 static const char *const quality_keys[] = {"indicators", "missing", "floor", "full_at"};
-static const char *const indicator_keys[] = {"id", "name", "weight", "target", "better"};
+static const char *const indicator_keys[] = {"id", "name", "weight", "target", "better", "compute"};
+static const char *const compute_keys[] = {"of", "count", "services"};
+static const char *const services_keys[] = {"items", "categories", "min", "quarters"};
 static const char *const adjustment_keys[] = {"tag", "factor"};
 static const char *const checks_keys[] = {"staff_day_minutes", "staff_overload"};
 static const char *const pool_keys[] = {"id", "name", "budget", "categories", "items", "scope"};
@@ -301,6 +306,144 @@ static DgStatus load_period(Ld *l, const DgJson *root)
         return jerr(l, to, "period.to must be a date written \"YYYY-MM-DD\", e.g. \"2020-12-31\"");
     if (s->period_from > s->period_to)
         return jerr(l, to, "period.to %s is before period.from %s; swap them", to->text, from->text);
+    return DG_OK;
+}
+
+/* Index of a registry flag name in s->reg_flags, added when new. */
+static DgStatus flag_bit(Ld *l, const DgJson *v, const char *what, uint32_t *mask)
+{
+    DgScheme *s = l->s;
+    DgStatus st = want_type(l, v, DG_JSTR, what);
+    if (st)
+        return st;
+    if (v->len == 0)
+        return jerr(l, v, "%s is an empty string; name a flag column of the registry, e.g. \"signed\"", what);
+    size_t f = 0;
+    while (f < s->n_reg_flags && strcmp(s->reg_flags[f], v->text) != 0)
+        f++;
+    if (f == s->n_reg_flags) {
+        if (f == 32)
+            return jerr(l, v, "%s: the scheme names more than 32 registry flags; at most 32 are supported", what);
+        const char **nf = dg_catalog_alloc(s, (f + 1) * sizeof *nf);
+        if (f)
+            memcpy(nf, s->reg_flags, f * sizeof *nf);
+        nf[f] = dg_catalog_strdup(s, v->text, v->len);
+        s->reg_flags = nf;
+        s->n_reg_flags = f + 1;
+    }
+    if (*mask & (1u << f))
+        return jerr(l, v, "flag \"%s\" appears twice in %s; list it once", v->text, what);
+    *mask |= 1u << f;
+    return DG_OK;
+}
+
+/* A possibly empty list of registry flag names. */
+static DgStatus flag_list(Ld *l, const DgJson *v, const char *what, uint32_t *mask)
+{
+    DgStatus st = want_type(l, v, DG_JARR, what);
+    for (size_t i = 0; i < v->n && !st; i++) {
+        char w[160];
+        snprintf(w, sizeof w, "%s[%zu]", what, i);
+        uint32_t before = *mask;
+        st = flag_bit(l, &v->kids[i], w, mask);
+        if (!st && before == *mask)
+            st = jerr(l, &v->kids[i], "a flag appears twice in %s; list it once", what);
+    }
+    return st;
+}
+
+/* calendar quarter number of a day */
+static int32_t quarter_of(int32_t day)
+{
+    int y, m, d;
+    dg_date_to_ymd(day, &y, &m, &d);
+    return (int32_t)(y * 4 + (m - 1) / 3);
+}
+
+/* "compute" of one indicator (the pattern/category checks against the
+ * catalog come later, in check_compute). */
+static DgStatus load_compute(Ld *l, const DgJson *c, const char *where, DgIndicator *ind)
+{
+    DgScheme *s = l->s;
+    DgStatus st;
+    char w[96], f[128];
+    snprintf(w, sizeof w, "%s.compute", where);
+    if ((st = want_object(l, c, w)) || (st = check_keys(l, c, w, compute_keys, N_OF(compute_keys))))
+        return st;
+    DgCompute *cp = dg_catalog_alloc(s, sizeof *cp);
+    cp->min = 1;
+    const DgJson *of, *v;
+    if ((st = need(l, c, "of", w, "\"population\" or [\"htn\"]", &of)))
+        return st;
+    snprintf(f, sizeof f, "%s.of", w);
+    if (of->type == DG_JSTR) {
+        if (strcmp(of->text, "population") != 0) {
+            char q[80];
+            dg_catalog_quote(of->text, of->len, q, sizeof q);
+            return jerr(l, of, "%s \"%s\" must be \"population\" (the unit's population from the units file) or a "
+                               "list of registry flags such as [\"htn\"] ([] = every registry person of the unit)",
+                        f, q);
+        }
+        cp->of_population = true;
+    } else if (of->type == DG_JARR) {
+        if ((st = flag_list(l, of, f, &cp->of_mask)))
+            return st;
+    } else {
+        return jerr(l, of, "%s must be \"population\" or a list of registry flags such as [\"htn\"], not %s", f,
+                    dg_catalog_json_type_name(of->type));
+    }
+    snprintf(f, sizeof f, "%s.count", w);
+    if ((v = opt(c, "count")) && (st = flag_list(l, v, f, &cp->count_mask)))
+        return st;
+    const DgJson *sv = opt(c, "services");
+    if (sv) {
+        snprintf(f, sizeof f, "%s.services", w);
+        if ((st = want_object(l, sv, f)) || (st = check_keys(l, sv, f, services_keys, N_OF(services_keys))))
+            return st;
+        cp->has_services = true;
+        const DgJson *it = opt(sv, "items"), *ca = opt(sv, "categories");
+        if (!it && !ca)
+            return jerr(l, sv, "%s needs \"items\" and/or \"categories\" naming the services that count, e.g. "
+                               "\"items\": [\"PH-HTN-FU\"]",
+                        f);
+        char g[160];
+        snprintf(g, sizeof g, "%s.items", f);
+        if (it) {
+            if ((st = get_list(l, it, g, &cp->items, &cp->n_items)))
+                return st;
+            for (size_t i = 0; i < cp->n_items; i++) {
+                const char *star = strchr(cp->items[i], '*');
+                if (star && star[1] != 0)
+                    return jerr(l, &it->kids[i], "item pattern \"%s\" in %s has '*' before its end; '*' may only "
+                                                  "end a pattern (e.g. \"PH-HTN-*\")",
+                                cp->items[i], g);
+            }
+        }
+        snprintf(g, sizeof g, "%s.categories", f);
+        if (ca && (st = get_list(l, ca, g, &cp->categories, &cp->n_categories)))
+            return st;
+        snprintf(g, sizeof g, "%s.min", f);
+        if ((v = opt(sv, "min")) && (st = get_dec_range(l, v, g, 0, "4", 1, false, 1000000000, &cp->min)))
+            return st;
+        if ((v = opt(sv, "quarters"))) {
+            int64_t qn;
+            snprintf(g, sizeof g, "%s.quarters", f);
+            if ((st = get_dec_range(l, v, g, 0, "4", 1, false, 4, &qn)))
+                return st;
+            int32_t span = quarter_of(s->period_to) - quarter_of(s->period_from) + 1;
+            if (qn > span)
+                return jerr(l, v, "%s is %lld but the period overlaps only %d calendar quarter%s; lower it to at most "
+                                  "%d or remove it",
+                            g, (long long)qn, span, span == 1 ? "" : "s", span);
+            if (span > 32)
+                return jerr(l, v, "%s: a \"quarters\" rule needs a period of at most 32 calendar quarters (8 years); "
+                                  "this period overlaps %d",
+                            g, span);
+            cp->quarters = (int)qn;
+        }
+    }
+    ind->compute = cp;
+    s->n_computed++;
     return DG_OK;
 }
 
@@ -351,10 +494,21 @@ static DgStatus load_quality(Ld *l, const DgJson *q)
         snprintf(f, sizeof f, "%s.better", w);
         if ((v = opt(e, "better")) && (st = get_choice(l, v, f, "higher", "lower", &ind->lower_is_better)))
             return st;
+        if ((v = opt(e, "compute")) && (st = load_compute(l, v, w, ind)))
+            return st;
     }
     const DgJson *v;
-    if ((v = opt(q, "missing")) && (st = get_choice(l, v, "quality.missing", "error", "zero", &s->missing_zero)))
-        return st;
+    if ((v = opt(q, "missing"))) {
+        if ((st = want_type(l, v, DG_JSTR, "quality.missing")))
+            return st;
+        s->missing_zero = strcmp(v->text, "zero") == 0;
+        s->missing_skip = strcmp(v->text, "skip") == 0;
+        if (!s->missing_zero && !s->missing_skip && strcmp(v->text, "error") != 0) {
+            char qv[80];
+            dg_catalog_quote(v->text, v->len, qv, sizeof qv);
+            return jerr(l, v, "quality.missing \"%s\" must be \"error\", \"zero\" or \"skip\"", qv);
+        }
+    }
     const DgJson *fl = opt(q, "floor"), *fa = opt(q, "full_at");
     s->floor = s->full_at = DG_NONE;
     if (fl && (st = get_dec_range(l, fl, "quality.floor", 4, "0.6000", 0, false, 10000, &s->floor)))
@@ -778,6 +932,80 @@ static DgStatus check_adjustments(Ld *l, const DgJson *root)
     return DG_OK;
 }
 
+/* Computed indicators against the catalog, the units and the registry. */
+static DgStatus check_compute(Ld *l, const DgJson *root)
+{
+    DgScheme *s = l->s;
+    if (!s->n_computed)
+        return DG_OK;
+    const DgJson *inds = dg_catalog_json_get(dg_catalog_json_get(root, "quality"), "indicators");
+    for (size_t i = 0; i < s->n_indicators; i++) {
+        DgCompute *cp = (DgCompute *)s->indicators[i].compute;
+        if (!cp)
+            continue;
+        const DgJson *c = dg_catalog_json_get(&inds->kids[i], "compute");
+        char w[96];
+        snprintf(w, sizeof w, "quality.indicators[%zu].compute", i);
+        if (!s->registry_path)
+            return jerr(l, c, "indicator \"%s\" is computed but the scheme names no person registry; add "
+                              "\"registry\": \"registry.csv\" at the top level (person_id, unit_id and flag "
+                              "columns) or give the indicator's values in the indicators file instead",
+                        s->indicators[i].id);
+        if (cp->of_population) {
+            for (size_t u = 0; u < s->n_units; u++) {
+                bool paid = false;
+                for (size_t p = 0; p < s->n_pools && !paid; p++)
+                    paid = s->pool_unit[p * s->n_units + u];
+                if (paid && s->units[u].population == DG_NONE)
+                    return dg_error_set(l->err, DG_E_CONFIG, s->units_path, s->units[u].line, 0,
+                                        "unit %s has an empty population, but indicator \"%s\" is computed "
+                                        "\"of\": \"population\" and the unit is paid by a pool; fill in the "
+                                        "population column (0 is allowed)",
+                                        s->units[u].id, s->indicators[i].id);
+            }
+        }
+        if (!cp->has_services)
+            continue;
+        const DgJson *sv = dg_catalog_json_get(c, "services");
+        for (size_t k = 0; k < cp->n_categories; k++) {
+            if (dg_intern_find(s->index->categories, cp->categories[k], strlen(cp->categories[k])) < 0) {
+                char q[80], known[400], sug[120];
+                dg_catalog_quote(cp->categories[k], strlen(cp->categories[k]), q, sizeof q);
+                join(s->categories, s->n_categories, known, sizeof known);
+                suggest(cp->categories[k], s->categories, s->n_categories, sug, sizeof sug);
+                return jerr(l, &dg_catalog_json_get(sv, "categories")->kids[k],
+                            "category \"%s\" in %s.services.categories is used by no row of %s%s (categories "
+                            "there: %s)",
+                            q, w, s->catalog_path, sug, known);
+            }
+        }
+        for (size_t k = 0; k < cp->n_items; k++) {
+            bool found = false;
+            for (size_t c2 = 0; c2 < s->n_catalog && !found; c2++)
+                found = pattern_match(cp->items[k], s->catalog[c2].code);
+            if (!found) {
+                char q[80];
+                dg_catalog_quote(cp->items[k], strlen(cp->items[k]), q, sizeof q);
+                return jerr(l, &dg_catalog_json_get(sv, "items")->kids[k],
+                            "item pattern \"%s\" in %s.services.items matches no item code in %s (a trailing '*' "
+                            "matches a prefix, e.g. \"PH-HTN-*\")",
+                            q, w, s->catalog_path);
+            }
+        }
+        cp->crow = dg_catalog_alloc(s, s->n_catalog + 1);
+        for (size_t c2 = 0; c2 < s->n_catalog; c2++) {
+            const DgCatalogRow *r = &s->catalog[c2];
+            bool in = false;
+            for (size_t k = 0; k < cp->n_categories && !in; k++)
+                in = strcmp(r->category, cp->categories[k]) == 0;
+            for (size_t k = 0; k < cp->n_items && !in; k++)
+                in = pattern_match(cp->items[k], r->code);
+            cp->crow[c2] = in;
+        }
+    }
+    return DG_OK;
+}
+
 /* ---- public --------------------------------------------------------------- */
 
 static DgStatus load(Ld *l, const DgJson *root)
@@ -813,9 +1041,12 @@ static DgStatus load(Ld *l, const DgJson *root)
     if (ind && !s->has_quality)
         return jerr(l, ind, "\"indicators\" names a file but the scheme has no quality section; add "
                             "quality.indicators or remove \"indicators\"");
-    if (s->has_quality && !ind)
+    if (s->has_quality && !ind && s->n_computed < s->n_indicators)
         return jerr(l, q, "quality lists indicators but the scheme names no indicator values file; add "
-                          "\"indicators\": \"indicators.csv\"");
+                          "\"indicators\": \"indicators.csv\" (or give every indicator a \"compute\" rule)");
+    const DgJson *reg = opt(root, "registry");
+    if (reg && (st = get_path(l, reg, "registry", &s->registry_path)))
+        return st;
     s->staff_day_minutes = DG_NONE;
     if ((v = opt(root, "adjustments")) && (st = load_adjustments(l, v)))
         return st;
@@ -830,10 +1061,26 @@ static DgStatus load(Ld *l, const DgJson *root)
         return st;
     if ((st = dg_catalog_load_appeals(s, l->err)) || (st = dg_catalog_load_advances(s, l->err)))
         return st;
+    if (s->registry_path && !l->no_registry && (st = dg_registry_load(s->registry_path, s, &s->registry, l->err)))
+        return st;
+    if ((st = check_compute(l, root)))
+        return st;
     return DG_OK;
 }
 
+static DgStatus scheme_load(const char *path, bool no_registry, DgScheme **out, DgError *err);
+
 DgStatus dg_scheme_load(const char *path, DgScheme **out, DgError *err)
+{
+    return scheme_load(path, false, out, err);
+}
+
+DgStatus dg_scheme_load_no_registry(const char *path, DgScheme **out, DgError *err)
+{
+    return scheme_load(path, true, out, err);
+}
+
+static DgStatus scheme_load(const char *path, bool no_registry, DgScheme **out, DgError *err)
 {
     *out = NULL;
     DgScheme *s = dg_xcalloc(1, sizeof *s);
@@ -852,7 +1099,7 @@ DgStatus dg_scheme_load(const char *path, DgScheme **out, DgError *err)
         st = dg_catalog_json_parse(buf, len, path, &root, err);
     free(buf);
     if (!st) {
-        Ld l = {.s = s, .err = err, .file = path};
+        Ld l = {.s = s, .err = err, .file = path, .no_registry = no_registry};
         st = load(&l, root);
     }
     dg_catalog_json_free(root);
@@ -884,5 +1131,6 @@ void dg_scheme_free(DgScheme *s)
     free(s->pool_unit);
     free(s->pool_row);
     free(s->advanced);
+    dg_registry_free(s->registry);
     free(s);
 }

@@ -533,6 +533,13 @@ DgStatus dg_catalog_load_indicators(DgScheme *s, DgError *err)
             st = terr(&t, err, "indicator \"%s\" is not one of the scheme's quality indicators (%s)", qi, known);
             break;
         }
+        if (s->indicators[k].compute) {
+            st = terr(&t, err, "indicator \"%s\" is computed from the registry and the logs (it has a \"compute\" "
+                               "rule in the scheme), so it must not have rows in the indicators file; delete this row "
+                               "or remove the rule",
+                      qi);
+            break;
+        }
         size_t cell = (size_t)u * ni + k;
         if (seen[cell]) {
             st = terr(&t, err, "unit %s, indicator %s is already given on line %llu; keep one row per pair", qu, qi,

@@ -59,6 +59,11 @@ int dg_cli_json_summary(const char *cmd, const struct DgScheme *s, const struct 
 void dg_cli_print_accounting(const struct DgDataset *d);
 /* Print the authenticity-check counts shared by check and run. */
 void dg_cli_print_flags(const struct DgAudit *au);
+struct DgScheme;
+struct DgPayouts;
+/* Print the quality indicators of a run: for each computed one Σ N / Σ D
+ * over paid units, and the registry match counts (cli_quality.c). */
+void dg_cli_print_quality(const struct DgScheme *s, const struct DgPayouts *p);
 
 struct DgScheme;
 struct DgPayouts;

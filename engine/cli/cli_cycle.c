@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "dangliang/quality.h"
 #include "dangliang/appeals.h"
 #include "dangliang/output.h"
 
@@ -77,9 +78,16 @@ DgStatus dg_cli_before_appeals(const DgScheme *s, const DgDataset *d, const DgAu
     uint16_t *q = dg_appeals_before(s, d, au);
     DgError e = {0};
     DgStatus st = dg_aggregate_rows(s, d, q, a, &e);
+    /* computed quality indicators from the quantities before the appeals too */
+    DgQualityValues *qv = NULL;
+    if (st == DG_OK)
+        st = dg_quality_compute(s, d, q, &qv, &e);
     free(q);
     if (st == DG_OK)
-        st = dg_payouts_compute(s, d, *a, p, &e);
+        st = dg_payouts_compute_q(s, d, *a, qv, p, &e);
+    if (*p)
+        (*p)->qv = NULL; /* qv is freed here; only the main run's payouts write quality.csv */
+    dg_quality_values_free(qv);
     if (st != DG_OK) {
         /* e.g. a pool whose only workload came back through appeals: there is
          * no "before" allocation to compare with, so none is shown */

@@ -20,7 +20,7 @@ static const DgCliCmd gen_cmd = {
 int dg_cli_gen(int argc, char **argv)
 {
     enum { O_ROWS = 1, O_SEED, O_FMT, O_BAD };
-    const char *scheme = NULL, *out = NULL, *appeals = NULL, *advances = NULL;
+    const char *scheme = NULL, *out = NULL, *appeals = NULL, *advances = NULL, *registry = NULL;
     bool quiet = false;
     DgGenOptions go = {.rows = 0, .seed = 1, .format = DG_GEN_CSV, .bad_ppm = 0};
     bool have_rows = false, have_fmt = false;
@@ -33,6 +33,8 @@ int dg_cli_gen(int argc, char **argv)
         DG_CLI_OPT("format", 0, "F", O_FMT, "csv or jsonl, instead of guessing from the file name (default csv)"),
         DG_CLI_OPT("bad-rate", 0, "F", O_BAD,
                    "share of faulty rows, 0 to 1 with at most 6 decimals (default 0),\nspread over every reject reason"),
+        DG_CLI_STR("registry", 0, "REG.csv", &registry,
+                   "also write the person registry matching the log's patients\n(for computed quality indicators)"),
         DG_CLI_STR("appeals", 0, "FILE", &appeals,
                    "also write sample appeals over the log's flags (about 12 per check)\nto FILE; needs -o LOG, not -"),
         DG_CLI_STR("advances", 0, "FILE", &advances,
@@ -95,11 +97,21 @@ int dg_cli_gen(int argc, char **argv)
     }
     DgError err = {0};
     DgScheme *s = NULL;
-    if (dg_scheme_load(scheme, &s, &err) != DG_OK)
+    /* with --registry the scheme's registry file is what we are about to write */
+    if ((registry ? dg_scheme_load_no_registry(scheme, &s, &err) : dg_scheme_load(scheme, &s, &err)) != DG_OK)
         return dg_cli_fail(&err);
     DgStatus st = to_stdout ? dg_gen_write_stream(s, &go, stdout, "standard output", false, &err)
                             : dg_gen_write(s, &go, out, &err);
+    if (st == DG_OK && registry)
+        st = dg_gen_registry_write(s, &go, registry, &err);
     size_t n_app = 0, n_adv = 0;
+    if (st == DG_OK && registry && (appeals || advances)) {
+        /* the sample advances follow this year's payouts, computed indicators included:
+         * load the scheme again, now with the registry just written */
+        dg_scheme_free(s);
+        s = NULL;
+        st = dg_scheme_load(scheme, &s, &err);
+    }
     if (st == DG_OK && (appeals || advances))
         st = dg_gen_cycle_files(s, out, go.seed, appeals, advances, &n_app, &n_adv, &err);
     dg_scheme_free(s);
@@ -109,6 +121,8 @@ int dg_cli_gen(int argc, char **argv)
     if (!quiet) {
         fprintf(stderr, "dangliang gen: wrote %s rows to %s\n", dg_cli_commas(go.rows, a),
                 to_stdout ? "standard output" : out);
+        if (registry)
+            fprintf(stderr, "dangliang gen: wrote the matching person registry to %s\n", registry);
         if (appeals)
             fprintf(stderr, "dangliang gen: wrote %s appeals to %s\n", dg_cli_commas(n_app, a), appeals);
         if (advances)

@@ -46,8 +46,8 @@ static const DgCliCmd run_cmd = {
     "run", "--scheme FILE --out DIR [OPTION...] LOG...",
     "Validate the service logs (CSV or JSON Lines, .gz allowed), run the authenticity checks, score\n"
     "every unit and allocate each pool's budget exactly; write payouts.csv, units.csv, items.csv,\n"
-    "staff.csv, rejects.csv, flags.csv, summary.json, report.html, settlement.csv (when the scheme\n"
-    "names advances) and, last, manifest.json into DIR.",
+    "staff.csv, rejects.csv, flags.csv, quality.csv, summary.json, report.html, settlement.csv (when\n"
+    "the scheme names advances) and, last, manifest.json into DIR.",
     DG_CLI_EXIT_CODES};
 
 static const DgCliCmd check_cmd = {

@@ -11,6 +11,7 @@
 #include "cli_logopts.h"
 #include "dangliang/appeals.h"
 #include "dangliang/output.h"
+#include "dangliang/quality.h"
 
 static uint64_t now_ms(void)
 {
@@ -81,6 +82,7 @@ int dg_cli_run(int argc, char **argv)
     DgAudit *au = NULL;
     DgAggregate *a = NULL;
     DgPayouts *p = NULL;
+    DgQualityValues *qv = NULL;
     DgRunMeta meta = {.threads = o.v.threads, .command = "run"};
     dg_cli_meta_args(&meta, &o.args);
     if (dg_scheme_load(o.scheme, &s, &err) != DG_OK)
@@ -96,8 +98,14 @@ int dg_cli_run(int argc, char **argv)
     uint64_t t1a = now_ms();
     if (st == DG_OK)
         st = dg_aggregate_rows(s, d, au->audited_qty, &a, &err);
+    /* computed quality indicators: after the audit (and any step that
+     * rewrites audited quantities), before scoring */
+    uint64_t tq0 = now_ms();
     if (st == DG_OK)
-        st = dg_payouts_compute(s, d, a, &p, &err);
+        st = dg_quality_compute(s, d, au->audited_qty, &qv, &err);
+    meta.ms_quality = now_ms() - tq0;
+    if (st == DG_OK)
+        st = dg_payouts_compute_q(s, d, a, qv, &p, &err);
     uint64_t t2 = now_ms();
     DgAggregate *a0 = NULL; /* before the appeals, to show what they moved */
     DgPayouts *p0 = NULL;
@@ -107,8 +115,9 @@ int dg_cli_run(int argc, char **argv)
     if (st == DG_OK)
         st = dg_output_run(s, d, au, a, p, o.out, &ro, &err);
     uint64_t t3 = now_ms();
-    static const char *const outputs[] = {"payouts.csv", "units.csv",    "items.csv",   "staff.csv",     "rejects.csv",
-                                          "flags.csv",   "summary.json", "report.html", "settlement.csv"};
+    static const char *const outputs[] = {"payouts.csv", "units.csv",   "items.csv",    "staff.csv",
+                                          "rejects.csv", "flags.csv",   "quality.csv",  "summary.json",
+                                          "report.html", "settlement.csv"};
     const size_t n_outputs = sizeof outputs / sizeof outputs[0] - (s->advances_path ? 0 : 1); /* settlement.csv last */
     meta.ms_validate = t1 - t0;
     meta.ms_audit = t1a - t1;
@@ -131,6 +140,7 @@ int dg_cli_run(int argc, char **argv)
         dg_cli_print_accounting(d);
         dg_cli_print_flags(au);
         dg_cli_print_appeals(s, au);
+        dg_cli_print_quality(s, p);
         print_pools(s, a, p);
         dg_cli_print_cycle(s, p);
         print_top_units(s, p, 5);
@@ -143,6 +153,7 @@ done:
     dg_payouts_free(p0);
     dg_aggregate_free(a0);
     dg_payouts_free(p);
+    dg_quality_values_free(qv);
     dg_aggregate_free(a);
     dg_audit_free(au);
     dg_dataset_free(d);

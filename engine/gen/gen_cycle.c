@@ -161,8 +161,14 @@ DgStatus dg_gen_cycle_files(const DgScheme *s, const char *log_path, uint64_t se
         st = write_appeals(d, au, seed, appeals_path, n_appeals, err);
     if (st == DG_OK && advances_path) {
         st = dg_aggregate_rows(s, d, au->audited_qty, &a, err);
+        DgQualityValues *qv = NULL;
         if (st == DG_OK)
-            st = dg_payouts_compute(s, d, a, &p, err);
+            st = dg_quality_compute(s, d, au->audited_qty, &qv, err);
+        if (st == DG_OK)
+            st = dg_payouts_compute_q(s, d, a, qv, &p, err);
+        if (p)
+            p->qv = NULL;
+        dg_quality_values_free(qv);
         if (st == DG_OK)
             st = write_advances(s, p, seed, advances_path, n_advances, err);
     }

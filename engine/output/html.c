@@ -28,6 +28,7 @@
 
 #include "dangliang/allocate.h"
 #include "dangliang/output.h"
+#include "dangliang/registry.h"
 #include "dangliang/score.h"
 #include "cycle.h"
 #include "htmlout.h"
@@ -755,6 +756,88 @@ static void chart_q(H *h)
     OUT("</svg>\n</figure>\n");
 }
 
+/* One sentence per computed indicator: how N and D are counted, and the
+ * totals over the units paid by some pool. */
+static void computed_rules(H *h)
+{
+    const DgScheme *s = h->s;
+    const DgPayouts *p = h->p;
+    const DgQualityValues *qv = p->qv;
+    size_t nu = s->n_units, ni = p->n_indicators;
+    if (!s->n_computed || !qv)
+        return;
+    OUT("<div class=\"scroll-x\"><table class=\"t\">\n<thead><tr><th>计算指标 Computed indicator</th>"
+        "<th>分母 D</th><th>分子 N</th><th class=\"n\">Σ N / Σ D</th><th class=\"n\">次数不足<br><small>&lt; min</small></th>"
+        "<th class=\"n\">季度不足<br><small>quarters</small></th><th class=\"n\">缺标记<br><small>no flag</small></th>"
+        "</tr></thead>\n<tbody>\n");
+    for (size_t k = 0; k < ni; k++) {
+        const DgIndicator *ind = &s->indicators[k];
+        const DgCompute *cp = ind->compute;
+        if (!cp)
+            continue;
+        OUT("<tr><td><b>");
+        T(h, ind->name);
+        OUT("</b><br><span class=\"mono muted\">");
+        T(h, ind->id);
+        OUT("</span></td><td>");
+        if (cp->of_population) {
+            OUT("单位常住人口 population");
+        } else {
+            OUT("登记人员");
+            for (size_t f = 0; f < s->n_reg_flags; f++)
+                if (cp->of_mask & (1u << f)) {
+                    OUT(" · ");
+                    T(h, s->reg_flags[f]);
+                    OUT("=1");
+                }
+        }
+        OUT("</td><td>本单位登记人员");
+        for (size_t f = 0; f < s->n_reg_flags; f++)
+            if ((cp->count_mask | (cp->of_population ? 0 : cp->of_mask)) & (1u << f)) {
+                OUT(" · ");
+                T(h, s->reg_flags[f]);
+                OUT("=1");
+            }
+        if (cp->has_services) {
+            OUT("，本单位提供的核定服务（");
+            for (size_t i = 0; i < cp->n_items; i++) {
+                OUT("%s", i ? "、" : "");
+                T(h, cp->items[i]);
+            }
+            for (size_t i = 0; i < cp->n_categories; i++) {
+                OUT("%s", i || cp->n_items ? "、" : "");
+                T(h, cp->categories[i]);
+            }
+            OUT("）≥ %lld 次", (long long)cp->min);
+            if (cp->quarters)
+                OUT("，分布于 ≥ %d 个季度", cp->quarters);
+        }
+        int64_t sn = 0, sd = 0, sm = 0, sq = 0, nf = 0;
+        for (size_t u = 0; u < nu; u++) {
+            bool paid = false;
+            for (size_t q = 0; q < s->n_pools && !paid; q++)
+                paid = s->pool_unit[q * nu + u];
+            size_t c = u * ni + k;
+            if (!paid || qv->den[c] <= 0)
+                continue;
+            sn += qv->num[c];
+            sd += qv->den[c];
+            sm += qv->n_short_min[c];
+            sq += qv->n_short_quarters[c];
+            nf += qv->n_no_flag[c];
+        }
+        OUT("</td><td class=\"n\">%s / %s", count((uint64_t)sn).b, count((uint64_t)sd).b);
+        if (sd)
+            OUT("<br><small>%s%%</small>", pct((DgU128)sn, (DgU128)sd, 2).b);
+        OUT("</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n", count((uint64_t)sm).b,
+            count((uint64_t)sq).b, count((uint64_t)nf).b);
+    }
+    OUT("</tbody></table></div>\n<p class=\"hint\">计算指标取值 = N ÷ D（精确分数），达成度由精确分数计算后保留 6 位小数；"
+        "登记表 %s 人；接收记录中 %s 行的患者不在登记表内，%s 行由患者登记单位以外的单位提供（不计入任何单位的分子）。"
+        "各单位名单见单位明细，逐项数字见 quality.csv。</p>\n",
+        count(s->registry ? s->registry->n_persons : 0).b, count(qv->rows_unregistered).b, count(qv->rows_other_unit).b);
+}
+
 static void quality(H *h)
 {
     const DgScheme *s = h->s;
@@ -772,7 +855,8 @@ static void quality(H *h)
         OUT("；Q &lt; %s 时记为 0（本期不得分）", fixed(s->floor, 4).b);
     if (s->full_at != DG_NONE)
         OUT("；Q ≥ %s 时记为 1.0000", fixed(s->full_at, 4).b);
-    OUT("；缺失值%s。</p>\n", s->missing_zero ? "按 0 计" : "视为错误");
+    OUT("；缺失值%s。</p>\n", s->missing_zero ? "按 0 计" : s->missing_skip ? "不计入该单位的 Q（skip）" : "视为错误");
+    computed_rules(h);
     OUT("<div class=\"split q\"><div class=\"scroll-x\"><table class=\"t ind\">\n<thead><tr><th>指标 Indicator</th>"
         "<th class=\"n\">权重<br><small>weight</small></th><th class=\"n\">目标<br><small>target</small></th>"
         "<th>方向<br><small>better</small></th><th class=\"n\">达标单位<br>"
@@ -1065,6 +1149,46 @@ static size_t staff_prefix(const H *h, size_t u)
     return n;
 }
 
+/* u[12] of the drill-down, only when the scheme has computed indicators:
+ * per indicator null (given) or [N, D, group, no flag, short of min, short
+ * of quarters, [persons counted], [persons short]] — at most DRILL_PERSONS
+ * ids in each list, in person_id order. */
+#define DRILL_PERSONS 20
+static void drill_computed(H *h, size_t u)
+{
+    const DgScheme *s = h->s;
+    const DgQualityValues *qv = h->p->qv;
+    size_t ni = h->p->n_indicators;
+    if (!s->n_computed || !qv || !s->registry)
+        return;
+    const DgRegistry *reg = s->registry;
+    OUT(",[");
+    for (size_t k = 0; k < ni; k++) {
+        OUT("%s", k ? "," : "");
+        if (!s->indicators[k].compute) {
+            OUT("null");
+            continue;
+        }
+        size_t c = u * ni + k;
+        OUT("[%lld,%lld,%lld,%lld,%lld,%lld,[", (long long)qv->num[c], (long long)qv->den[c], (long long)qv->n_group[c],
+            (long long)qv->n_no_flag[c], (long long)qv->n_short_min[c], (long long)qv->n_short_quarters[c]);
+        for (int want = 0; want < 2; want++) {
+            size_t shown = 0;
+            for (uint32_t pp = reg->unit_first[u]; pp < reg->unit_first[u + 1] && shown < DRILL_PERSONS; pp++) {
+                uint8_t st = qv->status[(size_t)pp * ni + k];
+                bool hit = want == 0 ? st == DG_QP_COUNTS : (st == DG_QP_SHORT_MIN || st == DG_QP_SHORT_QUARTERS);
+                if (!hit)
+                    continue;
+                OUT("%s", shown ? "," : "");
+                js_str(h, reg->person_id[pp]);
+                shown++;
+            }
+            OUT(want == 0 ? "],[" : "]]");
+        }
+    }
+    OUT("]");
+}
+
 /* The scheme part of the drill-down data: pools, codes, indicators,
  * adjustments, check names and the Q rule's floor and full marks. */
 static void drill_scheme(H *h)
@@ -1155,7 +1279,11 @@ static void drill_unit_indicators(H *h, size_t u)
         int64_t v = s->indicator_values ? s->indicator_values[u * ni + k] : DG_IND_MISSING;
         int64_t ak = p->achievement[u * ni + k];
         OUT("%s", k ? "," : "");
-        if (v == DG_IND_MISSING)
+        if (s->indicators[k].compute && p->qv && p->qv->den[u * ni + k] > 0) {
+            char vb[80];
+            dg_output_ratio((DgU128)p->qv->num[u * ni + k], (DgU128)p->qv->den[u * ni + k], 6, vb);
+            OUT("\"%s\"", vb);
+        } else if (v == DG_IND_MISSING)
             OUT("null");
         else
             OUT("\"%s\"", trimmed(v, 6).b);
@@ -1265,7 +1393,9 @@ static void drill_unit(H *h, size_t u)
     drill_unit_staff(h, u);
     OUT("],[");
     drill_unit_flags(h, u);
-    OUT("]]");
+    OUT("]");
+    drill_computed(h, u);
+    OUT("]");
 }
 
 /* The drill-down data: one JSON island read by the page's script. */

@@ -370,6 +370,9 @@ static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
         json_object_set_new(root, "appeals", cyc);
     if ((cyc = dg_cycle_settlement_json(s, p)))
         json_object_set_new(root, "settlement", cyc);
+    json_t *reg = dg_output_registry_summary(s, p);
+    if (reg)
+        json_object_set_new(root, "registry", reg);
 
     return write_json_take(dir, "summary.json", root, err);
 }
@@ -388,6 +391,8 @@ DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
         st = write_csv(dir, tables[i].name, opt, tables[i].fn, &x, err);
     if (st == DG_OK && s->advances_path)
         st = write_csv(dir, "settlement.csv", opt, w_settlement, &x, err);
+    if (st == DG_OK)
+        st = dg_output_quality(s, p, dir, opt, err);
     if (st == DG_OK)
         st = write_summary(&x, dir, err);
     if (st == DG_OK)
@@ -460,6 +465,8 @@ DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *d
         json_array_append_new(sch, e);
     if (s->advances_path && (e = hash_entry(s->advances_path, "advances", NULL, &st, err)))
         json_array_append_new(sch, e);
+    if (s->registry_path && (e = hash_entry(s->registry_path, "registry", NULL, &st, err)))
+        json_array_append_new(sch, e);
     json_object_set_new(root, "scheme", sch);
     json_t *ins = json_array();
     for (size_t i = 0; i < d->n_files; i++)
@@ -485,6 +492,7 @@ DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *d
         json_object_set_new(t, "validate_merge_ms", json_integer((json_int_t)(d->us_merge / 1000)));
         json_object_set_new(t, "audit_ms", json_integer((json_int_t)meta->ms_audit));
         json_object_set_new(t, "score_ms", json_integer((json_int_t)meta->ms_score));
+        json_object_set_new(t, "quality_ms", json_integer((json_int_t)meta->ms_quality));
         json_object_set_new(t, "write_ms", json_integer((json_int_t)meta->ms_write));
         json_object_set_new(t, "total_ms", json_integer((json_int_t)meta->ms_total));
     }

@@ -32,6 +32,7 @@
 #include "dangliang/score.h"
 #include "output/csvout.h"
 #include "output/outfile.h"
+#include "review/diff_quality.h"
 #include "review/runread.h"
 
 struct DgDiffStore {
@@ -339,6 +340,11 @@ void dg_review_diff_free(DgDiff *d)
     free(d->pools);
     free(d->rows);
     free(d->note);
+    for (size_t i = 0; i < d->n_qmoves; i++) {
+        free((char *)d->qmoves[i].unit_id);
+        free((char *)d->qmoves[i].indicator);
+    }
+    free(d->qmoves);
     if (d->store) {
         g_ptr_array_free(d->store->strings, TRUE);
         free(d->store);
@@ -544,6 +550,8 @@ DgStatus dg_review_diff(const char *dir_a, const char *dir_b, DgDiff **out, DgEr
         st = attribute_pool(d, k, pairs, n, &rows_cap, err);
     }
     free(pairs);
+    if (st == DG_OK)
+        st = dg_review_diff_quality(dir_a, dir_b, sb, d, err);
     dg_scheme_free(sb);
     side_clear(&a);
     side_clear(&b);
@@ -719,6 +727,7 @@ char *dg_review_diff_table(const DgDiff *d, size_t top)
     money(tb, false, y);
     money(tb - ta, true, z);
     g_string_append_printf(g, "%-*s %-*s %12s %12s %12s  (all %zu rows)\n", pw, "total", uw, "", x, y, z, d->n_rows);
+    dg_review_diff_quality_text(d, g);
     if (d->note)
         g_string_append_printf(g, "note: %s\n", d->note);
     char *out = dg_xstrdup(g->str);

@@ -23,6 +23,7 @@
 #include "dangliang/aggregate.h"
 #include "dangliang/allocate.h"
 #include "dangliang/review.h"
+#include "dangliang/quality.h"
 #include "dangliang/score.h"
 #include "output/outfile.h"
 #include "review/explain_cycle.h"
@@ -118,6 +119,8 @@ typedef struct Ctx {
     int64_t uidx;       /* unit index in the scheme */
     size_t urow;        /* row in units.csv */
     DgQuality q;
+    DgQualityValues *qv; /* N and D of computed indicators, from quality.csv */
+    DgRunTable qual;
     int64_t *adj;
     json_t *mismatch;   /* array of sentences */
     size_t n_pay_checked, n_staff_checked, n_pools_checked;
@@ -136,6 +139,9 @@ static const char *const item_cols[] = {"unit_id",  "item_code",        "item_na
 enum { S_POOL, S_UNIT, S_STAFF, S_W, S_SHARE, S_AMOUNT };
 static const char *const staff_cols[] = {"pool_id", "unit_id", "staff_id", "audited_workload", "share", "amount",
                                          NULL};
+enum { QC_UNIT, QC_IND, QC_SOURCE, QC_N, QC_D, QC_VALUE, QC_ATT };
+static const char *const qual_cols[] = {"unit_id", "indicator", "source", "numerator", "denominator", "value",
+                                        "attainment", NULL};
 enum { F_UNIT, F_CHECK, F_EXCESS, F_RID, F_APPEAL, F_NOTE };
 static const char *const flag_cols[] = {"unit_id", "check", "excess_quantity", "record_id", "appeal", "appeal_note",
                                         NULL};
@@ -161,6 +167,8 @@ static void ctx_clear(Ctx *x)
     dg_runread_table_clear(&x->staff);
     dg_runread_table_clear(&x->flags);
     dg_score_quality_clear(&x->q);
+    dg_quality_values_free(x->qv);
+    dg_runread_table_clear(&x->qual);
     free(x->adj);
     json_decref(x->mismatch);
 }
@@ -179,6 +187,48 @@ static DgStatus verify_hash(const char *path, const char *want, const char *role
                             "this %s file is not the one the run used (its SHA-256 differs from manifest.json); "
                             "explain needs the run's own scheme files — restore them or pass --scheme with a copy",
                             role);
+    return DG_OK;
+}
+
+/* N and D of every computed indicator from the run's quality.csv (the
+ * registry and logs are not re-read: the run recorded the counts, and Q is
+ * recomputed from them and compared). */
+static DgStatus load_computed(Ctx *x, DgError *err)
+{
+    const DgScheme *s = x->s;
+    DgStatus st = dg_runread_table(x->opt->run_dir, "quality.csv", qual_cols, &x->qual, err);
+    if (st != DG_OK)
+        return st;
+    size_t nu = s->n_units, nk = s->n_indicators;
+    DgQualityValues *v = dg_xcalloc(1, sizeof *v);
+    v->n_units = nu;
+    v->n_indicators = nk;
+    v->num = dg_xmalloc((nu * nk + 1) * sizeof *v->num);
+    v->den = dg_xmalloc((nu * nk + 1) * sizeof *v->den);
+    for (size_t i = 0; i < nu * nk + 1; i++)
+        v->num[i] = v->den[i] = -1;
+    x->qv = v;
+    for (size_t r = 0; r < x->qual.n_rows; r++) {
+        const char *uid = dg_runread_cell(&x->qual, r, QC_UNIT), *iid = dg_runread_cell(&x->qual, r, QC_IND);
+        int64_t u = dg_scheme_unit_find(s, uid, strlen(uid));
+        size_t k = 0;
+        while (k < nk && strcmp(s->indicators[k].id, iid))
+            k++;
+        if (u < 0 || k == nk) {
+            mismatch(x, "quality.csv: unit %s, indicator %s is not in the scheme", uid, iid);
+            continue;
+        }
+        if (!s->indicators[k].compute)
+            continue;
+        if (!*dg_runread_cell(&x->qual, r, QC_N) || !*dg_runread_cell(&x->qual, r, QC_D))
+            continue;
+        int64_t n, d;
+        if ((st = dg_runread_i64(&x->qual, r, QC_N, 0, &n, err)) != DG_OK ||
+            (st = dg_runread_i64(&x->qual, r, QC_D, 0, &d, err)) != DG_OK)
+            return st;
+        v->num[(size_t)u * nk + k] = n;
+        v->den[(size_t)u * nk + k] = d;
+    }
     return DG_OK;
 }
 
@@ -223,7 +273,8 @@ static DgStatus load(Ctx *x, DgError *err)
     if ((st = verify_hash(x->s->path, x->info.sha_scheme, "scheme", err)) != DG_OK ||
         (st = verify_hash(x->s->catalog_path, x->info.sha_catalog, "catalog", err)) != DG_OK ||
         (st = verify_hash(x->s->units_path, x->info.sha_units, "units", err)) != DG_OK ||
-        (st = verify_hash(x->s->indicators_path, x->info.sha_indicators, "indicators", err)) != DG_OK)
+        (st = verify_hash(x->s->indicators_path, x->info.sha_indicators, "indicators", err)) != DG_OK ||
+        (st = verify_hash(x->s->registry_path, x->info.sha_registry, "registry", err)) != DG_OK)
         return st;
     x->uidx = dg_scheme_unit_find(x->s, o->unit_id, strlen(o->unit_id));
     if (x->uidx < 0)
@@ -234,7 +285,9 @@ static DgStatus load(Ctx *x, DgError *err)
         (st = dg_runread_table(o->run_dir, "staff.csv", staff_cols, &x->staff, err)) != DG_OK ||
         (st = dg_runread_table(o->run_dir, "flags.csv", flag_cols, &x->flags, err)) != DG_OK)
         return st;
-    if ((st = dg_score_quality(x->s, &x->q, err)) != DG_OK)
+    if (x->s->has_quality && x->s->n_computed && (st = load_computed(x, err)) != DG_OK)
+        return st;
+    if ((st = dg_score_quality_values(x->s, x->qv, &x->q, err)) != DG_OK)
         return st;
     x->adj = dg_xcalloc(x->s->n_units + 1, sizeof *x->adj);
     return dg_score_adjustment(x->s, x->adj, err);
@@ -411,32 +464,80 @@ static json_t *quality_section(Ctx *x)
         const DgIndicator *ind = &s->indicators[k];
         int64_t v = s->indicator_values ? s->indicator_values[u * nk + k] : DG_IND_MISSING;
         int64_t a = x->q.achievement[u * nk + k];
+        int64_t n = -1, d = -1;
+        if (ind->compute) {
+            n = x->qv ? x->qv->num[u * nk + k] : -1;
+            d = x->qv ? x->qv->den[u * nk + k] : -1;
+        }
+        bool missing = ind->compute ? !(n >= 0 && d > 0) : v == DG_IND_MISSING;
         json_t *e = json_object();
         json_object_set_new(e, "id", json_string(ind->id));
         json_object_set_new(e, "name", json_string(ind->name ? ind->name : ""));
         json_object_set_new(e, "weight", json_integer((json_int_t)ind->weight));
         json_object_set_new(e, "better", json_string(ind->lower_is_better ? "lower" : "higher"));
         json_object_set_new(e, "target", jdec(ind->target, 6));
-        json_object_set_new(e, "value", v == DG_IND_MISSING ? json_null() : jdec(v, 6));
-        int64_t ach = a < 0 ? 0 : a;
-        json_object_set_new(e, "achievement", jdec(ach, 6));
-        /* how a_k came about, in words a reader can redo */
-        char how[160];
-        char vb[48], tb[48];
-        dg_decimal_format(v == DG_IND_MISSING ? 0 : v, 6, vb);
+        char vb[80], tb[48];
         dg_decimal_format(ind->target, 6, tb);
-        if (v == DG_IND_MISSING)
-            snprintf(how, sizeof how, "missing, counts as 0");
+        if (ind->compute) {
+            json_object_set_new(e, "source", json_string("computed"));
+            json_object_set_new(e, "numerator", n >= 0 ? json_integer((json_int_t)n) : json_null());
+            json_object_set_new(e, "denominator", d >= 0 ? json_integer((json_int_t)d) : json_null());
+            if (!missing) {
+                char nb[48];
+                dg_ratio_format((DgU128)n, (DgU128)d, 6, vb);
+                json_object_set_new(e, "value", json_string(vb));
+                mixed_decimal(n / d, (DgU128)(n % d), (DgU128)d, nb, sizeof nb);
+                json_object_set_new(e, "value_exact", json_string(nb));
+            } else {
+                json_object_set_new(e, "value", json_null());
+            }
+        } else {
+            json_object_set_new(e, "value", v == DG_IND_MISSING ? json_null() : jdec(v, 6));
+            dg_decimal_format(v == DG_IND_MISSING ? 0 : v, 6, vb);
+        }
+        bool skipped = missing && s->missing_skip;
+        int64_t ach = a < 0 ? 0 : a;
+        json_object_set_new(e, "achievement", skipped ? json_null() : jdec(ach, 6));
+        /* how a_k came about, in words a reader can redo */
+        char how[200];
+        if (missing && ind->compute)
+            snprintf(how, sizeof how, "D = 0: missing, %s", skipped ? "left out of Q (missing = skip)" : "counts as 0");
+        else if (missing)
+            snprintf(how, sizeof how, "missing, %s", skipped ? "left out of Q (missing = skip)" : "counts as 0");
+        else if (ind->compute && !ind->lower_is_better)
+            snprintf(how, sizeof how,
+                     ach == 1000000 ? "N / D >= target: 1" : "N / (D × target) = %lld / (%lld × %s), exact, then half-up",
+                     (long long)n, (long long)d, tb);
+        else if (ind->compute)
+            snprintf(how, sizeof how,
+                     ach == 1000000 ? "N / D <= target: 1" : "target × D / N = %s × %lld / %lld, exact, then half-up",
+                     tb, (long long)d, (long long)n);
         else if (!ind->lower_is_better)
             snprintf(how, sizeof how, v >= ind->target ? "value >= target: 1" : "value / target = %s / %s", vb, tb);
         else
             snprintf(how, sizeof how, v <= ind->target ? "value <= target: 1" : "target / value = %s / %s", tb, vb);
         json_object_set_new(e, "how", json_string(how));
         DgU128 pts = (DgU128)ind->weight * (DgU128)ach;
-        json_object_set_new(e, "points", jdec128(pts, 6, 6));
-        points += pts;
-        wsum += ind->weight;
+        json_object_set_new(e, "points", skipped ? json_null() : jdec128(pts, 6, 6));
+        if (!skipped) {
+            points += pts;
+            wsum += ind->weight;
+        }
         json_array_append_new(arr, e);
+        if (ind->compute && x->qual.n_rows) {
+            for (size_t r = 0; r < x->qual.n_rows; r++) {
+                if (strcmp(dg_runread_cell(&x->qual, r, QC_UNIT), s->units[u].id) ||
+                    strcmp(dg_runread_cell(&x->qual, r, QC_IND), ind->id))
+                    continue;
+                const char *att = dg_runread_cell(&x->qual, r, QC_ATT);
+                char mine[48] = "";
+                if (!skipped)
+                    dg_decimal_format(ach, 6, mine);
+                if (strcmp(att, mine))
+                    mismatch(x, "quality.csv: attainment of %s for unit %s is \"%s\", recomputed \"%s\"", ind->id,
+                             s->units[u].id, att, mine);
+            }
+        }
     }
     json_object_set_new(j, "indicators", arr);
     json_object_set_new(j, "weights", json_integer((json_int_t)wsum));
@@ -858,11 +959,32 @@ static void render_quality(GString *g, json_t *root)
                            "value", "achievement", "points", "how");
     size_t i;
     json_t *e;
+    bool any_computed = false;
     json_array_foreach(json_object_get(q, "indicators"), i, e)
     {
         const char *v = json_is_string(json_object_get(e, "value")) ? S(e, "value") : "missing";
+        const char *ach = json_is_string(json_object_get(e, "achievement")) ? S(e, "achievement") : "-";
+        const char *pts = json_is_string(json_object_get(e, "points")) ? S(e, "points") : "-";
         g_string_append_printf(g, "  %-16s %6lld %6s %10s %10s %11s %12s  %s\n", S(e, "id"), I(e, "weight"),
-                               S(e, "better"), S(e, "target"), v, S(e, "achievement"), S(e, "points"), S(e, "how"));
+                               S(e, "better"), S(e, "target"), v, ach, pts, S(e, "how"));
+        any_computed |= json_object_get(e, "numerator") != NULL;
+    }
+    if (any_computed) {
+        g_string_append(g, "  computed from the person registry and the audited logs (value = N / D, exact):\n");
+        json_array_foreach(json_object_get(q, "indicators"), i, e)
+        {
+            json_t *n = json_object_get(e, "numerator"), *d = json_object_get(e, "denominator");
+            if (!n)
+                continue;
+            char nb[32] = "-", db[32] = "-";
+            if (json_is_integer(n))
+                snprintf(nb, sizeof nb, "%lld", (long long)json_integer_value(n));
+            if (json_is_integer(d))
+                snprintf(db, sizeof db, "%lld", (long long)json_integer_value(d));
+            json_t *ve = json_object_get(e, "value_exact");
+            g_string_append_printf(g, "  %-16s N = %s, D = %s, v = %s\n", S(e, "id"), nb, db,
+                                   json_is_string(ve) ? json_string_value(ve) : "missing (D = 0)");
+        }
     }
     g_string_append_printf(g, "  Q raw = Σ points / Σ weights = %s / %lld = %s (half-up to 4 decimals)\n",
                            S(q, "points"), I(q, "weights"), S(q, "q_raw"));

@@ -210,6 +210,7 @@ void dg_runread_info_clear(DgRunInfo *info)
     free(info->sha_catalog);
     free(info->sha_units);
     free(info->sha_indicators);
+    free(info->sha_registry);
     memset(info, 0, sizeof *info);
 }
 
@@ -297,6 +298,7 @@ DgStatus dg_runread_info(const char *dir, DgRunInfo *info, DgError *err)
                       : !strcmp(r, "catalog")    ? &info->sha_catalog
                       : !strcmp(r, "units")      ? &info->sha_units
                       : !strcmp(r, "indicators") ? &info->sha_indicators
+                      : !strcmp(r, "registry")   ? &info->sha_registry
                                                  : NULL;
         if (slot && !*slot)
             *slot = jstr(e, "sha256");

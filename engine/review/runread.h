@@ -53,7 +53,7 @@ typedef struct DgRunInfo {
     DgRunPoolInfo *pools;
     size_t n_pools;
     /* SHA-256 recorded in manifest.json for the scheme's files, by role; NULL when absent */
-    char *sha_scheme, *sha_catalog, *sha_units, *sha_indicators;
+    char *sha_scheme, *sha_catalog, *sha_units, *sha_indicators, *sha_registry;
 } DgRunInfo;
 
 /* Read DIR/summary.json and DIR/manifest.json.  A folder without

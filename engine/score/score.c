@@ -78,7 +78,29 @@ void dg_score_quality_clear(DgQuality *q)
     memset(q, 0, sizeof *q);
 }
 
+int64_t dg_score_achievement_frac(int64_t num, int64_t den, int64_t t, bool lower_is_better)
+{
+    if (den <= 0 || t <= 0 || num < 0)
+        return 0;
+    /* v = num/den; t at 10^-6 */
+    if (lower_is_better) {
+        if ((DgU128)num * ACH_ONE <= (DgU128)t * (DgU128)den)
+            return ACH_ONE;
+        /* t·den/num at 10^-6 = T·den / num */
+        return (int64_t)div_half_up((DgU128)t * (DgU128)den, (DgU128)num);
+    }
+    if ((DgU128)num * ACH_ONE >= (DgU128)t * (DgU128)den)
+        return ACH_ONE;
+    /* num/(den·t) at 10^-6 = num·10^12 / (den·T) */
+    return (int64_t)div_half_up((DgU128)num * ACH_ONE * ACH_ONE, (DgU128)den * (DgU128)t);
+}
+
 DgStatus dg_score_quality(const DgScheme *s, DgQuality *out, DgError *err)
+{
+    return dg_score_quality_values(s, NULL, out, err);
+}
+
+DgStatus dg_score_quality_values(const DgScheme *s, const DgQualityValues *qv, DgQuality *out, DgError *err)
 {
     memset(out, 0, sizeof *out);
     size_t nu = s->n_units;
@@ -104,38 +126,52 @@ DgStatus dg_score_quality(const DgScheme *s, DgQuality *out, DgError *err)
         return dg_error_set(err, DG_E_CONFIG, s->path, 0, 0,
                             "the quality indicator weights add up to 0; give every indicator a positive weight");
     }
+    bool use_qv = qv && qv->n_units == nu && qv->n_indicators == nk;
 
     /* Collect missing pairs of paid units first so the error names them all. */
     char list[720];
-    size_t list_len = 0, n_missing = 0, n_listed = 0;
+    size_t list_len = 0, n_missing = 0, n_listed = 0, n_missing_computed = 0;
     bool listing = true;
     list[0] = 0;
 
     for (size_t u = 0; u < nu; u++) {
         bool paid = unit_in_some_pool(s, u);
-        DgU128 num = 0; /* Σ S_k · a6_k, 10^-6 */
+        DgU128 num = 0;   /* Σ S_k · a6_k, 10^-6 */
+        DgU128 u_w = 0;   /* Σ S_k over the indicators that count for this unit */
         for (size_t k = 0; k < nk; k++) {
             const DgIndicator *ind = &s->indicators[k];
-            int64_t v = s->indicator_values ? s->indicator_values[u * nk + k] : DG_IND_MISSING;
-            int64_t a;
-            if (v == DG_IND_MISSING) {
-                out->achievement[u * nk + k] = -1;
-                if (paid && !s->missing_zero) {
+            int64_t a = -1;
+            if (ind->compute) {
+                int64_t n = use_qv ? qv->num[u * nk + k] : -1, d = use_qv ? qv->den[u * nk + k] : -1;
+                if (n >= 0 && d > 0)
+                    a = dg_score_achievement_frac(n, d, ind->target, ind->lower_is_better);
+            } else {
+                int64_t v = s->indicator_values ? s->indicator_values[u * nk + k] : DG_IND_MISSING;
+                if (v != DG_IND_MISSING)
+                    a = achievement(v, ind->target, ind->lower_is_better);
+            }
+            int64_t wk = ind->weight > 0 ? ind->weight : 0;
+            out->achievement[u * nk + k] = a;
+            if (a < 0) {
+                if (paid && !s->missing_zero && !s->missing_skip) {
                     n_missing++;
-                    if (listing && list_append(list, sizeof list, &list_len, s->units[u].id, ind->id))
+                    n_missing_computed += ind->compute != NULL;
+                    char what[200];
+                    snprintf(what, sizeof what, "%s%s", ind->id, ind->compute ? ": D = 0" : "");
+                    if (listing && list_append(list, sizeof list, &list_len, s->units[u].id, what))
                         n_listed++;
                     else
                         listing = false;
                 }
+                if (s->missing_skip)
+                    continue;
                 a = 0;
-            } else {
-                a = achievement(v, ind->target, ind->lower_is_better);
-                out->achievement[u * nk + k] = a;
             }
-            num += (DgU128)(ind->weight > 0 ? ind->weight : 0) * (DgU128)a;
+            num += (DgU128)wk * (DgU128)a;
+            u_w += (DgU128)wk;
         }
         /* Q(10^-4) = num(10^-6) / Σ S / 100, one rounding of the exact ratio. */
-        int64_t q = (int64_t)div_half_up(num, sum_w * 100);
+        int64_t q = u_w ? (int64_t)div_half_up(num, u_w * 100) : A_ONE;
         out->q_raw[u] = q;
         uint8_t rule = DG_QRULE_NONE;
         if (s->floor != DG_NONE && q < s->floor) {
@@ -154,10 +190,16 @@ DgStatus dg_score_quality(const DgScheme *s, DgQuality *out, DgError *err)
         char more[64] = "";
         if (n_listed < n_missing)
             snprintf(more, sizeof more, "%s and %zu more", n_listed ? "," : "", n_missing - n_listed);
-        return dg_error_set(err, DG_E_CONFIG, s->indicators_path, 0, 0,
-                            "%zu quality indicator value%s missing for units paid by a pool: %s%s; "
-                            "add the rows to the indicators file or set \"missing\": \"zero\" in \"quality\"",
-                            n_missing, n_missing == 1 ? " is" : "s are", list, more);
+        const char *fix = n_missing_computed == n_missing
+                              ? "a computed value is missing when its denominator D is 0 (no registry person in the "
+                                "group, or a population of 0); set \"missing\": \"zero\" or \"skip\" in \"quality\""
+                          : n_missing_computed
+                              ? "add the given rows to the indicators file (a computed value is missing when its "
+                                "denominator D is 0), or set \"missing\": \"zero\" or \"skip\" in \"quality\""
+                              : "add the rows to the indicators file or set \"missing\": \"zero\" in \"quality\"";
+        return dg_error_set(err, DG_E_CONFIG, s->indicators_path && n_missing_computed < n_missing ? s->indicators_path : s->path, 0, 0,
+                            "%zu quality indicator value%s missing for units paid by a pool: %s%s; %s",
+                            n_missing, n_missing == 1 ? " is" : "s are", list, more, fix);
     }
     return DG_OK;
 }

@@ -116,6 +116,15 @@ DgStatus dg_gen_write_stream(const DgScheme *s, const DgGenOptions *o, FILE *f, 
  * tests and small samples.  Errors: DG_E_USAGE, DG_E_CONFIG. */
 DgStatus dg_gen_to_memory(const DgScheme *s, const DgGenOptions *o, char **out, size_t *len, DgError *err);
 
+/* Write a person registry (person_id, unit_id, then the scheme's registry
+ * flags) that matches the log dg_gen_write writes for the same scheme and
+ * options (--rows and --seed): every log patient is registered with the
+ * unit that treats them, plus persons without services, with flag
+ * coverage near the targets of the scheme's computed indicators (see
+ * engine/gen/gen_registry.c).  The scheme may be loaded without its
+ * registry (dg_scheme_load_no_registry).  Errors: DG_E_IO. */
+DgStatus dg_gen_registry_write(const DgScheme *s, const DgGenOptions *o, const char *path, DgError *err);
+
 /* Sample files for the rest of the payout cycle (the demo): reads the log at
  * `log_path` back with the scheme, runs the checks and the allocation (the
  * scheme's own appeals, if any, are not applied), then writes

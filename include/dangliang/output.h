@@ -35,6 +35,7 @@ typedef struct DgRunMeta {
     /* wall-clock milliseconds: reading + validation, authenticity checks,
      * checks + aggregation + scoring + allocation, writing, total */
     uint64_t ms_validate, ms_audit, ms_score, ms_write, ms_total;
+    uint64_t ms_quality;        /* computed quality indicators (part of ms_score) */
     /* the command line as given (argv[0..argc)), NULL to leave it out */
     const char *const *argv;
     size_t argc;
@@ -51,6 +52,20 @@ typedef struct DgRunMeta {
  * DG_E_IO. */
 DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
                        const DgPayouts *p, const char *dir, const DgOutputOptions *opt, DgError *err);
+
+/* DIR/quality.csv: unit_id, indicator, source (given/computed), numerator,
+ * denominator, value (6 decimals, half-up), attainment (a_k, 6 decimals) —
+ * one row per unit paid by some pool × indicator, by unit_id then scheme
+ * order; N and D empty for a given value; a missing value has an empty
+ * value and attainment 0.000000 (missing=zero) or empty (missing=skip). */
+DgStatus dg_output_quality(const DgScheme *s, const DgPayouts *p, const char *dir, const DgOutputOptions *opt,
+                           DgError *err);
+
+/* The "registry" object of summary.json (a json_t *, returned as void * so
+ * this header needs no jansson): file, persons, rows_with_patient,
+ * rows_patient_not_in_registry, rows_patient_of_other_unit.  NULL when the
+ * scheme has no registry. */
+void *dg_output_registry_summary(const DgScheme *s, const DgPayouts *p);
 
 /* DIR/report.html (docs/review.md): one self-contained page for reviewers — the
  * scheme and period, each pool's budget, Σ payouts and unit price, a

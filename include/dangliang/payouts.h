@@ -12,6 +12,7 @@
 #define DANGLIANG_PAYOUTS_H
 
 #include "dangliang/aggregate.h"
+#include "dangliang/quality.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,6 +37,9 @@ typedef struct DgPayouts {
     /* per pool x staff */
     int64_t *staff_amount;  /* fen */
     int64_t *unit_payout;   /* [n_units] Σ over pools, fen */
+    /* computed quality indicators: N, D and the registry match counts;
+     * borrowed from the caller of dg_payouts_compute_q (NULL when none) */
+    const DgQualityValues *qv;
 } DgPayouts;
 
 /* Score and allocate every pool.  Errors: DG_E_CONFIG (missing indicator
@@ -44,6 +48,12 @@ typedef struct DgPayouts {
  * DG_E_INTERNAL (a self-check failed).  All inputs borrowed. */
 DgStatus dg_payouts_compute(const DgScheme *s, const DgDataset *d, const DgAggregate *a, DgPayouts **out,
                             DgError *err);
+
+/* The same, with the values of computed quality indicators (quality.h);
+ * `qv` is borrowed and must outlive *out (it is kept in (*out)->qv for the
+ * outputs).  dg_payouts_compute is this with qv = NULL. */
+DgStatus dg_payouts_compute_q(const DgScheme *s, const DgDataset *d, const DgAggregate *a,
+                              const DgQualityValues *qv, DgPayouts **out, DgError *err);
 
 void dg_payouts_free(DgPayouts *p); /* accepts NULL */
 

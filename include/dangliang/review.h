@@ -140,12 +140,25 @@ typedef struct DgDiffPool {
     bool catalog_split;            /* workload and catalog effects were separated for every unit */
 } DgDiffPool;
 
+/* A unit whose final Q changed, and the quality indicator that moved it
+ * most: the largest |S_k × (a_k,B − a_k,A)| (weights of run B's scheme).
+ * a, N and D are as in each run's quality.csv; -1 when absent/missing. */
+typedef struct DgDiffQMove {
+    const char *unit_id, *indicator;  /* owned by the DgDiff */
+    int64_t q_a, q_b;                 /* final Q, 10^-4 */
+    int64_t a_a, a_b;                 /* a_k, 10^-6 */
+    int64_t n_a, d_a, n_b, d_b;       /* N and D of a computed indicator */
+    int64_t effect;                   /* S_k × Δa_k / Σ S, the indicator's part of the Q change, 10^-6 (0 without weights) */
+    size_t n_moved;                   /* indicators whose a_k changed for this unit */
+} DgDiffQMove;
+
 typedef struct DgDiff {
     char *dir_a, *dir_b, *scheme_a, *scheme_b; /* scheme ids */
     char *period_a, *period_b;                 /* "from .. to" */
     DgDiffPool *pools; size_t n_pools;         /* run B's order, then pools only in A */
     DgDiffRow *rows; size_t n_rows;            /* sorted by |change| desc, then pool order, then unit_id bytes */
     char *note;                                /* why workload and catalog could not be separated, or NULL */
+    DgDiffQMove *qmoves; size_t n_qmoves;      /* units whose Q changed, by unit_id */
     struct DgDiffStore *store;                 /* private */
 } DgDiff;
 

@@ -51,12 +51,31 @@ typedef struct DgUnit {
     uint64_t line;
 } DgUnit;
 
+/* How a computed indicator is counted from the person registry and the
+ * audited service rows (the "compute" key of a quality indicator; see
+ * docs/formats.md and docs/methodology.md).  Flag masks are bits over
+ * DgScheme.reg_flags. */
+typedef struct DgCompute {
+    bool of_population;             /* "of": "population" — D is the unit's population */
+    uint32_t of_mask;               /* "of": [flags] — D counts persons with all of them */
+    uint32_t count_mask;            /* "count": [flags] — N also needs all of these */
+    bool has_services;              /* "services" present */
+    const char **items; size_t n_items;            /* services.items patterns */
+    const char **categories; size_t n_categories;  /* services.categories */
+    uint8_t *crow;                  /* [n_catalog] 1 when the catalog row is a matching service (NULL without services) */
+    int64_t min;                    /* services.min, default 1 */
+    int quarters;                   /* services.quarters 1..4, 0 when absent */
+} DgCompute;
+
 typedef struct DgIndicator {
     const char *id, *name;
     int64_t weight;                 /* positive integer */
     int64_t target;                 /* 10^-6, > 0 */
     bool lower_is_better;           /* "better": "lower" */
+    const DgCompute *compute;       /* NULL: the value is given in indicators.csv */
 } DgIndicator;
+
+struct DgRegistry; /* the person registry, dangliang/registry.h */
 
 typedef struct DgAdjustment {
     const char *tag;
@@ -98,7 +117,12 @@ typedef struct DgScheme {
 
     bool has_quality;               /* false: Q = 1.0000 for every unit */
     DgIndicator *indicators; size_t n_indicators;
-    bool missing_zero;              /* "missing": "zero" (else "error") */
+    bool missing_zero;              /* "missing": "zero" */
+    bool missing_skip;              /* "missing": "skip" (neither: "error") */
+    size_t n_computed;              /* indicators with a compute rule */
+    const char **reg_flags; size_t n_reg_flags; /* registry flag columns the scheme names (at most 32) */
+    const char *registry_path;      /* resolved; NULL when the scheme names no registry */
+    struct DgRegistry *registry;    /* loaded and checked registry, NULL when none */
     int64_t floor;                  /* 10^-4 or DG_NONE */
     int64_t full_at;                /* 10^-4 or DG_NONE */
 
@@ -123,7 +147,8 @@ typedef struct DgScheme {
 
     DgUnit *units; size_t n_units;  /* sorted by unit_id in byte order */
 
-    int64_t *indicator_values;      /* [n_units * n_indicators], 10^-6, DG_IND_MISSING when absent */
+    int64_t *indicator_values;      /* [n_units * n_indicators], 10^-6, DG_IND_MISSING when absent
+                                     * (always missing for a computed indicator) */
     uint8_t *pool_unit;             /* [n_pools * n_units]  1 when the unit is in the pool's scope */
     uint8_t *pool_row;              /* [n_pools * n_catalog] 1 when the catalog row counts toward the pool */
 
@@ -135,6 +160,11 @@ typedef struct DgScheme {
  * for any rule violation, with file, line and a sentence saying how to fix
  * it.  Thread safety: reentrant. */
 DgStatus dg_scheme_load(const char *path, DgScheme **out, DgError *err);
+
+/* The same without reading the registry file the scheme names (its
+ * computed indicators are parsed and checked as usual, and registry stays
+ * NULL).  For `dangliang gen`, which writes that registry. */
+DgStatus dg_scheme_load_no_registry(const char *path, DgScheme **out, DgError *err);
 
 /* Accepts NULL. */
 void dg_scheme_free(DgScheme *s);

@@ -16,6 +16,7 @@
 #ifndef DANGLIANG_SCORE_H
 #define DANGLIANG_SCORE_H
 
+#include "dangliang/quality.h"
 #include "dangliang/scheme.h"
 
 #ifdef __cplusplus
@@ -32,7 +33,8 @@ typedef struct DgQuality {
     size_t n_units;
     size_t n_indicators; /* scheme->n_indicators, or 0 when the scheme has no quality section */
     int64_t *achievement; /* [n_units * n_indicators], unit-major: a_k at 10^-6 (0..1000000),
-                             -1 when the value is missing (it then counts as 0) */
+                             -1 when the value is missing (it then counts as 0, or is left
+                             out of Q under missing=skip) */
     int64_t *q_raw;       /* [n_units] Σ S_k·a_k / Σ S_k at 10^-4, before floor / full_at */
     int64_t *q;           /* [n_units] final Q at 10^-4 */
     uint8_t *rule;        /* [n_units] DG_QRULE_* */
@@ -58,6 +60,19 @@ typedef struct DgQuality {
  * On success *out owns its arrays (free with dg_score_quality_clear); on
  * error *out is left empty.  Thread safety: reads the scheme only. */
 DgStatus dg_score_quality(const DgScheme *s, DgQuality *out, DgError *err);
+
+/* The same with the values of computed indicators: for an indicator with a
+ * compute rule the value is the exact fraction N/D of `qv` (NULL: every
+ * computed value is missing) and a_k is rounded once from it (higher:
+ * min(N/(D·t), 1); lower: 1 when N/D <= t else t·D/N); D = 0 makes the
+ * value missing.  Missing values follow s->missing: error (paid units),
+ * zero (a_k = 0, achievement 0), skip (achievement -1, the indicator left
+ * out of that unit's Q: Q = Σ S·a / Σ S over the remaining ones, 1.0000
+ * when none remain).  Given indicators behave exactly as above. */
+DgStatus dg_score_quality_values(const DgScheme *s, const DgQualityValues *qv, DgQuality *out, DgError *err);
+
+/* a_k at 10^-6 of the exact value num/den against target t (10^-6), den > 0. */
+int64_t dg_score_achievement_frac(int64_t num, int64_t den, int64_t t, bool lower_is_better);
 
 /* Free the arrays of *q and zero it.  Accepts NULL and an empty struct. */
 void dg_score_quality_clear(DgQuality *q);

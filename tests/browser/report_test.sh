@@ -59,8 +59,9 @@ apt_install() {
 
 # ---- 1. runs -----------------------------------------------------------------
 echo "== report.html: determinism and escaping"
-SCHEME=configs/zhoushan-2020/scheme.json
-if ! "$DG" gen --scheme "$SCHEME" --rows 20000 --seed 11 --bad-rate 0.005 -o "$T/demo.csv" >/dev/null 2>&1 ||
+cp -r configs/zhoushan-2020 "$T/zs" && rm -f "$T/zs/registry.csv"
+SCHEME=$T/zs/scheme.json
+if ! "$DG" gen --scheme "$SCHEME" --rows 20000 --seed 11 --bad-rate 0.005 -o "$T/demo.csv" --registry "$T/zs/registry.csv" >/dev/null 2>&1 ||
     ! "$DG" run --scheme "$SCHEME" --out "$T/demo" --threads 1 "$T/demo.csv" >/dev/null ||
     ! "$DG" run --scheme "$SCHEME" --out "$T/demo2" --threads 2 "$T/demo.csv" >/dev/null; then
     bad "dangliang gen/run on $SCHEME"

@@ -379,7 +379,15 @@ def diff_whatif():
         bb = 110000 if pid == "phs" else b
         units = {u: unit(True, True, w, w, u=u, qb="1" if u == "A2" else None) for u, w in ws.items()}
         pools.append((pid, name, b, bb, units))
-    return diff_case(pools, NAMES, "golden-pay", "golden-pay-whatif")
+    csv, out = diff_case(pools, NAMES, "golden-pay", "golden-pay-whatif")
+    # quality block: only A2's Q changes; signing_rate a 0.36/0.40 = 0.9 -> 1, part = 60 x 0.1 / 100
+    qb = ("\nquality: 1 unit with a changed Q, and the indicator that moved it most "
+          "(its part of the change = weight × Δa / Σ weights):\n"
+          + "%-12s %7s %7s  %-18s %-28s %-28s %10s\n" % ("unit", "Q A", "Q B", "indicator", "a A", "a B", "part of ΔQ")
+          + "%-12s %7s %7s  %-18s %-28s %-28s %10s\n" % ("A2", "0.8600", "1.0000", "signing_rate", "0.900000",
+                                                          "1.000000", "+0.060000"))
+    tail = "every row with the effect of each cause: $OUT/diff.csv\n"
+    return csv, out[:-len(tail)] + qb + tail
 
 
 def diff_period():

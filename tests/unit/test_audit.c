@@ -23,7 +23,7 @@ static DgDataset *d;
 static void setup(void)
 {
     DgError e = {0};
-    cr_assert_eq(dg_scheme_load("configs/zhoushan-2020/scheme.json", &s, &e), DG_OK, "%s", e.text);
+    cr_assert_eq(dg_scheme_load("configs/zhoushan-2020/scheme-given.json", &s, &e), DG_OK, "%s", e.text);
     char path[64];
     snprintf(path, sizeof path, "/tmp/dg_test_audit_%d.csv", (int)getpid());
     DgGenOptions go = {.rows = 60000, .seed = 11, .format = DG_GEN_CSV, .bad_ppm = 0};

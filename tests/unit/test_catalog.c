@@ -223,11 +223,14 @@ Test(zhoushan, loads_with_expected_shape)
 {
     DgScheme *s = NULL;
     DgError e = {0};
-    DgStatus st = dg_scheme_load("configs/zhoushan-2020/scheme.json", &s, &e);
+    /* the all-given variant (the computed one needs a generated registry; see below) */
+    DgStatus st = dg_scheme_load("configs/zhoushan-2020/scheme-given.json", &s, &e);
     cr_assert_eq(st, DG_OK, "%s:%llu: %s", e.file, (unsigned long long)e.line, e.text);
-    cr_expect_str_eq(s->id, "zhoushan-2020-phs");
+    cr_expect_str_eq(s->id, "zhoushan-2020-phs-given");
     cr_expect_str_eq(s->catalog_path, "configs/zhoushan-2020/catalog.csv");
-    cr_expect_str_eq(s->indicators_path, "configs/zhoushan-2020/indicators.csv");
+    cr_expect_str_eq(s->indicators_path, "configs/zhoushan-2020/indicators-all-given.csv");
+    cr_expect_eq(s->n_computed, 0);
+    cr_expect(s->registry == NULL);
     cr_expect_eq(s->period_from, day("2020-01-01"));
     cr_expect_eq(s->period_to, day("2020-12-31"));
     cr_expect_eq(s->n_units, 44);
@@ -527,7 +530,12 @@ Test(catalog, floor_full_at)
     cr_expect(s->missing_zero);
     dg_scheme_free(s);
     free(t);
-    scheme_fails_with("\"missing\": \"error\"", "\"missing\": \"skip\"", 8, "must be \"error\" or \"zero\"");
+    scheme_fails_with("\"missing\": \"error\"", "\"missing\": \"drop\"", 8, "must be \"error\", \"zero\" or \"skip\"");
+    t = with(BASE, "\"missing\": \"error\"", "\"missing\": \"skip\"");
+    s = load_scheme_ok(t);
+    cr_expect(s->missing_skip && !s->missing_zero);
+    dg_scheme_free(s);
+    free(t);
     scheme_fails_with("\"better\": \"lower\"", "\"better\": \"less\"", 7, "must be \"higher\" or \"lower\"");
     scheme_fails_with("{\"id\": \"er\"", "{\"id\": \"sr\"", 7, "used twice");
     scheme_fails_with("\"target\": \"0.05\", ", "", 7, "has no \"target\"");

@@ -779,7 +779,7 @@ Test(gen, zero_rows_and_errors)
 
 Test(gen, zhoushan_scheme_10000_rows)
 {
-    const char *path = "configs/zhoushan-2020/scheme.json";
+    const char *path = "configs/zhoushan-2020/scheme-given.json";
     if (access(path, R_OK) != 0)
         cr_skip_test("%s not present", path);
     DgScheme *s = NULL;
