@@ -7,6 +7,7 @@
 #   make bench      benchmarks (not part of check)
 #   make install    the program, man page and bash completion under $(DESTDIR)$(PREFIX)
 #   V=1             show full compiler command lines (quiet `CC file` lines by default)
+#   make scanbench  the CSV scanner's micro-benchmark (one thread, GB/s per core)
 # Sources are found by wildcard: engine/<module>/*.c make the library,
 # engine/cli/*.c the program, tests/unit/test_*.c one Criterion binary each.
 
@@ -60,7 +61,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 # robust: inputs that are FIFOs, stdin, huge records, gzip bombs (tests/robust/)
-.PHONY: all check check-build check-clang robust deps demo bench clean unit fuzz-replay golden crosscheck install install-test FORCE
+.PHONY: all check check-build check-clang robust deps demo bench scanbench clean unit fuzz-replay golden crosscheck install install-test FORCE
 
 all: $(LIB) $(BIN)
 
@@ -157,6 +158,14 @@ bench:
 	@scripts/install-deps.sh
 	@$(MAKE) --no-print-directory all
 	@benchmarks/run.sh $(BIN)
+
+$(BUILD)/bench/%: benchmarks/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(say) CC $<
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+scanbench: $(BUILD)/bench/scan_bench
+	$(BUILD)/bench/scan_bench $(SCANBENCH_ARGS)
 
 clean:
 	rm -rf build

@@ -21,6 +21,7 @@
 
 #include "common/hugemem.h"
 #include "common/intern.h"
+#include "keysort.h"
 
 #define BUCKETS 256
 
@@ -86,63 +87,6 @@ static const char *ordinals(uint64_t first, uint64_t last, char *buf, size_t cap
     return buf;
 }
 
-/* Sort keys: the group key packed into `hi`, the order inside a group
- * into `lo` (layouts below, at scan_key); the row number in `lo` makes
- * every key distinct, so the order is total. */
-typedef struct Key {
-    uint64_t hi, lo;
-} Key;
-
-static inline bool key_lt(const Key *a, const Key *b)
-{
-    return a->hi < b->hi || (a->hi == b->hi && a->lo < b->lo);
-}
-
-/* Quicksort (median of three, insertion sort for short runs, recursion on
- * the smaller side): glibc's qsort copies elements through memcpy and an
- * indirect comparison, several times slower on millions of 16-byte keys. */
-static void key_sort(Key *a, size_t n)
-{
-    while (n > 24) {
-        size_t m = n / 2;
-        Key *x = &a[0], *y = &a[m], *z = &a[n - 1];
-        Key piv = key_lt(x, y) ? (key_lt(y, z) ? *y : key_lt(x, z) ? *z : *x)
-                               : (key_lt(x, z) ? *x : key_lt(y, z) ? *z : *y);
-        size_t i = 0, j = n - 1;
-        for (;;) {
-            while (key_lt(&a[i], &piv))
-                i++;
-            while (key_lt(&piv, &a[j]))
-                j--;
-            if (i >= j)
-                break;
-            Key t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-            i++;
-            j--;
-        }
-        size_t left = j + 1;
-        if (left < n - left) {
-            key_sort(a, left);
-            a += left;
-            n -= left;
-        } else {
-            key_sort(a + left, n - left);
-            n = left;
-        }
-    }
-    for (size_t i = 1; i < n; i++) {
-        Key t = a[i];
-        size_t j = i;
-        while (j > 0 && key_lt(&t, &a[j - 1])) {
-            a[j] = a[j - 1];
-            j--;
-        }
-        a[j] = t;
-    }
-}
-
 static uint32_t bucket_of(uint64_t key)
 {
     key ^= key >> 33;
@@ -171,7 +115,7 @@ typedef struct Scan {
 } Scan;
 
 /* The row's key and bucket, or false when the pass does not look at it. */
-static inline bool scan_key(const Scan *x, size_t i, Key *k, uint32_t *bucket)
+static inline bool scan_key(const Scan *x, size_t i, DgAuditKey *k, uint32_t *bucket)
 {
     const DgRow *r = &x->d->rows[i];
     const DgScheme *s = x->s;
@@ -193,9 +137,9 @@ static inline bool scan_key(const Scan *x, size_t i, Key *k, uint32_t *bucket)
     return true;
 }
 
-static void patient_caps(const DgScheme *s, const DgDataset *d, Key *keys, size_t n, uint16_t *aq, FlagList *fl)
+static void patient_caps(const DgScheme *s, const DgDataset *d, DgAuditKey *keys, size_t n, uint16_t *aq, FlagList *fl)
 {
-    key_sort(keys, n);
+    dg_keysort_radix(keys, n, 16, 16); /* order: hi, day; then row */
     size_t g = 0;
     while (g < n) {
         /* period group [g, ge) */
@@ -256,9 +200,9 @@ static void patient_caps(const DgScheme *s, const DgDataset *d, Key *keys, size_
     }
 }
 
-static void staff_days(const DgScheme *s, const DgDataset *d, Key *keys, size_t n, uint16_t *aq, FlagList *fl)
+static void staff_days(const DgScheme *s, const DgDataset *d, DgAuditKey *keys, size_t n, uint16_t *aq, FlagList *fl)
 {
-    key_sort(keys, n);
+    dg_keysort_radix(keys, n, 0, 32); /* order: hi; then row */
     uint64_t limit = (uint64_t)s->staff_day_minutes;
     bool exclude = s->staff_policy == DG_STAFF_EXCLUDE;
     size_t g = 0;
@@ -315,7 +259,7 @@ static void run_pass(const Scan *x, uint16_t *aq, FlagList *lists)
     for (int c = 0; c < SCAN_CHUNKS; c++) {
         size_t lo = n * (size_t)c / SCAN_CHUNKS, hi = n * (size_t)(c + 1) / SCAN_CHUNKS;
         for (size_t i = lo; i < hi; i++) {
-            Key k;
+            DgAuditKey k;
             uint32_t b;
             if (scan_key(x, i, &k, &b))
                 count[c][b]++;
@@ -327,7 +271,7 @@ static void run_pass(const Scan *x, uint16_t *aq, FlagList *lists)
             per_round[b * ROUNDS / BUCKETS] += count[c][b];
     for (int r = 0; r < ROUNDS; r++)
         most = per_round[r] > most ? per_round[r] : most;
-    Key *keys = dg_xmalloc((most ? most : 1) * sizeof *keys);
+    DgAuditKey *keys = dg_xmalloc((most ? most : 1) * sizeof *keys);
     dg_hint_huge(keys, most * sizeof *keys);
     uint32_t(*pos)[BUCKETS] = dg_xcalloc(SCAN_CHUNKS, sizeof *pos);
     size_t first[BUCKETS + 1];
@@ -347,7 +291,7 @@ static void run_pass(const Scan *x, uint16_t *aq, FlagList *lists)
             size_t lo = n * (size_t)c / SCAN_CHUNKS, hi = n * (size_t)(c + 1) / SCAN_CHUNKS;
             uint32_t *p = pos[c];
             for (size_t i = lo; i < hi; i++) {
-                Key k;
+                DgAuditKey k;
                 uint32_t b;
                 if (scan_key(x, i, &k, &b) && (int)b >= b0 && (int)b < b1)
                     keys[p[b]++] = k;

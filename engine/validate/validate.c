@@ -30,8 +30,10 @@
 #include "common/csvscan.h"
 #include "common/intern.h"
 #include "ingest/chunker.h"
+#include "ingest/csvsimd.h"
 #include "ingest/jsonl.h"
 #include "ingest/source.h"
+#include "fieldparse.h"
 #include "recids.h"
 
 #define DEFAULT_CHUNK (512u << 10)
@@ -294,6 +296,7 @@ static bool valid_utf8(const char *s, size_t len)
 
 typedef struct Ctx {
     const DgScheme *s;
+    const DgFieldTabs *tabs; /* unit and code lookups without hashing a string */
     bool jsonl;
     int col[C_N];          /* CSV column index per field, -1 if absent */
     size_t n_cols;         /* CSV header field count */
@@ -331,7 +334,7 @@ static void check_row(const Ctx *x, ChunkOut *c, Pending *p, Field *f)
         reject(c, p, DG_REASON_BAD_QUANTITY, "quantity is not a string or integer");
         return;
     }
-    if (f[C_QTY].present && f[C_QTY].len > 0 && !dg_uint_parse(f[C_QTY].p, f[C_QTY].len, 10000, &q)) {
+    if (f[C_QTY].present && f[C_QTY].len > 0 && !dg_field_uint(f[C_QTY].p, f[C_QTY].len, 10000, &q)) {
         reject(c, p, DG_REASON_BAD_QUANTITY, "quantity \"%s\" is not a whole number from 1 to 10000",
                show(&f[C_QTY], b1));
         return;
@@ -342,7 +345,7 @@ static void check_row(const Ctx *x, ChunkOut *c, Pending *p, Field *f)
         return;
     }
     int32_t day;
-    if (!dg_date_parse(f[C_DATE].p, f[C_DATE].len, &day)) {
+    if (!dg_field_date(f[C_DATE].p, f[C_DATE].len, &day)) {
         reject(c, p, DG_REASON_BAD_DATE, "service_date \"%s\" is not a valid date (YYYY-MM-DD or YYYY/M/D)",
                show(&f[C_DATE], b1));
         return;
@@ -356,12 +359,12 @@ static void check_row(const Ctx *x, ChunkOut *c, Pending *p, Field *f)
         reject(c, p, DG_REASON_OUT_OF_PERIOD, "service_date %s is outside the period %s to %s", d0, d1, d2);
         return;
     }
-    int64_t unit = dg_scheme_unit_find(s, f[C_UNIT].p, f[C_UNIT].len);
+    int64_t unit = dg_fieldtabs_unit(x->tabs, f[C_UNIT].p, f[C_UNIT].len);
     if (unit < 0) {
         reject(c, p, DG_REASON_UNKNOWN_UNIT, "unit_id \"%s\" is not in the units file", show(&f[C_UNIT], b1));
         return;
     }
-    int64_t code = dg_scheme_code_find(s, f[C_ITEM].p, f[C_ITEM].len);
+    int64_t code = dg_fieldtabs_code(x->tabs, f[C_ITEM].p, f[C_ITEM].len);
     if (code < 0) {
         reject(c, p, DG_REASON_UNKNOWN_ITEM, "item_code \"%s\" is not in the catalog", show(&f[C_ITEM], b1));
         return;
@@ -431,6 +434,11 @@ static void process_chunk(const Ctx *x, const char *buf, size_t limit, const DgC
 {
     DgCsvRecord rec;
     dg_csv_record_init(&rec);
+    /* ch->end is a record boundary, so records starting in the chunk end
+     * there at the latest: the cursor indexes no byte past it */
+    DgCsvCursor cur;
+    if (!x->jsonl)
+        dg_csv_cursor_init(&cur, buf, ch->begin, ch->end, DG_SCAN_AUTO);
     DgJsonScratch js = {0};
     static const char *const keys[C_N] = {"record_id", "unit_id",      "staff_id", "patient_id",
                                           "item_code", "service_date", "quantity"};
@@ -442,7 +450,7 @@ static void process_chunk(const Ctx *x, const char *buf, size_t limit, const DgC
         memset(f, 0, sizeof f);
         Pending *p;
         if (!x->jsonl) {
-            if (!dg_csv_scan(buf, limit, &pos, &rec))
+            if (!dg_csv_cursor_next(&cur, &rec, &pos))
                 break;
             uint64_t this_line = line;
             line += rec.n_newlines;
@@ -536,6 +544,8 @@ static void process_chunk(const Ctx *x, const char *buf, size_t limit, const DgC
         check_row(x, c, p, f);
     }
     dg_csv_record_clear(&rec);
+    if (!x->jsonl)
+        dg_csv_cursor_free(&cur);
     dg_json_scratch_free(&js);
 }
 
@@ -547,6 +557,7 @@ typedef struct Builder {
     uint64_t n_cand;         /* rows that passed the row checks so far */
     uint64_t rec_bytes;      /* record-id store bytes so far */
     bool reserved;           /* tables sized from the first window's density */
+    DgFieldTabs tabs;        /* the scheme's unit ids and item codes, for the row checks */
     uint64_t bytes_total;
 } Builder;
 
@@ -837,7 +848,7 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
         return st;
     if (opt->hash_inputs)
         dg_source_want_hash(src);
-    Ctx x = {.s = s, .file = path, .max_record = opt->max_record ? opt->max_record : DG_MAX_RECORD_DEFAULT};
+    Ctx x = {.s = s, .tabs = &b->tabs, .file = path, .max_record = opt->max_record ? opt->max_record : DG_MAX_RECORD_DEFAULT};
     size_t chunk_size = opt->chunk_size ? opt->chunk_size : DEFAULT_CHUNK;
     size_t want = opt->window_size ? opt->window_size : DEFAULT_WINDOW;
     const char *buf;
@@ -1034,6 +1045,7 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
     for (size_t i = 0; i < n_paths; i++)
         d->files[i] = dg_xstrdup(paths[i]);
     Builder b = {.d = d};
+    dg_fieldtabs_init(&b.tabs, scheme);
     uint64_t total = 0, done = 0;
     for (size_t i = 0; i < n_paths; i++) {
         struct stat sb;
@@ -1044,6 +1056,7 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
     DgStatus st = DG_OK;
     for (size_t i = 0; i < n_paths && st == DG_OK; i++)
         st = process_file(scheme, (uint32_t)i, opt, &b, &done, total, err);
+    dg_fieldtabs_free(&b.tabs);
     if (st == DG_OK && d->ids->too_many)
         st = dg_error_set(err, DG_E_CONFIG, NULL, 0, 0,
                           "too many distinct staff or patient ids for one run; split the period");

@@ -10,6 +10,9 @@
  * tail carried into the next window) = one serial scan of the whole
  * input; (3) every field lies inside the input or the record's scratch.
  * The same is done with quote_aware = false (JSON Lines boundaries).
+ * (4) The block scanner (csvsimd.h), every implementation the CPU runs,
+ * from offset 0 and from every chunk start, gives exactly the records of
+ * dg_csv_scan: ends, fields, flags and newline counts.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include "common/csvscan.h"
 #include "dangliang/common.h"
 #include "ingest/chunker.h"
+#include "ingest/csvsimd.h"
 
 #define CHECK(c)                                                                                                 \
     do {                                                                                                         \
@@ -126,6 +130,52 @@ static void same(const Recs *a, const Recs *b)
     }
 }
 
+/* (4) cursor of impl over buf[from..end) = dg_csv_scan loop */
+static void cursor_agrees(const char *buf, size_t end, size_t from, DgScanImpl impl, DgCsvRecord *a,
+                          DgCsvRecord *r)
+{
+    DgCsvCursor c;
+    dg_csv_cursor_init(&c, buf, from, end, impl);
+    size_t pa = from, pr = 0;
+    for (;;) {
+        bool ga = dg_csv_scan(buf, end, &pa, a);
+        bool gr = dg_csv_cursor_next(&c, r, &pr);
+        CHECK(ga == gr);
+        if (!ga)
+            break;
+        CHECK(pa == pr);
+        CHECK(a->blank == r->blank && a->malformed == r->malformed && a->n_newlines == r->n_newlines);
+        CHECK(a->why == r->why || (a->why && r->why && strcmp(a->why, r->why) == 0));
+        CHECK(a->n_fields == r->n_fields);
+        for (size_t f = 0; f < a->n_fields; f++) {
+            CHECK(a->fields[f].len == r->fields[f].len && a->fields[f].quoted == r->fields[f].quoted);
+            CHECK(memcmp(a->fields[f].ptr, r->fields[f].ptr, a->fields[f].len) == 0);
+        }
+    }
+    dg_csv_cursor_free(&c);
+}
+
+static void check_cursor(const char *buf, size_t size, DgCsvRecord *rec)
+{
+    DgCsvRecord r;
+    dg_csv_record_init(&r);
+    static const DgScanImpl impls[] = {DG_SCAN_SCALAR, DG_SCAN_SSE42, DG_SCAN_AVX2};
+    for (size_t m = 0; m < sizeof impls / sizeof impls[0]; m++) {
+        if (!dg_csvsimd_supported(impls[m]))
+            continue;
+        cursor_agrees(buf, size, 0, impls[m], rec, &r);
+        /* chunk starts are record starts: scan each chunk to its end as validate does */
+        DgChunk *ch = NULL;
+        size_t n = 0, cons = 0;
+        dg_chunk_split(buf, size, true, true, 64, 1, &ch, &n, &cons);
+        for (size_t i = 0; i < n; i++)
+            if (ch[i].begin < ch[i].end)
+                cursor_agrees(buf, ch[i].end, ch[i].begin, impls[m], rec, &r);
+        free(ch);
+    }
+    dg_csv_record_clear(&r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *buf = (const char *)data;
@@ -176,6 +226,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             same(&got, &ref);
         }
     }
+    check_cursor(buf, size, &rec);
     free(ref.v);
     free(got.v);
     dg_csv_record_clear(&rec);
