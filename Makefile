@@ -61,7 +61,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 # robust: inputs that are FIFOs, stdin, huge records, gzip bombs (tests/robust/)
-.PHONY: all check check-build check-clang robust deps demo bench scanbench clean unit fuzz-replay golden crosscheck install install-test FORCE
+.PHONY: all check check-build check-clang robust deps demo bench scanbench clean unit fuzz-replay golden crosscheck scale install install-test FORCE
 
 all: $(LIB) $(BIN)
 
@@ -126,13 +126,17 @@ robust: $(BIN)
 crosscheck: $(BIN)
 	@if [ -x tests/crosscheck.sh ]; then tests/crosscheck.sh $(BIN) $(BUILD); fi
 
+# spilled runs (--memory far below the data) against in-memory runs (docs/scale.md)
+scale: $(BIN)
+	@tests/scale.sh $(BIN) $(BUILD)
+
 # `check` installs missing packages first, then re-enters make so pkg-config
 # flags are read after the install.
 # Each phase reports its time; the browser and LibreOffice tests are the slow ones.
 check:
 	@scripts/install-deps.sh
 	@$(MAKE) --no-print-directory SAN=$(SAN) check-build
-	@scripts/timed.sh "unit, fuzz replay, golden, crosscheck, robust inputs" $(MAKE) --no-print-directory SAN=$(SAN) unit fuzz-replay golden crosscheck robust
+	@scripts/timed.sh "unit, fuzz replay, golden, crosscheck, robust inputs, scale" $(MAKE) --no-print-directory SAN=$(SAN) unit fuzz-replay golden crosscheck robust scale
 	@scripts/timed.sh "clang build" $(MAKE) --no-print-directory check-clang
 	@scripts/timed.sh "install, help, man page and completion" $(MAKE) --no-print-directory SAN=$(SAN) install-test
 	@scripts/timed.sh "browser and LibreOffice tests" tests/browser/report_test.sh $(BIN) $(BUILD)

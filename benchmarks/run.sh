@@ -16,6 +16,7 @@
 # usage: benchmarks/run.sh build/dangliang
 #   BENCH_QUICK=1  the 1M-row file only, one repetition (writes benchmarks/data/performance-quick.md)
 #   BENCH_REPS=N   repetitions (default 3; quick mode 1)
+#   BENCH_BIG=1    also 200M rows with --memory 2G (benchmarks/scale.sh, run after the main table)
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -215,3 +216,6 @@ with open(sys.argv[1], "w", encoding="utf-8") as f:
 EOF
 if [ "$QUICK" = 1 ]; then DOC=$DATA/performance-quick.md; else DOC=docs/performance.md; fi
 python3 $B/report.py "$RESULTS" "$META" "$DOC"
+
+# ---- bounded memory (docs/scale.md): 20M rows in memory vs --memory 256M, BENCH_BIG=1 200M rows ----
+[ "$QUICK" = 1 ] || benchmarks/scale.sh "$DG"

@@ -50,10 +50,8 @@ typedef struct Block {
     DgU128 *staff_w; /* [n_pools * n_staff] */
 } Block;
 
-DgStatus dg_aggregate_rows(const DgScheme *s, const DgDataset *d, const uint16_t *audited_qty, DgAggregate **out,
-                           DgError *err)
+DgAggregate *dg_aggregate_new(const DgScheme *s, const DgDataset *d)
 {
-    (void)err;
     size_t nu = s->n_units, nc = s->n_catalog, np = s->n_pools, ns = dg_dataset_n_staff(d);
     DgAggregate *a = dg_xcalloc(1, sizeof *a);
     a->n_units = nu;
@@ -67,8 +65,13 @@ DgStatus dg_aggregate_rows(const DgScheme *s, const DgDataset *d, const uint16_t
     a->unit_audited_w = dg_xcalloc(nu, sizeof *a->unit_audited_w);
     a->pool_unit_w = dg_xcalloc(np * nu, sizeof *a->pool_unit_w);
     a->pool_staff_w = dg_xcalloc(np * ns, sizeof *a->pool_staff_w);
+    return a;
+}
 
-    /* pools that count catalog row c, as a compact list per row */
+/* pools that count catalog row c, as a compact list per row */
+static void catalog_pools(const DgScheme *s, uint32_t **first, uint32_t **list)
+{
+    size_t nc = s->n_catalog, np = s->n_pools;
     uint32_t *cp_first = dg_xcalloc(nc + 1, sizeof *cp_first);
     uint32_t *cp = dg_xcalloc(nc * np + 1, sizeof *cp);
     size_t k = 0;
@@ -79,7 +82,15 @@ DgStatus dg_aggregate_rows(const DgScheme *s, const DgDataset *d, const uint16_t
                 cp[k++] = (uint32_t)p;
     }
     cp_first[nc] = (uint32_t)k;
+    *first = cp_first;
+    *list = cp;
+}
 
+void dg_aggregate_add(const DgScheme *s, const DgDataset *d, const uint16_t *audited_qty, DgAggregate *a)
+{
+    size_t nu = s->n_units, nc = s->n_catalog, np = s->n_pools, ns = a->n_staff;
+    uint32_t *cp_first, *cp;
+    catalog_pools(s, &cp_first, &cp);
     size_t nb = (d->n_rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
     Block *blocks = dg_xcalloc(nb ? nb : 1, sizeof *blocks);
 #pragma omp parallel for schedule(dynamic, 1)
@@ -126,7 +137,15 @@ DgStatus dg_aggregate_rows(const DgScheme *s, const DgDataset *d, const uint16_t
         free(B->staff_w);
     }
     free(blocks);
+    free(cp_first);
+    free(cp);
+}
 
+void dg_aggregate_finish(const DgScheme *s, const DgDataset *d, DgAggregate *a)
+{
+    size_t nu = s->n_units, nc = s->n_catalog;
+    uint32_t *cp_first, *cp;
+    catalog_pools(s, &cp_first, &cp);
     /* workloads from quantities: exact, per (unit, catalog row) */
     for (size_t u = 0; u < nu; u++) {
         for (size_t c = 0; c < nc; c++) {
@@ -154,6 +173,15 @@ DgStatus dg_aggregate_rows(const DgScheme *s, const DgDataset *d, const uint16_t
     free(cp_first);
     free(cp);
     order_staff(d, a);
+}
+
+DgStatus dg_aggregate_rows(const DgScheme *s, const DgDataset *d, const uint16_t *audited_qty, DgAggregate **out,
+                           DgError *err)
+{
+    (void)err;
+    DgAggregate *a = dg_aggregate_new(s, d);
+    dg_aggregate_add(s, d, audited_qty, a);
+    dg_aggregate_finish(s, d, a);
     *out = a;
     return DG_OK;
 }

@@ -72,10 +72,5 @@ struct DgAggregate;
 void dg_cli_print_appeals(const struct DgScheme *s, const struct DgAudit *au);
 /* Per-capita budgets and the settlement against advances, when the scheme has them. */
 void dg_cli_print_cycle(const struct DgScheme *s, const struct DgPayouts *p);
-/* Aggregate and payouts on the audited quantities before the appeals (both
- * NULL when the scheme has no appeals, or when that allocation fails — then
- * the outputs only leave out what the appeals moved). */
-DgStatus dg_cli_before_appeals(const struct DgScheme *s, const struct DgDataset *d, const struct DgAudit *au,
-                               struct DgAggregate **a, struct DgPayouts **p);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "cli_logopts.h"
+#include "cli_scale.h"
 #include "dangliang/appeals.h"
 #include "dangliang/output.h"
 #include "dangliang/scheme.h"
@@ -25,15 +26,13 @@ int dg_cli_check(int argc, char **argv)
     DgAudit *au = NULL;
     if (dg_scheme_load(o.scheme, &s, &err) != DG_OK)
         return dg_cli_fail(&err);
-    DgStatus st = dg_validate_files(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &d, &err);
+    dg_cli_trap_signals();
+    DgStatus st = dg_partition_run(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &o.part, &d, &au, NULL,
+                                   NULL, NULL, NULL, NULL, &err);
     dg_cli_progress_end();
     if (st != DG_OK) {
         dg_scheme_free(s);
         return dg_cli_fail(&err);
-    }
-    if ((st = dg_audit_rows(s, d, &au, &err)) != DG_OK || (st = dg_appeals_apply(s, d, au, &err)) != DG_OK) {
-        rc = dg_cli_fail(&err);
-        goto done;
     }
     if (!o.quiet && !o.json) {
         printf("dangliang check: scheme %s, %d log file%s\n", s->id, o.n_logs, o.n_logs == 1 ? "" : "s");

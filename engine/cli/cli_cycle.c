@@ -1,8 +1,8 @@
 /*
  * Terminal lines for the payout cycle shared by `run` and `check`:
- * appeals applied, per-capita budgets and the settlement against advances;
- * and the second scoring `run` does on the audited quantities before the
- * appeals, so its outputs can show what the appeals moved.
+ * appeals applied, per-capita budgets and the settlement against advances
+ * (the sums before the appeals, which `run` scores a second time to show what
+ * the appeals moved, come from dg_partition_run).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,35 +66,4 @@ void dg_cli_print_cycle(const DgScheme *s, const DgPayouts *p)
     }
     printf("(balance = payout − advanced; \"recover\" counts units whose balance is negative; per unit in "
            "settlement.csv)\n");
-}
-
-DgStatus dg_cli_before_appeals(const DgScheme *s, const DgDataset *d, const DgAudit *au, DgAggregate **a,
-                               DgPayouts **p)
-{
-    *a = NULL;
-    *p = NULL;
-    if (!s->appeals_path)
-        return DG_OK;
-    uint16_t *q = dg_appeals_before(s, d, au);
-    DgError e = {0};
-    DgStatus st = dg_aggregate_rows(s, d, q, a, &e);
-    /* computed quality indicators from the quantities before the appeals too */
-    DgQualityValues *qv = NULL;
-    if (st == DG_OK)
-        st = dg_quality_compute(s, d, q, &qv, &e);
-    free(q);
-    if (st == DG_OK)
-        st = dg_payouts_compute_q(s, d, *a, qv, p, &e);
-    if (*p)
-        (*p)->qv = NULL; /* qv is freed here; only the main run's payouts write quality.csv */
-    dg_quality_values_free(qv);
-    if (st != DG_OK) {
-        /* e.g. a pool whose only workload came back through appeals: there is
-         * no "before" allocation to compare with, so none is shown */
-        dg_payouts_free(*p);
-        dg_aggregate_free(*a);
-        *a = NULL;
-        *p = NULL;
-    }
-    return st;
 }

@@ -1,7 +1,9 @@
 /*
  * Option parsing shared by `run` and `check`: one table (cli_opts.h) gives
  * the parser and the --help text.  --chunk-size and --window-size are
- * knobs for tests that prove results do not depend on how the input is cut.
+ * knobs for tests that prove results do not depend on how the input is cut;
+ * --tmp-fail-after makes temporary writes fail, for tests of a full --tmp
+ * folder.
  */
 #include "cli_logopts.h"
 
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_scale.h"
 
 /* A byte count: digits, optionally followed by K, M or G (KiB, MiB, GiB;
  * "KiB"/"KB"/"k" spellings accepted).  false when malformed or outside
@@ -58,7 +61,7 @@ static const DgCliCmd check_cmd = {
 
 int dg_cli_parse_logopts(const char *cmd, int argc, char **argv, DgCliLogOpts *o, bool *done)
 {
-    enum { O_THREADS = 1, O_ENC, O_FMT, O_CHUNK, O_WINDOW, O_MAXREC };
+    enum { O_THREADS = 1, O_ENC, O_FMT, O_CHUNK, O_WINDOW, O_MAXREC, O_MEMORY, O_TMP_FAIL };
     memset(o, 0, sizeof *o);
     *done = true;
     const DgCliOpt opts[] = {
@@ -77,6 +80,10 @@ int dg_cli_parse_logopts(const char *cmd, int argc, char **argv, DgCliLogOpts *o
         DG_CLI_FLAG("json", 0, &o->json, "print a JSON summary on stdout instead of the text report"),
         DG_CLI_OPT("max-record", 0, "SIZE", O_MAXREC,
                    "longest record, 256 to 1G, K/M/G suffixes (default 1M);\na longer one is one malformed row"),
+        DG_CLI_OPT("memory", 0, "SIZE", O_MEMORY,
+                   "memory budget such as 512M or 4G: a larger input is split into\nhash partitions spilled to --tmp (docs/scale.md)"),
+        DG_CLI_STR("tmp", 0, "DIR", &o->part.tmp, "folder for the spilled partitions (default: $TMPDIR or /tmp)"),
+        DG_CLI_OPT("tmp-fail-after", 0, "BYTES", O_TMP_FAIL, "for tests: temporary writes fail after BYTES (a full --tmp)"),
         DG_CLI_OPT("chunk-size", 0, "BYTES", O_CHUNK, "for tests: parse in chunks of BYTES (results never depend on it)"),
         DG_CLI_OPT("window-size", 0, "BYTES", O_WINDOW, "for tests: read in windows of BYTES (results never depend on it)"),
         DG_CLI_END_OPTS};
@@ -120,6 +127,14 @@ int dg_cli_parse_logopts(const char *cmd, int argc, char **argv, DgCliLogOpts *o
                 o->v.chunk_size = (size_t)v;
             else
                 o->v.window_size = (size_t)v;
+            break;
+        case O_MEMORY:
+            if (!dg_cli_parse_size(arg, &o->part.memory))
+                return dg_cli_usage(cmd, "--memory wants a size such as 512M or 4G, not \"%s\"", arg);
+            break;
+        case O_TMP_FAIL:
+            if (!dg_cli_parse_size(arg, &o->part.tmp_fail_after))
+                return dg_cli_usage(cmd, "--tmp-fail-after wants a byte count");
             break;
         default:
             return dg_cli_usage(cmd, "option %d is not handled", c);

@@ -3,6 +3,7 @@
 #define DG_CLI_LOGOPTS_H
 
 #include "cli_opts.h"
+#include "dangliang/partition.h"
 #include "dangliang/validate.h"
 
 typedef struct DgCliLogOpts {
@@ -13,6 +14,7 @@ typedef struct DgCliLogOpts {
     bool quiet; /* nothing on stdout but --json */
     bool json;  /* a JSON summary on stdout instead of the text report */
     DgValidateOptions v;
+    DgPartitionOptions part;  /* --memory, --tmp (docs/scale.md) */
     char **logs;
     int n_logs;
     DgCliArgs args; /* the parse, with the options as given (for manifest.json) */

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cli_logopts.h"
+#include "cli_scale.h"
 #include "dangliang/appeals.h"
 #include "dangliang/output.h"
 #include "dangliang/quality.h"
@@ -88,29 +89,34 @@ int dg_cli_run(int argc, char **argv)
     if (dg_scheme_load(o.scheme, &s, &err) != DG_OK)
         return dg_cli_fail(&err);
     o.v.hash_inputs = true; /* for manifest.json */
-    DgStatus st = dg_validate_files(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &d, &err);
+    dg_cli_trap_signals();
+    DgPartitionStats ps;
+    DgAggregate *a0 = NULL; /* before the appeals, to show what they moved */
+    DgPayouts *p0 = NULL;
+    DgQualityValues *qv0 = NULL;
+    DgStatus st = dg_partition_run(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &o.part, &d, &au, &a,
+                                   &a0, &qv, &qv0, &ps, &err);
     dg_cli_progress_end();
-    uint64_t t1 = now_ms();
-    if (st == DG_OK)
-        st = dg_audit_rows(s, d, &au, &err);
-    if (st == DG_OK)
-        st = dg_appeals_apply(s, d, au, &err);
-    uint64_t t1a = now_ms();
-    if (st == DG_OK)
-        st = dg_aggregate_rows(s, d, au->audited_qty, &a, &err);
-    /* computed quality indicators: after the audit (and any step that
-     * rewrites audited quantities), before scoring */
-    uint64_t tq0 = now_ms();
-    if (st == DG_OK)
-        st = dg_quality_compute(s, d, au->audited_qty, &qv, &err);
-    meta.ms_quality = now_ms() - tq0;
+    /* validation, then checks, appeals, sums and computed indicators,
+     * partition by partition (docs/scale.md) */
+    uint64_t t1a = now_ms(), t1 = st == DG_OK ? t1a - ps.ms_units : t1a;
     if (st == DG_OK)
         st = dg_payouts_compute_q(s, d, a, qv, &p, &err);
     uint64_t t2 = now_ms();
-    DgAggregate *a0 = NULL; /* before the appeals, to show what they moved */
-    DgPayouts *p0 = NULL;
-    if (st == DG_OK)
-        dg_cli_before_appeals(s, d, au, &a0, &p0);
+    if (st == DG_OK && a0) {
+        /* e.g. a pool whose only workload came back through appeals: there
+         * is no "before" allocation to compare with, so none is shown */
+        DgError e0 = {0};
+        DgStatus st0 = dg_payouts_compute_q(s, d, a0, qv0, &p0, &e0);
+        if (p0)
+            p0->qv = NULL; /* only the main run's payouts write quality.csv */
+        if (st0 != DG_OK) {
+            dg_payouts_free(p0);
+            dg_aggregate_free(a0);
+            p0 = NULL;
+            a0 = NULL;
+        }
+    }
     DgOutputOptions ro = {.no_bom = o.no_bom, .before_appeals_a = a0, .before_appeals_p = p0};
     if (st == DG_OK)
         st = dg_output_run(s, d, au, a, p, o.out, &ro, &err);
@@ -154,6 +160,7 @@ done:
     dg_aggregate_free(a0);
     dg_payouts_free(p);
     dg_quality_values_free(qv);
+    dg_quality_values_free(qv0);
     dg_aggregate_free(a);
     dg_audit_free(au);
     dg_dataset_free(d);

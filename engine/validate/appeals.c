@@ -124,6 +124,8 @@ static DgStatus unmatched(const DgScheme *s, const DgDataset *d, const DgAudit *
                         ap->record_id, check, checks);
 }
 
+static void rewrite(const DgScheme *s, const DgDataset *d, DgAudit *au);
+
 DgStatus dg_appeals_apply(const DgScheme *s, const DgDataset *d, DgAudit *au, DgError *err)
 {
     if (!s->n_appeals)
@@ -136,6 +138,13 @@ DgStatus dg_appeals_apply(const DgScheme *s, const DgDataset *d, DgAudit *au, Dg
             return unmatched(s, d, au, &s->appeals[i], err);
         }
     free(used);
+    rewrite(s, d, au);
+    return DG_OK;
+}
+
+/* Audited quantities by the rule of appeals.h, from the matched flags. */
+static void rewrite(const DgScheme *s, const DgDataset *d, DgAudit *au)
+{
     memset(au->appeals_by_check, 0, sizeof au->appeals_by_check);
     au->qty_restored = 0;
     size_t i = 0;
@@ -160,6 +169,22 @@ DgStatus dg_appeals_apply(const DgScheme *s, const DgDataset *d, DgAudit *au, Dg
         }
         i = j;
     }
+}
+
+void dg_appeals_apply_part(const DgScheme *s, const DgDataset *d, DgAudit *au, uint8_t *used)
+{
+    if (!s->n_appeals)
+        return;
+    dg_appeals_match(s, d, au, 0, au->n_flags, used);
+    rewrite(s, d, au);
+}
+
+DgStatus dg_appeals_unmatched(const DgScheme *s, const DgDataset *d, const DgAudit *au, const uint8_t *used,
+                              DgError *err)
+{
+    for (size_t i = 0; i < s->n_appeals; i++)
+        if (!used[i])
+            return unmatched(s, d, au, &s->appeals[i], err);
     return DG_OK;
 }
 

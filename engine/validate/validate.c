@@ -80,8 +80,10 @@ struct DgDatasetIds {
     uint32_t *dup;               /* candidates that repeat a record id, ascending */
     size_t n_dup;
     uint32_t *staff_packed;      /* [n_staff] dense staff id -> packed id */
+    uint32_t staff_base[SHARDS]; /* dense id of each shard's first staff id */
     size_t n_staff, n_patients;
     bool too_many;               /* more distinct ids in one shard than LOCAL_MAX */
+    bool spill;                  /* rows go to DgValidateOptions.spill, not rows/rec */
 };
 
 /* ---- per-chunk output ---------------------------------------------------- */
@@ -559,6 +561,7 @@ typedef struct Builder {
     bool reserved;           /* tables sized from the first window's density */
     DgFieldTabs tabs;        /* the scheme's unit ids and item codes, for the row checks */
     uint64_t bytes_total;
+    uint64_t proj;           /* candidates projected for the run (spilling) */
 } Builder;
 
 /* Fill one reject and count it. */
@@ -603,7 +606,7 @@ static void intern_window(struct DgDatasetIds *ids, ChunkOut *outs, size_t n_chu
         DgIntern *const tabs[K_N] = {NULL, ids->staff[sh], ids->pat[sh]};
         for (size_t ci = 0; ci < n_chunks; ci++) {
             ChunkOut *c = &outs[ci];
-            for (uint32_t j = c->first[K_REC][sh]; j < c->first[K_REC][sh + 1]; j++)
+            for (uint32_t j = c->first[K_REC][sh]; j < c->first[K_REC][sh + 1] && !ids->spill; j++)
                 dg_recids_add_hash(ids->rec, c->keys[K_REC][j].h);
             for (int k = K_STAFF; k < K_N; k++) {
                 DgIntern *t = tabs[k];
@@ -657,28 +660,109 @@ static void reserve_estimate(Builder *b, uint64_t window_rows, uint64_t window_r
  * prefix sums gave them: chunks are written in parallel.  Every candidate
  * becomes a row; the few that repeat a record id are taken out at the end
  * (apply_duplicates). */
-static void emit_chunk(DgDataset *d, uint32_t file, ChunkOut *c)
+static void resolve_ids(ChunkOut *c)
 {
     for (int k = K_STAFF; k < K_N; k++)
         for (uint32_t j = 0; j < c->first[k][SHARDS]; j++)
             c->p[c->idx[k][j]].id[k].packed = c->res[k][j];
+}
+
+static void fill_row(DgRow *r, uint32_t file, const Pending *p)
+{
+    r->crow = p->crow;
+    r->staff = p->id[K_STAFF].packed; /* packed; made dense when all files are read */
+    r->patient = p->id[K_PAT].len == NO_ID ? DG_NO_PATIENT : p->id[K_PAT].packed;
+    r->date = p->date;
+    r->qty = (uint16_t)p->qty;
+    r->file = (uint16_t)file;
+    r->line = (uint32_t)p->line; /* checked before: at most UINT32_MAX */
+}
+
+static void emit_chunk(DgDataset *d, uint32_t file, ChunkOut *c)
+{
+    resolve_ids(c);
     DgRecIds *rec = d->ids->rec;
     uint64_t cand = c->cand_base, off = c->rec_base;
     for (size_t i = 0; i < c->n; i++) {
         const Pending *p = &c->p[i];
         if (p->reason != ACCEPTED)
             continue;
-        DgRow *r = &d->rows[cand];
-        r->crow = p->crow;
-        r->staff = p->id[K_STAFF].packed; /* packed; made dense when all files are read */
-        r->patient = p->id[K_PAT].len == NO_ID ? DG_NO_PATIENT : p->id[K_PAT].packed;
-        r->date = p->date;
-        r->qty = (uint16_t)p->qty;
-        r->file = (uint16_t)file;
-        r->line = (uint32_t)p->line; /* checked before: at most UINT32_MAX */
+        fill_row(&d->rows[cand], file, p);
         off = dg_recids_put(rec, cand, off, c->arena + p->id[K_REC].off, p->id[K_REC].len);
         cand++;
     }
+}
+
+/* ---- bounded memory: rows handed to opt->spill (docs/scale.md) ----------- */
+
+/* One window's candidates [first, first + n) as a batch, written by chunk
+ * in parallel like emit_chunk, then handed over from this thread. */
+static DgStatus spill_window(DgDataset *d, uint32_t file, ChunkOut *outs, size_t n_chunks, uint64_t first,
+                             uint64_t n, uint64_t proj, const DgValidateOptions *opt, DgError *err)
+{
+    DgRow *rows = dg_xmalloc((n ? n : 1) * sizeof *rows);
+    const char **idv = dg_xmalloc((n ? n : 1) * sizeof *idv);
+    uint32_t *lens = dg_xmalloc((n ? n : 1) * sizeof *lens);
+    uint64_t *hs = dg_xmalloc((n ? n : 1) * sizeof *hs);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (size_t ci = 0; ci < n_chunks; ci++) {
+        ChunkOut *c = &outs[ci];
+        resolve_ids(c);
+        uint64_t k = c->cand_base - first;
+        for (size_t i = 0; i < c->n; i++) {
+            const Pending *p = &c->p[i];
+            if (p->reason != ACCEPTED)
+                continue;
+            fill_row(&rows[k], file, p);
+            idv[k] = c->arena + p->id[K_REC].off;
+            lens[k] = p->id[K_REC].len;
+            hs[k] = p->id[K_REC].h;
+            k++;
+        }
+    }
+    DgRowBatch bt = {.rows = rows, .record_ids = idv, .record_id_lens = lens, .record_id_hashes = hs, .first = first,
+                     .n = n, .rows_projected = proj};
+    DgStatus st = n ? opt->spill(opt->spill_ctx, d, &bt, err) : DG_OK;
+    free(hs);
+    free(rows);
+    free(idv);
+    free(lens);
+    return st;
+}
+
+/* Switch to spilling: hand over the rows kept so far (candidates
+ * [0, kept)), in slices, and drop them. */
+static DgStatus spill_start(Builder *b, uint64_t kept, uint64_t proj, const DgValidateOptions *opt, DgError *err)
+{
+    DgDataset *d = b->d;
+    enum { SLICE = 1 << 16 };
+    const char **idv = dg_xmalloc(SLICE * sizeof *idv);
+    uint32_t *lens = dg_xmalloc(SLICE * sizeof *lens);
+    uint64_t *hs = dg_xmalloc(SLICE * sizeof *hs);
+    DgStatus st = DG_OK;
+    for (uint64_t lo = 0; lo < kept && st == DG_OK; lo += SLICE) {
+        uint64_t n = kept - lo < SLICE ? kept - lo : SLICE;
+        for (uint64_t k = 0; k < n; k++) {
+            size_t len;
+            idv[k] = dg_recids_str(d->ids->rec, lo + k, &len);
+            lens[k] = (uint32_t)len;
+            hs[k] = dg_hash_bytes(idv[k], len);
+        }
+        DgRowBatch bt = {.rows = d->rows + lo, .record_ids = idv, .record_id_lens = lens, .record_id_hashes = hs,
+                         .first = lo, .n = n, .rows_projected = proj, .kept = true};
+        st = opt->spill(opt->spill_ctx, d, &bt, err);
+    }
+    free(idv);
+    free(lens);
+    free(hs);
+    free(d->rows);
+    d->rows = NULL;
+    d->n_rows = 0;
+    b->rows_cap = 0;
+    dg_recids_free(d->ids->rec);
+    d->ids->rec = dg_recids_new(DG_RECIDS_KEYMASK);
+    d->ids->spill = true;
+    return st;
 }
 
 /* Serial, in input order: the chunk's rejected rows. */
@@ -747,6 +831,7 @@ static void densify_staff(DgDataset *d)
     size_t n = 0;
     for (uint32_t sh = 0; sh < SHARDS; sh++) {
         base[sh] = (uint32_t)n;
+        ids->staff_base[sh] = (uint32_t)n;
         n += dg_intern_count(ids->staff[sh]);
     }
     ids->n_staff = n;
@@ -978,23 +1063,47 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
             break;
         }
         DgDataset *d = b->d;
-        if (!b->reserved)
-            reserve_estimate(b, window_rows, window_rec, dg_source_bytes_in(src));
-        if (b->n_cand > b->rows_cap)
-            rows_reserve(b, b->n_cand > 2 * b->rows_cap ? b->n_cand : 2 * b->rows_cap);
-        dg_recids_grow(d->ids->rec, b->n_cand, b->rec_bytes);
+        uint64_t win_first = n_chunks ? outs[0].cand_base : b->n_cand;
+        if (opt->spill && !d->ids->spill) {
+            uint64_t read = *bytes_before + dg_source_bytes_in(src), proj = b->n_cand;
+            if (read && b->bytes_total > read)
+                proj = (uint64_t)((DgU128)b->n_cand * b->bytes_total / read);
+            if (b->n_cand > opt->spill_rows || proj > opt->spill_rows)
+                if ((st = spill_start(b, win_first, proj, opt, err)) != DG_OK) {
+                    free(chunks);
+                    break;
+                }
+            b->proj = proj;
+        }
+        if (!d->ids->spill) {
+            if (!b->reserved)
+                reserve_estimate(b, window_rows, window_rec, dg_source_bytes_in(src));
+            if (b->n_cand > b->rows_cap)
+                rows_reserve(b, b->n_cand > 2 * b->rows_cap ? b->n_cand : 2 * b->rows_cap);
+            dg_recids_grow(d->ids->rec, b->n_cand, b->rec_bytes);
+        }
         intern_window(d->ids, outs, n_chunks, nthreads);
         int64_t t2 = g_get_monotonic_time();
+        if (d->ids->spill) {
+            st = spill_window(d, fi, outs, n_chunks, win_first, b->n_cand - win_first, b->proj, opt, err);
+            if (st != DG_OK) {
+                free(chunks);
+                break;
+            }
+        } else {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-        for (size_t i = 0; i < n_chunks; i++)
-            emit_chunk(d, fi, &outs[i]);
+            for (size_t i = 0; i < n_chunks; i++)
+                emit_chunk(d, fi, &outs[i]);
+        }
         for (size_t i = 0; i < n_chunks; i++) {
             d->rows_read += outs[i].rows_read;
             reject_chunk(b, fi, &outs[i]);
         }
-        d->n_rows = b->n_cand;
         d->rows_accepted = b->n_cand;
-        dg_recids_set_count(d->ids->rec, b->n_cand);
+        if (!d->ids->spill) {
+            d->n_rows = b->n_cand;
+            dg_recids_set_count(d->ids->rec, b->n_cand);
+        }
         int64_t t3 = g_get_monotonic_time();
         d->us_parse += (uint64_t)(t1 - t0);
         d->us_ids += (uint64_t)(t2 - t1);
@@ -1060,7 +1169,7 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
     if (st == DG_OK && d->ids->too_many)
         st = dg_error_set(err, DG_E_CONFIG, NULL, 0, 0,
                           "too many distinct staff or patient ids for one run; split the period");
-    if (st == DG_OK) {
+    if (st == DG_OK && !d->ids->spill) {
         int64_t t0 = g_get_monotonic_time();
         uint32_t *first = NULL;
         d->ids->n_dup = dg_recids_dups(d->ids->rec, opt->threads, &d->ids->dup, &first);
@@ -1152,6 +1261,40 @@ const char *dg_dataset_record_id(const DgDataset *d, size_t row)
             hi = mid;
     }
     return dg_recids_str(d->ids->rec, row + lo, NULL);
+}
+
+uint32_t dg_dataset_staff_final(const DgDataset *d, uint32_t provisional)
+{
+    return d->ids->staff_base[provisional & (SHARDS - 1)] + (provisional >> SHARD_BITS);
+}
+
+uint32_t dg_dataset_provisional_unit(const DgDataset *d, uint32_t provisional)
+{
+    uint32_t u;
+    memcpy(&u, packed_str(d->ids->staff, provisional), 4); /* the staff string starts with its unit */
+    return u;
+}
+
+void dg_dataset_keep_rows(DgDataset *d, DgRow *rows, size_t n, const char *const *record_ids,
+                          const uint32_t *record_id_lens)
+{
+    struct DgDatasetIds *ids = d->ids;
+    free(d->rows);
+    d->rows = rows;
+    d->n_rows = n;
+    free(ids->dup);
+    ids->dup = NULL;
+    ids->n_dup = 0;
+    dg_recids_free(ids->rec);
+    ids->rec = dg_recids_new(DG_RECIDS_KEYMASK);
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        bytes += dg_recids_entry_size(record_id_lens[i]);
+    dg_recids_grow(ids->rec, n, bytes);
+    uint64_t off = 0;
+    for (size_t i = 0; i < n; i++)
+        off = dg_recids_put(ids->rec, i, off, record_ids[i], record_id_lens[i]);
+    dg_recids_set_count(ids->rec, n);
 }
 
 size_t dg_dataset_n_staff(const DgDataset *d)

@@ -49,6 +49,15 @@ int64_t dg_aggregate_eq(const DgScheme *s, uint32_t unit, uint32_t crow);
 DgStatus dg_aggregate_rows(const DgScheme *s, const DgDataset *d, const uint16_t *audited_qty, DgAggregate **out,
                            DgError *err);
 
+/* The same in three steps, for rows seen a part at a time (docs/scale.md):
+ * new (zero sums for the dataset's staff), add (the quantities of d's rows,
+ * any number of times with parts of the run), finish (workloads from the
+ * summed quantities, and the staff order).  Every figure is an integer sum,
+ * so the result does not depend on how the rows were cut. */
+DgAggregate *dg_aggregate_new(const DgScheme *s, const DgDataset *d);
+void dg_aggregate_add(const DgScheme *s, const DgDataset *d, const uint16_t *audited_qty, DgAggregate *a);
+void dg_aggregate_finish(const DgScheme *s, const DgDataset *d, DgAggregate *a);
+
 void dg_aggregate_free(DgAggregate *a); /* accepts NULL */
 
 #ifdef __cplusplus

@@ -46,6 +46,17 @@ void dg_appeals_match(const DgScheme *s, const DgDataset *d, DgAudit *au, size_t
  * The audit must come from dg_audit_rows on the same scheme and dataset. */
 DgStatus dg_appeals_apply(const DgScheme *s, const DgDataset *d, DgAudit *au, DgError *err);
 
+/* dg_appeals_apply for one partition of a run (docs/scale.md): match the
+ * appeals to au's flags, setting used[i] for each appeal that matched, and
+ * rewrite the audited quantities — without failing on an appeal that
+ * matches nothing here, since another partition may hold its flag.  Once
+ * every partition is done, dg_appeals_unmatched gives the error
+ * dg_appeals_apply would have given (d must then hold every flagged row
+ * and every accepted row an appeal names, with au's flags). */
+void dg_appeals_apply_part(const DgScheme *s, const DgDataset *d, DgAudit *au, uint8_t *used);
+DgStatus dg_appeals_unmatched(const DgScheme *s, const DgDataset *d, const DgAudit *au, const uint8_t *used,
+                              DgError *err);
+
 /* The audited quantity every row had before the appeals (what
  * dg_audit_rows left): a malloc'd [d->n_rows] array, caller frees.  Used
  * to show what the appeals moved. */

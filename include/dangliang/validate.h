@@ -74,6 +74,25 @@ typedef enum DgLogFormat { DG_LOG_AUTO = 0, DG_LOG_CSV, DG_LOG_JSONL } DgLogForm
  * bytes: a longer one makes the row `malformed`. */
 #define DG_MAX_ID_BYTES 256
 
+typedef struct DgDataset DgDataset;
+
+/* Accepted rows handed to DgValidateOptions.spill instead of being kept
+ * (docs/scale.md).  rows[k] is candidate number first + k (candidates are
+ * the rows passing the row checks, numbered in input order; a candidate
+ * that repeats an earlier record id is not yet taken out); its staff is a
+ * provisional number (dg_dataset_staff_final turns it into the dense id
+ * once validation is over). */
+typedef struct DgRowBatch {
+    const DgRow *rows;
+    const char *const *record_ids; /* NUL-terminated */
+    const uint32_t *record_id_lens;
+    const uint64_t *record_id_hashes; /* dg_hash_bytes of each record id (engine/common/intern.h) */
+    uint64_t first;
+    size_t n;
+    uint64_t rows_projected;       /* candidates expected in the whole run (estimate) */
+    bool kept;                     /* rows kept in memory before the switch to spilling */
+} DgRowBatch;
+
 typedef struct DgValidateOptions {
     int threads;              /* <= 0: OpenMP default */
     const char *encoding;     /* NULL = UTF-8; "GB18030" / "GBK" */
@@ -85,9 +104,18 @@ typedef struct DgValidateOptions {
     /* Called from the calling thread between windows; may be NULL. */
     void (*progress)(void *ctx, uint64_t bytes_done, uint64_t bytes_total);
     void *progress_ctx;
+    /* Bounded memory: once more than spill_rows candidates are read (or the
+     * first window projects more), the rows kept so far and every later
+     * window's rows go to spill (from the calling thread, in input order)
+     * instead of dataset->rows; the dataset then holds no rows
+     * (n_rows == 0), finds no duplicate record ids (the caller does), and
+     * rows_accepted still counts every candidate.  0 or NULL: never. */
+    uint64_t spill_rows;
+    DgStatus (*spill)(void *ctx, const DgDataset *d, const DgRowBatch *b, DgError *err);
+    void *spill_ctx;
 } DgValidateOptions;
 
-typedef struct DgDataset {
+struct DgDataset {
     char **files;             /* paths as given */
     size_t n_files;
     uint64_t rows_read, rows_accepted, rows_rejected;
@@ -108,7 +136,7 @@ typedef struct DgDataset {
      * was set (so a pipe or FIFO gets its true digest); "" otherwise. */
     char (*input_sha256)[65];
     struct DgDatasetIds *ids; /* private */
-} DgDataset;
+};
 
 /* Index in scheme->units of the unit of an accepted row. */
 static inline uint32_t dg_row_unit(const DgDataset *d, const DgRow *r)
@@ -138,6 +166,20 @@ const char *dg_dataset_patient(const DgDataset *d, uint32_t id); /* "" for DG_NO
 /* record_id of accepted row `row`. */
 const char *dg_dataset_record_id(const DgDataset *d, size_t row);
 size_t dg_dataset_n_staff(const DgDataset *d);
+
+/* Dense staff id of a provisional one (DgRowBatch.rows[].staff); valid
+ * once dg_validate_files has returned. */
+uint32_t dg_dataset_staff_final(const DgDataset *d, uint32_t provisional);
+
+/* Unit (index in scheme->units) of a provisional staff number; may be
+ * called from the spill callback. */
+uint32_t dg_dataset_provisional_unit(const DgDataset *d, uint32_t provisional);
+
+/* Replace the dataset's rows by rows[0, n) (taken: freed with the dataset)
+ * whose record ids are record_ids[i] (copied).  A spilled run keeps only
+ * its flagged rows this way, for flags.csv (docs/scale.md). */
+void dg_dataset_keep_rows(DgDataset *d, DgRow *rows, size_t n, const char *const *record_ids,
+                          const uint32_t *record_id_lens);
 size_t dg_dataset_n_patients(const DgDataset *d);
 
 #ifdef __cplusplus

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# make bench, part 2: bounded memory (docs/scale.md).  Run it on a QUIET machine: the
+# targets are wall-time ratios and peak RSS.
+#
+#   20M rows (the run.sh file): in memory vs --memory 256M
+#       targets: peak RSS <= 300 MiB, wall <= 1.5x the in-memory run, outputs identical
+#   BENCH_BIG=1: 200M rows (about 13 GB, generated once into benchmarks/data/) with --memory 2G
+#       target: peak RSS < 2.2 GiB; the time and rows/s against the 20M in-memory run are recorded
+#   MPI (mpirun -np 2, weak scaling 1-4 ranks): not built yet, reported as such
+#
+# The result goes between the scale markers of docs/performance.md.  To try the script
+# itself on a small file (result in benchmarks/data/scale-quick.md, docs untouched):
+#   BENCH_SCALE_ROWS=300000 BENCH_SCALE_MEMORY=8M benchmarks/scale.sh build/dangliang
+set -euo pipefail
+if [ $# -ne 1 ]; then
+    echo "usage: benchmarks/scale.sh path/to/dangliang" >&2
+    exit 2
+fi
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DG=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+cd "$ROOT"
+B=benchmarks
+DATA=$B/data
+WORK=$DATA/work-scale
+SCHEME=$DATA/scheme-2000/scheme.json
+ROWS=${BENCH_SCALE_ROWS:-20000000}
+MEM=${BENCH_SCALE_MEMORY:-256M}
+REPS=${BENCH_REPS:-3}
+say() { printf '== %s\n' "$*" >&2; }
+die() { printf 'bench scale: %s\n' "$*" >&2; exit 1; }
+command -v /usr/bin/time >/dev/null || die "needs /usr/bin/time (Debian package time)"
+mkdir -p "$DATA" "$WORK"
+[ -f "$SCHEME" ] || python3 $B/make_scheme.py --out "$DATA/scheme-2000" >&2
+
+gen() { # gen ROWS FILE
+    if [ ! -f "$2" ] || [ "$(cat "$2.stamp" 2>/dev/null)" != "rows=$1 seed=1 bad-rate=0.001 $("$DG" --version)" ]; then
+        say "generating $2 ($1 rows)"
+        "$DG" gen --scheme "$SCHEME" --rows "$1" --seed 1 --bad-rate 0.001 -o "$2" >&2
+        echo "rows=$1 seed=1 bad-rate=0.001 $("$DG" --version)" >"$2.stamp"
+    fi
+}
+if [ "$ROWS" = 20000000 ]; then LOG=$DATA/log-20m.csv; QUICK=0; else LOG=$DATA/log-scale-$ROWS.csv; QUICK=1; fi
+[ -f "$LOG" ] && [ "$QUICK" = 0 ] || gen "$ROWS" "$LOG"
+
+run() { # run LABEL OUT ARGS... -> "ms rss_kb" of the fastest repetition
+    local label=$1 out=$2 best_ms=0 best_rss=0
+    shift 2
+    for rep in $(seq 1 "$REPS"); do
+        rm -rf "$out"
+        local t0=$EPOCHREALTIME
+        /usr/bin/time -v -o "$WORK/time.txt" "$DG" run --scheme "$SCHEME" --out "$out" "$@" "$LOG" >/dev/null 2>"$WORK/err.txt" ||
+            { cat "$WORK/err.txt" >&2; die "$label failed"; }
+        local t1=$EPOCHREALTIME
+        local ms=$(( (${t1/./} - ${t0/./}) / 1000 ))
+        local rss
+        rss=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$WORK/time.txt")
+        printf '   %-28s rep %d  %8.2f s  %6d MiB\n' "$label" "$rep" "$(awk "BEGIN{print $ms/1000}")" $((rss / 1024)) >&2
+        if [ "$best_ms" = 0 ] || [ "$ms" -lt "$best_ms" ]; then best_ms=$ms; fi
+        if [ "$rss" -gt "$best_rss" ]; then best_rss=$rss; fi
+    done
+    echo "$best_ms $best_rss"
+}
+same() { # same DIR_A DIR_B: every output but the manifest
+    for f in payouts.csv units.csv items.csv staff.csv rejects.csv flags.csv summary.json report.html; do
+        cmp -s "$1/$f" "$2/$f" || { echo "no ($f differs)"; return; }
+    done
+    echo yes
+}
+verdict() { if awk "BEGIN{exit !($1)}"; then echo met; else echo MISSED; fi; }
+
+cat "$LOG" >/dev/null
+bytes=$(stat -c %s "$LOG")
+say "scale: $ROWS rows ($((bytes >> 20)) MiB), $REPS repetition(s), in memory and --memory $MEM"
+read -r m_ms m_rss < <(run "in memory (--threads 2)" "$WORK/mem" --threads 2)
+read -r s_ms s_rss < <(run "--memory $MEM (--threads 2)" "$WORK/spill" --threads 2 --memory "$MEM" --tmp "$WORK")
+ident=$(same "$WORK/mem" "$WORK/spill")
+ratio=$(awk "BEGIN{printf \"%.2f\", $s_ms / $m_ms}")
+rss_mib=$((s_rss / 1024))
+tmpfree=$(df -h --output=avail "$WORK" | tail -1 | tr -d ' ')
+
+DOC=docs/performance.md
+[ "$QUICK" = 1 ] && DOC=$DATA/scale-quick.md
+{
+    echo "## Bounded memory — $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "\`benchmarks/scale.sh\` ($("$DG" --version)), $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo);"
+    echo "fastest of $REPS repetitions for time, highest peak RSS (\`/usr/bin/time -v\`); temp folder on a file system with $tmpfree free."
+    echo
+    echo "| $ROWS rows, $((bytes >> 20)) MiB | wall s | peak RSS MiB | outputs identical |"
+    echo "|---|---:|---:|---|"
+    echo "| in memory, --threads 2 | $(awk "BEGIN{printf \"%.2f\", $m_ms/1000}") | $((m_rss / 1024)) | — |"
+    echo "| --memory $MEM, --threads 2 | $(awk "BEGIN{printf \"%.2f\", $s_ms/1000}") | $rss_mib | $ident |"
+    echo
+    if [ "$QUICK" = 0 ]; then
+        echo "Targets: peak RSS ≤ 300 MiB: $(verdict "$rss_mib <= 300") ($rss_mib MiB); wall ≤ 1.5× in memory: $(verdict "$ratio <= 1.5") (${ratio}×)."
+    else
+        echo "(Trial on $ROWS rows: the targets are stated for 20M rows with --memory 256M; ratio here ${ratio}×.)"
+    fi
+    echo
+} >"$WORK/section.md"
+
+if [ "${BENCH_BIG:-0}" = 1 ]; then
+    BIG=$DATA/log-200m.csv
+    gen 200000000 "$BIG"
+    say "scale: 200M rows with --memory 2G"
+    LOG_SAVE=$LOG; LOG=$BIG; REPS_SAVE=$REPS; REPS=1
+    read -r b_ms b_rss < <(run "200M --memory 2G (--threads 2)" "$WORK/big" --threads 2 --memory 2G --tmp "$WORK")
+    LOG=$LOG_SAVE; REPS=$REPS_SAVE
+    b_rows_s=$(awk "BEGIN{printf \"%.2f M\", 200000000 / ($b_ms / 1000) / 1e6}")
+    m_rows_s=$(awk "BEGIN{printf \"%.2f M\", $ROWS / ($m_ms / 1000) / 1e6}")
+    {
+        echo "200M rows with --memory 2G: $(awk "BEGIN{printf \"%.1f\", $b_ms/1000}") s, $b_rows_s rows/s (in memory on $ROWS rows: $m_rows_s rows/s), peak RSS $((b_rss / 1024)) MiB — target < 2.2 GiB: $(verdict "$b_rss < 2.2 * 1048576")."
+        echo
+    } >>"$WORK/section.md"
+else
+    echo "200M rows with --memory 2G: not measured in this run (BENCH_BIG=1)." >>"$WORK/section.md"
+    echo >>"$WORK/section.md"
+fi
+echo "MPI (\`mpirun -np 2\`, weak scaling over 1–4 ranks, exchange volume per rank): not measured — MPI support is not built yet (docs/scale.md)." >>"$WORK/section.md"
+
+cat "$WORK/section.md" >&2
+if [ "$QUICK" = 1 ]; then
+    cp "$WORK/section.md" "$DOC"
+else
+    python3 - "$DOC" "$WORK/section.md" <<'EOF'
+import sys
+doc, sec = sys.argv[1], open(sys.argv[2], encoding="utf-8").read()
+text = open(doc, encoding="utf-8").read()
+b, e = "<!-- scale:begin (written by benchmarks/scale.sh; edit outside these markers) -->", "<!-- scale:end -->"
+if b in text and e in text:
+    text = text[: text.index(b) + len(b)] + "\n\n" + sec + "\n" + text[text.index(e):]
+else:
+    text = text.rstrip("\n") + "\n\n" + b + "\n\n" + sec + "\n" + e + "\n"
+open(doc, "w", encoding="utf-8").write(text)
+EOF
+fi
+say "scale: written to $DOC"
+[ "$ident" = yes ] || die "outputs differ between the in-memory and the spilled run"

@@ -1,0 +1,729 @@
+/*
+ * The partitioned run (see partition.h and docs/scale.md).
+ *
+ * Flow: dg_validate_files with a spill callback.  While the rows fit in
+ * --memory nothing else happens and the per-unit stages run once, on the
+ * whole dataset (unit_stages below).  Past the cap, the callback writes
+ * each row to unit partition hash(unit) mod P (with its candidate number
+ * and record id) and each record id to id partition hash(id) mod R (with
+ * its candidate number, file and line).  Then:
+ *   1. duplicates: one id partition at a time, the first occurrence of an
+ *      id (lowest candidate number) wins; repeats become rejects merged
+ *      into the others by (file, line), as validation does in memory;
+ *   2. one unit partition at a time: repeats dropped, each row numbered
+ *      as in memory (candidate number minus the repeats before it), the
+ *      per-unit stages run on the partition; flags are renumbered to the
+ *      run's rows and the flagged rows kept (with their record ids);
+ *   3. flags sorted by (row, check), sums finished, the flagged rows
+ *      become the dataset's rows.
+ * Every step is serial over partitions and parallel inside the stages, so
+ * the result does not depend on the thread count; it does not depend on P
+ * or R because every per-unit stage groups rows within one unit and every
+ * sum is an integer sum.
+ */
+#include "dangliang/partition.h"
+
+#include "dangliang/appeals.h"
+#include "dangliang/quality.h"
+#include "dangliang/registry.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "common/intern.h"
+#include "spillfile.h"
+
+/* A partition may always take this much, whatever --memory says, so tests
+ * can force hundreds of partitions on small inputs. */
+#define PART_FLOOR ((uint64_t)16 << 20)
+#define MAX_PARTS 256u
+
+uint64_t dg_partition_default_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0)
+        return (uint64_t)1 << 30;
+    return (uint64_t)pages * (uint64_t)page / 4;
+}
+
+void dg_partition_cleanup_now(void)
+{
+    dg_spill_cleanup_now();
+}
+
+/* ---- the per-unit stages ------------------------------------------------ */
+
+/* The unit partition of a unit (of P). */
+static inline unsigned unit_part(uint32_t unit, unsigned P)
+{
+    uint64_t h = (uint64_t)unit * 0x9E3779B97F4A7C15ULL;
+    return (unsigned)((h >> 32) % P);
+}
+
+
+/* Rows kept for the outputs: the row, its number in the run, its record id. */
+typedef struct Kept {
+    DgRow *rows;
+    uint32_t *num;
+    char **ids;
+    uint32_t *lens;
+    size_t n, cap;
+} Kept;
+
+typedef struct FlagVec {
+    DgFlag *v;
+    size_t n, cap;
+} FlagVec;
+
+
+/* What the unit partitions add up to. */
+typedef struct Acc {
+    DgAudit *au;           /* counts; flags at the end */
+    FlagVec flags;         /* numbered by the run's rows */
+    Kept kept;
+    DgAggregate *sums, *before;
+    DgQualityValues *qv, *qv_before; /* computed quality indicators, after and before the appeals */
+    uint8_t *used;         /* [n_appeals] matched in some partition (spilled) */
+    DgIntern *appealed;    /* record ids the appeals name (NULL: none) */
+    bool spilled;          /* false: the whole run is one partition */
+    unsigned part, parts;  /* the partition being processed, of how many */
+} Acc;
+
+
+
+/* Every stage that works unit by unit runs here, once per partition, on
+ * `part` — the whole dataset in memory, or one partition's rows (numbered
+ * 0.. in input order; staff and patient ids those of the whole run).  A
+ * stage may read and lower au->audited_qty[i] of part's row i; it must
+ * group rows only within one unit, and anything it adds to the run must be
+ * an exact sum or keyed by the row (see docs/architecture.md). */
+/* Take the quality values of partition acc->part's units (and of their
+ * registry persons) from src into dst, and add the row counts. */
+static void quality_merge(const DgScheme *s, const Acc *acc, DgQualityValues *dst, const DgQualityValues *src)
+{
+    size_t nk = dst->n_indicators;
+    const DgRegistry *reg = s->registry;
+    for (size_t u = 0; u < dst->n_units; u++) {
+        if (unit_part((uint32_t)u, acc->parts) != acc->part)
+            continue;
+        for (size_t k = 0; k < nk; k++) {
+            size_t c = u * nk + k;
+            dst->num[c] = src->num[c];
+            dst->den[c] = src->den[c];
+            dst->n_group[c] = src->n_group[c];
+            dst->n_no_flag[c] = src->n_no_flag[c];
+            dst->n_short_min[c] = src->n_short_min[c];
+            dst->n_short_quarters[c] = src->n_short_quarters[c];
+        }
+        if (reg && nk)
+            memcpy(dst->status + (size_t)reg->unit_first[u] * nk, src->status + (size_t)reg->unit_first[u] * nk,
+                   (size_t)(reg->unit_first[u + 1] - reg->unit_first[u]) * nk);
+    }
+    dst->rows_with_patient += src->rows_with_patient;
+    dst->rows_unregistered += src->rows_unregistered;
+    dst->rows_other_unit += src->rows_other_unit;
+}
+
+/* Computed quality indicators of `part` from audited quantities q: the
+ * whole run's (in memory), or merged into acc's for this partition's units. */
+static DgStatus quality_stage(const DgScheme *s, const DgDataset *part, const uint16_t *q, Acc *acc,
+                              DgQualityValues **into, DgError *err)
+{
+    if (!acc->spilled)
+        return dg_quality_compute(s, part, q, into, err);
+    if (!*into) /* not asked for */
+        return DG_OK;
+    DgQualityValues *qp = NULL;
+    DgStatus st = dg_quality_compute(s, part, q, &qp, err);
+    if (st == DG_OK)
+        quality_merge(s, acc, *into, qp);
+    dg_quality_values_free(qp);
+    return st;
+}
+
+/* Every stage that works unit by unit runs here, once per partition, on
+ * `part` — the whole dataset in memory, or one partition's rows (numbered
+ * 0.. in input order; staff and patient ids those of the whole run).  A
+ * stage may read and lower au->audited_qty[i] of part's row i; it must
+ * group rows only within one unit, and anything it adds to the run must be
+ * an exact sum, or keyed by unit or by row (see docs/architecture.md). */
+static DgStatus unit_stages(const DgScheme *s, const DgDataset *part, DgAudit **au, Acc *acc, bool quality,
+                            DgError *err)
+{
+    DgStatus st = dg_audit_rows(s, part, au, err);
+    if (st != DG_OK)
+        return st;
+    /* appeals: on the whole run at once, or partition by partition with
+     * the "matches no flag" test left to the end (acc->used) */
+    if (acc->spilled)
+        dg_appeals_apply_part(s, part, *au, acc->used);
+    else if ((st = dg_appeals_apply(s, part, *au, err)) != DG_OK)
+        return st;
+    /* new per-unit stages go here, after the appeals */
+    if (acc->sums)
+        dg_aggregate_add(s, part, (*au)->audited_qty, acc->sums);
+    if (quality && (st = quality_stage(s, part, (*au)->audited_qty, acc, &acc->qv, err)) != DG_OK)
+        return st;
+    if (acc->before && s->appeals_path) { /* the same before the appeals, to show what they moved */
+        uint16_t *q = dg_appeals_before(s, part, *au);
+        dg_aggregate_add(s, part, q, acc->before);
+        if (quality)
+            st = quality_stage(s, part, q, acc, &acc->qv_before, err);
+        free(q);
+    }
+    return st;
+}
+
+/* ---- spilling --------------------------------------------------------- */
+
+typedef struct Spill {
+    const DgPartitionOptions *po;
+    uint64_t memory;
+    DgSpillDir *dir;
+    unsigned P, R; /* unit partitions are files 0..P-1, id partitions P..P+R-1 */
+    char *tmp_rec;
+    size_t tmp_cap;
+    uint64_t *rows_in; /* [P + R] entries written to each file */
+    uint64_t kept_rows; /* handed over from memory at the switch */
+} Spill;
+
+static unsigned parts_for(uint64_t rows, uint64_t bytes_per_row, uint64_t budget, unsigned max)
+{
+    uint64_t need = rows * bytes_per_row / (budget ? budget : 1) + 1;
+    return need > max ? max : need < 2 ? 2 : (unsigned)need;
+}
+
+
+static size_t put_len(char *p, uint32_t len)
+{
+    if (len < 255) {
+        p[0] = (char)len;
+        return 1;
+    }
+    p[0] = (char)0xFF;
+    memcpy(p + 1, &len, 4);
+    return 5;
+}
+
+static size_t get_len(const char *p, uint32_t *len)
+{
+    if ((unsigned char)p[0] != 0xFF) {
+        *len = (unsigned char)p[0];
+        return 1;
+    }
+    memcpy(len, p + 1, 4);
+    return 5;
+}
+
+enum { UNIT_FIXED = sizeof(DgRow) + 4, ID_FIXED = 4 + 2 + 4 + 4 };
+
+static DgStatus open_dir(Spill *sp, uint64_t proj, DgError *err)
+{
+    uint64_t budget = sp->memory / 4; /* units are lumpy: aim at a quarter, so most partitions fit in half */
+    unsigned max = MAX_PARTS;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 2 * MAX_PARTS + 64)
+        max = rl.rlim_cur > 96 ? (unsigned)(rl.rlim_cur - 64) / 2 : 16;
+    sp->P = parts_for(proj, DG_PARTITION_ROW_BYTES, budget, max);
+    sp->R = parts_for(proj, 40, budget, max);
+    sp->rows_in = dg_xcalloc(sp->P + sp->R, sizeof *sp->rows_in);
+    /* write buffers: an eighth of the cap in all, 4 KiB to 256 KiB each */
+    size_t buf = (size_t)(sp->memory / 8 / (sp->P + sp->R));
+    buf = buf < 4096 ? 4096 : buf > (256u << 10) ? (256u << 10) : buf;
+    return dg_spill_open(sp->po->tmp, sp->P + sp->R, buf, sp->po->tmp_fail_after, &sp->dir, err);
+}
+
+static DgStatus spill_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, DgError *err)
+{
+    Spill *sp = ctx;
+    DgStatus st = DG_OK;
+    if (b->kept)
+        sp->kept_rows += b->n;
+    if (!sp->dir && (st = open_dir(sp, b->rows_projected > b->first + b->n ? b->rows_projected : b->first + b->n,
+                                   err)) != DG_OK)
+        return st;
+    for (size_t k = 0; k < b->n && st == DG_OK; k++) {
+        const DgRow *r = &b->rows[k];
+        uint32_t len = b->record_id_lens[k], cand = (uint32_t)(b->first + k);
+        size_t need = UNIT_FIXED + 5 + len;
+        if (need > sp->tmp_cap) {
+            sp->tmp_cap = need * 2;
+            sp->tmp_rec = dg_xrealloc(sp->tmp_rec, sp->tmp_cap);
+        }
+        char *p = sp->tmp_rec;
+        /* unit partition: row, candidate number, record id */
+        memcpy(p, r, sizeof *r);
+        memcpy(p + sizeof *r, &cand, 4);
+        size_t n = UNIT_FIXED + put_len(p + UNIT_FIXED, len);
+        memcpy(p + n, b->record_ids[k], len);
+        n += len;
+        unsigned up = unit_part(dg_dataset_provisional_unit(d, r->staff), sp->P);
+        sp->rows_in[up]++;
+        st = dg_spill_write(sp->dir, up, p, n, err);
+        if (st != DG_OK)
+            break;
+        /* id partition: candidate number, file, line, low hash bits, record id */
+        uint16_t file = r->file;
+        uint64_t h = b->record_id_hashes[k];
+        uint32_t tag = (uint32_t)h;
+        memcpy(p, &cand, 4);
+        memcpy(p + 4, &file, 2);
+        memcpy(p + 6, &r->line, 4);
+        memcpy(p + 10, &tag, 4);
+        n = ID_FIXED + put_len(p + ID_FIXED, len);
+        memcpy(p + n, b->record_ids[k], len);
+        n += len;
+        unsigned ip = sp->P + (unsigned)((h >> 40) % sp->R);
+        sp->rows_in[ip]++;
+        st = dg_spill_write(sp->dir, ip, p, n, err);
+    }
+    return st;
+}
+
+/* A repeated record id: the repeat (cand, file, line) and the first one. */
+typedef struct Dup {
+    uint32_t cand;
+    uint16_t file, ffile;
+    uint32_t line, fline;
+    char *id;
+    uint32_t len;
+} Dup;
+
+typedef struct DupVec {
+    Dup *v;
+    size_t n, cap;
+} DupVec;
+
+static int dup_cmp(const void *x, const void *y)
+{
+    const Dup *a = x, *b = y;
+    return a->cand < b->cand ? -1 : a->cand > b->cand;
+}
+
+/* Reading partition i back needs its bytes and per_row more per entry. */
+static DgStatus check_size(const Spill *sp, unsigned i, size_t per_row, DgError *err)
+{
+    uint64_t need = dg_spill_size(sp->dir, i) + sp->rows_in[i] * per_row;
+    uint64_t limit = sp->memory > PART_FLOOR ? sp->memory : PART_FLOOR;
+    if (need > limit)
+        return dg_error_set(err, DG_E_IO, NULL, 0, 0,
+                            "one partition of the spilled rows needs about %llu MiB, more than --memory %llu MiB "
+                            "allows (one unit holds too many rows); raise --memory",
+                            (unsigned long long)(need >> 20), (unsigned long long)(sp->memory >> 20));
+    return DG_OK;
+}
+
+/* Find the repeats in one id partition (entries in candidate order). */
+static DgStatus find_dups(Spill *sp, unsigned i, DupVec *out, DgError *err)
+{
+    DgStatus st = check_size(sp, i, 24, err);
+    char *buf;
+    size_t len;
+    if (st != DG_OK || (st = dg_spill_take(sp->dir, i, &buf, &len, err)) != DG_OK || !buf)
+        return st;
+    size_t n = 0;
+    for (size_t at = 0; at < len; n++) {
+        uint32_t l;
+        at += ID_FIXED;
+        at += get_len(buf + at, &l) + l;
+    }
+    size_t *off = dg_xmalloc((n ? n : 1) * sizeof *off);
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    /* entry + 1 (0 = empty) and the entry's hash bits, so that probing
+     * compares ids only when the bits agree */
+    uint32_t(*slot)[2] = dg_xcalloc(cap, sizeof *slot);
+    size_t at = 0;
+    for (size_t e = 0; e < n; e++) {
+        off[e] = at;
+        uint32_t l;
+        size_t h0 = at + ID_FIXED, s0 = h0 + get_len(buf + h0, &l);
+        const char *id = buf + s0;
+        at = s0 + l;
+        uint32_t tag;
+        memcpy(&tag, buf + off[e] + 10, 4);
+        size_t k = (size_t)tag & (cap - 1);
+        for (;; k = (k + 1) & (cap - 1)) {
+            if (!slot[k][0]) {
+                slot[k][0] = (uint32_t)e + 1;
+                slot[k][1] = tag;
+                break;
+            }
+            if (slot[k][1] != tag)
+                continue;
+            const char *q = buf + off[slot[k][0] - 1];
+            uint32_t ql;
+            size_t qs = ID_FIXED + get_len(q + ID_FIXED, &ql);
+            if (ql != l || memcmp(q + qs, id, l))
+                continue;
+            /* a repeat: keep the first occurrence's file and line */
+            if (out->n == out->cap) {
+                out->cap = out->cap ? out->cap * 2 : 64;
+                out->v = dg_xrealloc(out->v, out->cap * sizeof *out->v);
+            }
+            Dup *dp = &out->v[out->n++];
+            const char *r = buf + off[e];
+            memcpy(&dp->cand, r, 4);
+            memcpy(&dp->file, r + 4, 2);
+            memcpy(&dp->line, r + 6, 4);
+            memcpy(&dp->ffile, q + 4, 2);
+            memcpy(&dp->fline, q + 6, 4);
+            dp->id = dg_xstrndup(id, l);
+            dp->len = l;
+            break;
+        }
+    }
+    free(slot);
+    free(off);
+    free(buf);
+    return DG_OK;
+}
+
+static bool before(uint32_t fa, uint64_t la, uint32_t fb, uint64_t lb)
+{
+    return fa != fb ? fa < fb : la < lb;
+}
+
+/* The repeats as rejects, merged into the others by (file, line) — the
+ * same rejects validation makes in memory. */
+static void add_dup_rejects(DgDataset *d, const DupVec *dv)
+{
+    if (!dv->n)
+        return;
+    DgReject *old = d->rejects;
+    size_t n_old = d->n_rejects, i = 0;
+    d->rejects = dg_xmalloc((n_old + dv->n) * sizeof *d->rejects);
+    d->n_rejects = 0;
+    for (size_t j = 0; j < dv->n; j++) {
+        const Dup *x = &dv->v[j];
+        while (i < n_old && before(old[i].file, old[i].line, x->file, x->line))
+            d->rejects[d->n_rejects++] = old[i++];
+        char det[1200];
+        int n = snprintf(det, sizeof det, "record_id first seen at %s line %llu", d->files[x->ffile],
+                         (unsigned long long)x->fline);
+        if (n < 0)
+            n = 0;
+        if ((size_t)n >= sizeof det)
+            n = sizeof det - 1;
+        DgReject *rj = &d->rejects[d->n_rejects++];
+        rj->file = x->file;
+        rj->line = x->line;
+        rj->reason = DG_REASON_DUPLICATE_RECORD_ID;
+        rj->record_id = dg_xstrndup(x->id, x->len);
+        rj->detail = dg_xstrndup(det, (size_t)n);
+        d->rows_rejected++;
+        d->by_reason[DG_REASON_DUPLICATE_RECORD_ID]++;
+    }
+    while (i < n_old)
+        d->rejects[d->n_rejects++] = old[i++];
+    free(old);
+    d->rows_accepted -= dv->n;
+}
+
+static int flag_cmp(const void *x, const void *y)
+{
+    const DgFlag *a = x, *b = y;
+    if (a->row != b->row)
+        return a->row < b->row ? -1 : 1;
+    return (int)a->check - (int)b->check;
+}
+
+/* Number of repeats with a candidate number below cand, and whether cand is one. */
+static size_t dups_below(const DupVec *dv, uint32_t cand, bool *is_dup)
+{
+    size_t lo = 0, hi = dv->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (dv->v[mid].cand < cand)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *is_dup = lo < dv->n && dv->v[lo].cand == cand;
+    return lo;
+}
+
+/* One unit partition: read back, run the per-unit stages, keep the flags
+ * and the flagged (or appealed) rows.  The partition's rows become d's rows
+ * while it is processed (dg_dataset_keep_rows), so every stage sees a
+ * dataset whose record ids are those of its rows. */
+static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, DgDataset *d, const DupVec *dv, Acc *acc,
+                             DgError *err)
+{
+    DgStatus st = check_size(sp, i, DG_PARTITION_ROW_BYTES, err);
+    char *buf;
+    size_t len;
+    if (st != DG_OK || (st = dg_spill_take(sp->dir, i, &buf, &len, err)) != DG_OK || !buf)
+        return st;
+    size_t n = 0;
+    for (size_t at = 0; at < len; n++) {
+        uint32_t l;
+        at += UNIT_FIXED;
+        at += get_len(buf + at, &l) + l;
+    }
+    DgRow *rows = dg_xmalloc((n ? n : 1) * sizeof *rows);
+    uint32_t *num = dg_xmalloc((n ? n : 1) * sizeof *num);
+    const char **idv = dg_xmalloc((n ? n : 1) * sizeof *idv);
+    uint32_t *idlen = dg_xmalloc((n ? n : 1) * sizeof *idlen);
+    size_t m = 0, at = 0;
+    for (size_t e = 0; e < n; e++) {
+        uint32_t cand, l;
+        memcpy(&rows[m], buf + at, sizeof *rows);
+        memcpy(&cand, buf + at + sizeof *rows, 4);
+        at += UNIT_FIXED;
+        at += get_len(buf + at, &l);
+        idv[m] = buf + at;
+        idlen[m] = l;
+        at += l;
+        bool is_dup;
+        size_t below = dups_below(dv, cand, &is_dup);
+        if (is_dup)
+            continue;
+        num[m] = cand - (uint32_t)below;
+        rows[m].staff = dg_dataset_staff_final(d, rows[m].staff);
+        m++;
+    }
+    dg_dataset_keep_rows(d, rows, m, idv, idlen); /* takes rows */
+    DgAudit *au = NULL;
+    st = unit_stages(s, d, &au, acc, acc->qv != NULL, err);
+    if (st == DG_OK) {
+        uint8_t *keep = dg_xcalloc(m ? m : 1, 1);
+        FlagVec *fv = &acc->flags;
+        for (size_t f = 0; f < au->n_flags; f++) {
+            DgFlag fl = au->flags[f];
+            au->flags[f].detail = NULL; /* taken */
+            keep[fl.row] = 1;
+            fl.row = num[fl.row];
+            if (fv->n == fv->cap) {
+                fv->cap = fv->cap ? fv->cap * 2 : 256;
+                fv->v = dg_xrealloc(fv->v, fv->cap * sizeof *fv->v);
+            }
+            fv->v[fv->n++] = fl;
+        }
+        /* rows an appeal names, flagged or not, so that an appeal matching
+         * no flag is reported as in memory (dg_appeals_unmatched) */
+        for (size_t r = 0; acc->appealed && r < m; r++)
+            if (dg_intern_find(acc->appealed, idv[r], idlen[r]) >= 0)
+                keep[r] = 1;
+        Kept *kept = &acc->kept;
+        for (size_t r = 0; r < m; r++) {
+            if (!keep[r])
+                continue;
+            if (kept->n == kept->cap) {
+                kept->cap = kept->cap ? kept->cap * 2 : 256;
+                kept->rows = dg_xrealloc(kept->rows, kept->cap * sizeof *kept->rows);
+                kept->num = dg_xrealloc(kept->num, kept->cap * sizeof *kept->num);
+                kept->ids = dg_xrealloc(kept->ids, kept->cap * sizeof *kept->ids);
+                kept->lens = dg_xrealloc(kept->lens, kept->cap * sizeof *kept->lens);
+            }
+            kept->rows[kept->n] = d->rows[r];
+            kept->num[kept->n] = num[r];
+            kept->ids[kept->n] = dg_xstrndup(idv[r], idlen[r]);
+            kept->lens[kept->n] = idlen[r];
+            kept->n++;
+        }
+        free(keep);
+        DgAudit *all = acc->au;
+        for (int c = 0; c < DG_CHECK_COUNT; c++) {
+            all->flags_by_check[c] += au->flags_by_check[c];
+            all->excess_by_check[c] += au->excess_by_check[c];
+            all->appeals_by_check[c][0] += au->appeals_by_check[c][0];
+            all->appeals_by_check[c][1] += au->appeals_by_check[c][1];
+        }
+        all->rows_flagged += au->rows_flagged;
+        all->qty_restored += au->qty_restored;
+    }
+    dg_audit_free(au);
+    free(num);
+    free(idv);
+    free(idlen);
+    free(buf);
+    return st;
+}
+
+static int kept_cmp(const void *x, const void *y, void *ctx)
+{
+    const uint32_t *num = ctx;
+    uint32_t a = num[*(const uint32_t *)x], b = num[*(const uint32_t *)y];
+    return a < b ? -1 : a > b;
+}
+
+/* Flags sorted and pointed at the kept rows, which become the dataset's rows. */
+static void finish_flags(DgDataset *d, DgAudit *au, FlagVec *fv, Kept *kept)
+{
+    if (fv->n > 1) /* qsort may not take NULL, even for nothing */
+        qsort(fv->v, fv->n, sizeof *fv->v, flag_cmp);
+    au->flags = fv->v;
+    au->n_flags = fv->n;
+    fv->v = NULL;
+    size_t n = kept->n;
+    uint32_t *order = dg_xmalloc((n ? n : 1) * sizeof *order);
+    for (size_t k = 0; k < n; k++)
+        order[k] = (uint32_t)k;
+    qsort_r(order, n, sizeof *order, kept_cmp, kept->num);
+    DgRow *rows = dg_xmalloc((n ? n : 1) * sizeof *rows);
+    uint32_t *num = dg_xmalloc((n ? n : 1) * sizeof *num);
+    const char **ids = dg_xmalloc((n ? n : 1) * sizeof *ids);
+    uint32_t *lens = dg_xmalloc((n ? n : 1) * sizeof *lens);
+    for (size_t k = 0; k < n; k++) {
+        rows[k] = kept->rows[order[k]];
+        num[k] = kept->num[order[k]];
+        ids[k] = kept->ids[order[k]];
+        lens[k] = kept->lens[order[k]];
+    }
+    /* flags and kept rows are both in row order: walk them together */
+    size_t k = 0;
+    for (size_t f = 0; f < au->n_flags; f++) {
+        while (num[k] != au->flags[f].row)
+            k++;
+        au->flags[f].row = (uint32_t)k;
+    }
+    dg_dataset_keep_rows(d, rows, n, ids, lens);
+    for (size_t j = 0; j < n; j++)
+        free(kept->ids[j]);
+    free(ids);
+    free(lens);
+    free(num);
+    free(order);
+}
+
+static void kept_free(Kept *k)
+{
+    free(k->rows);
+    free(k->num);
+    free(k->ids);
+    free(k->lens);
+}
+
+DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_paths, const DgValidateOptions *vopt,
+                          const DgPartitionOptions *popt, DgDataset **dout, DgAudit **auout, DgAggregate **aout,
+                          DgAggregate **before_out, DgQualityValues **qv_out, DgQualityValues **qv_before_out,
+                          DgPartitionStats *stats, DgError *err)
+{
+    DgPartitionOptions po0 = {0};
+    if (!popt)
+        popt = &po0;
+    DgValidateOptions v = vopt ? *vopt : (DgValidateOptions){0};
+    Spill sp = {.po = popt, .memory = popt->memory ? popt->memory : dg_partition_default_memory()};
+    v.spill_rows = sp.memory / DG_PARTITION_ROW_BYTES;
+    v.spill = spill_rows;
+    v.spill_ctx = &sp;
+    DgPartitionStats st0 = {0};
+    if (!stats)
+        stats = &st0;
+    memset(stats, 0, sizeof *stats);
+    if (before_out)
+        *before_out = NULL;
+    if (qv_out)
+        *qv_out = NULL;
+    if (qv_before_out)
+        *qv_before_out = NULL;
+    DgDataset *d = NULL;
+    Acc acc = {0};
+    int64_t t0 = g_get_monotonic_time();
+    DgStatus st = dg_validate_files(s, paths, n_paths, &v, &d, err);
+    int64_t t1 = g_get_monotonic_time();
+    stats->ms_validate = (uint64_t)(t1 - t0) / 1000;
+    free(sp.tmp_rec);
+    if (st != DG_OK) {
+        free(sp.rows_in);
+        dg_spill_close(sp.dir);
+        return st;
+    }
+    if (aout)
+        acc.sums = dg_aggregate_new(s, d);
+    if (before_out && s->appeals_path)
+        acc.before = dg_aggregate_new(s, d);
+    if (!sp.dir) {
+        /* in memory: the whole dataset is one partition */
+        st = unit_stages(s, d, &acc.au, &acc, qv_out != NULL, err);
+    } else {
+        stats->spilled = true;
+        stats->unit_parts = sp.P;
+        stats->id_parts = sp.R;
+        stats->rows_kept_at_switch = sp.kept_rows;
+        DupVec dv = {0};
+        st = dg_spill_end_writes(sp.dir, err);
+        stats->tmp_bytes = dg_spill_total(sp.dir);
+        for (unsigned i = 0; i < sp.P; i++)
+            if (dg_spill_size(sp.dir, i) > stats->largest_part)
+                stats->largest_part = dg_spill_size(sp.dir, i);
+        for (unsigned i = 0; i < sp.R && st == DG_OK; i++)
+            st = find_dups(&sp, sp.P + i, &dv, err);
+        if (st == DG_OK) {
+            if (dv.n > 1)
+                qsort(dv.v, dv.n, sizeof *dv.v, dup_cmp);
+            add_dup_rejects(d, &dv);
+        }
+        acc.au = dg_xcalloc(1, sizeof *acc.au);
+        acc.spilled = true;
+        acc.parts = sp.P;
+        /* quality values of units without rows (no rows in d yet); each
+         * partition then overwrites those of its units */
+        if (st == DG_OK && qv_out)
+            st = dg_quality_compute(s, d, NULL, &acc.qv, err);
+        if (st == DG_OK && acc.before && qv_before_out)
+            st = dg_quality_compute(s, d, NULL, &acc.qv_before, err);
+        if (s->n_appeals) {
+            acc.used = dg_xcalloc(s->n_appeals, 1);
+            acc.appealed = dg_intern_new();
+            for (size_t i = 0; i < s->n_appeals; i++)
+                dg_intern_add(acc.appealed, s->appeals[i].record_id, strlen(s->appeals[i].record_id), NULL);
+        }
+        for (unsigned i = 0; i < sp.P && st == DG_OK; i++)
+            st = do_unit_part(&sp, (acc.part = i), s, d, &dv, &acc, err);
+        if (st == DG_OK) {
+            finish_flags(d, acc.au, &acc.flags, &acc.kept);
+            if (acc.used)
+                st = dg_appeals_unmatched(s, d, acc.au, acc.used, err);
+        }
+        for (size_t j = 0; j < dv.n; j++)
+            free(dv.v[j].id);
+        free(dv.v);
+        for (size_t j = 0; j < acc.flags.n && acc.flags.v; j++)
+            free(acc.flags.v[j].detail);
+        free(acc.flags.v);
+        if (acc.flags.v) /* not handed to the audit: an error */
+            for (size_t j = 0; j < acc.kept.n; j++)
+                free(acc.kept.ids[j]);
+        kept_free(&acc.kept);
+        free(acc.used);
+        dg_intern_free(acc.appealed);
+        free(sp.rows_in);
+        dg_spill_close(sp.dir);
+    }
+    if (st == DG_OK && acc.sums)
+        dg_aggregate_finish(s, d, acc.sums);
+    if (st == DG_OK && acc.before)
+        dg_aggregate_finish(s, d, acc.before);
+    stats->ms_units = (uint64_t)(g_get_monotonic_time() - t1) / 1000;
+    if (st != DG_OK) {
+        dg_quality_values_free(acc.qv);
+        dg_quality_values_free(acc.qv_before);
+        dg_aggregate_free(acc.sums);
+        dg_aggregate_free(acc.before);
+        dg_audit_free(acc.au);
+        dg_dataset_free(d);
+        return st;
+    }
+    *dout = d;
+    *auout = acc.au;
+    if (aout)
+        *aout = acc.sums;
+    if (before_out)
+        *before_out = acc.before;
+    if (qv_out)
+        *qv_out = acc.qv;
+    else
+        dg_quality_values_free(acc.qv);
+    if (qv_before_out)
+        *qv_before_out = acc.qv_before;
+    else
+        dg_quality_values_free(acc.qv_before);
+    return DG_OK;
+}

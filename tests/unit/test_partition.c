@@ -1,0 +1,181 @@
+/*
+ * The partitioned run (docs/scale.md): a run spilled to many temporary
+ * partitions gives the same accounting, rejects, flags, flagged rows and
+ * sums as the in-memory run; the temporary folder is gone afterwards, also
+ * when a temporary write fails (DG_E_IO).  The CLI-level byte identity of
+ * every output is tests/scale.sh.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dangliang/gen.h"
+#include "dangliang/partition.h"
+
+static DgScheme *s;
+static char log_path[64], tmp_dir[64];
+
+static void setup(void)
+{
+    DgError e = {0};
+    cr_assert_eq(dg_scheme_load("configs/zhoushan-2020/scheme-given.json", &s, &e), DG_OK, "%s", e.text);
+    snprintf(log_path, sizeof log_path, "/tmp/dg_test_part_%d.csv", (int)getpid());
+    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/dg_test_part_%d.d", (int)getpid());
+    mkdir(tmp_dir, 0700);
+    /* duplicates and bad rows included: both paths must agree on them too */
+    DgGenOptions go = {.rows = 40000, .seed = 5, .format = DG_GEN_CSV, .bad_ppm = 20000};
+    cr_assert_eq(dg_gen_write(s, &go, log_path, &e), DG_OK, "%s", e.text);
+}
+
+static void teardown(void)
+{
+    unlink(log_path);
+    rmdir(tmp_dir);
+    dg_scheme_free(s);
+}
+
+static bool dir_empty(const char *p)
+{
+    DIR *dir = opendir(p);
+    cr_assert(dir);
+    struct dirent *de;
+    bool empty = true;
+    while ((de = readdir(dir)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+            empty = false;
+    closedir(dir);
+    return empty;
+}
+
+typedef struct Run {
+    DgDataset *d;
+    DgAudit *au;
+    DgAggregate *a;
+    DgPartitionStats ps;
+} Run;
+
+static char head_path[64]; /* when set, read before log_path */
+
+static Run run_with(uint64_t memory, int threads)
+{
+    omp_set_num_threads(threads);
+    const char *two[] = {head_path, log_path}, *one[] = {log_path};
+    const char *const *paths = head_path[0] ? two : one;
+    size_t n_paths = head_path[0] ? 2 : 1;
+    DgPartitionOptions po = {.memory = memory, .tmp = tmp_dir};
+    Run r = {0};
+    DgError e = {0};
+    cr_assert_eq(dg_partition_run(s, paths, n_paths, NULL, &po, &r.d, &r.au, &r.a, NULL, NULL, NULL, &r.ps, &e), DG_OK, "%s",
+                 e.text);
+    cr_assert(dir_empty(tmp_dir), "temporary files left after a run");
+    return r;
+}
+
+static void run_free(Run *r)
+{
+    dg_aggregate_free(r->a);
+    dg_audit_free(r->au);
+    dg_dataset_free(r->d);
+}
+
+static void same(const Run *m, const Run *x)
+{
+    const DgDataset *a = m->d, *b = x->d;
+    cr_assert_eq(a->rows_read, b->rows_read);
+    cr_assert_eq(a->rows_accepted, b->rows_accepted);
+    cr_assert_eq(a->rows_rejected, b->rows_rejected);
+    cr_assert_eq(memcmp(a->by_reason, b->by_reason, sizeof a->by_reason), 0);
+    cr_assert_eq(a->n_rejects, b->n_rejects);
+    for (size_t i = 0; i < a->n_rejects; i++) {
+        cr_assert_eq(a->rejects[i].file, b->rejects[i].file);
+        cr_assert_eq(a->rejects[i].line, b->rejects[i].line);
+        cr_assert_eq(a->rejects[i].reason, b->rejects[i].reason);
+        cr_assert_str_eq(a->rejects[i].record_id, b->rejects[i].record_id);
+        cr_assert_str_eq(a->rejects[i].detail, b->rejects[i].detail);
+    }
+    cr_assert_eq(m->au->n_flags, x->au->n_flags);
+    cr_assert_eq(m->au->rows_flagged, x->au->rows_flagged);
+    cr_assert_eq(memcmp(m->au->flags_by_check, x->au->flags_by_check, sizeof m->au->flags_by_check), 0);
+    cr_assert_eq(memcmp(m->au->excess_by_check, x->au->excess_by_check, sizeof m->au->excess_by_check), 0);
+    for (size_t i = 0; i < m->au->n_flags; i++) {
+        const DgFlag *f = &m->au->flags[i], *g = &x->au->flags[i];
+        cr_assert_eq(f->check, g->check);
+        cr_assert_eq(f->excess, g->excess);
+        cr_assert_str_eq(f->detail, g->detail);
+        /* the same row: its place in the input and its record id */
+        cr_assert_eq(memcmp(&a->rows[f->row], &b->rows[g->row], sizeof(DgRow)), 0);
+        cr_assert_str_eq(dg_dataset_record_id(a, f->row), dg_dataset_record_id(b, g->row));
+    }
+    size_t nuc = s->n_units * s->n_catalog;
+    cr_assert_eq(memcmp(m->a->qty, x->a->qty, nuc * sizeof *m->a->qty), 0);
+    cr_assert_eq(memcmp(m->a->audited_qty, x->a->audited_qty, nuc * sizeof *m->a->audited_qty), 0);
+    cr_assert_eq(memcmp(m->a->unit_audited_w, x->a->unit_audited_w, s->n_units * sizeof(DgU128)), 0);
+    cr_assert_eq(m->a->n_staff, x->a->n_staff);
+    cr_assert_eq(memcmp(m->a->pool_staff_w, x->a->pool_staff_w, s->n_pools * m->a->n_staff * sizeof(DgU128)), 0);
+    cr_assert_eq(memcmp(m->a->staff_order, x->a->staff_order, m->a->n_staff * sizeof(uint32_t)), 0);
+}
+
+Test(partition, spilled_equals_in_memory, .init = setup, .fini = teardown)
+{
+    Run m = run_with(0, 2);
+    cr_assert(!m.ps.spilled);
+    cr_assert(m.d->rows_rejected > 0 && m.d->by_reason[DG_REASON_DUPLICATE_RECORD_ID] > 0,
+              "the log should hold duplicates");
+    cr_assert(m.au->n_flags > 0);
+    static const uint64_t caps[] = {1, 64 << 10, 1 << 20};
+    for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++)
+        for (int t = 1; t <= 2; t++) {
+            Run x = run_with(caps[c], t);
+            cr_assert(x.ps.spilled, "--memory %llu should spill", (unsigned long long)caps[c]);
+            cr_assert(x.ps.unit_parts >= 2 && x.ps.id_parts >= 2);
+            same(&m, &x);
+            run_free(&x);
+        }
+    run_free(&m);
+}
+
+/* The switch to spilling in the middle of the input: a first file of few
+ * accepted rows (most are malformed: an extra field) keeps the projection
+ * under the cap, so its rows are kept in memory and handed over when the
+ * second file passes the cap. */
+Test(partition, switch_after_rows_were_kept, .init = setup, .fini = teardown)
+{
+    snprintf(head_path, sizeof head_path, "/tmp/dg_test_part_%d_a.csv", (int)getpid());
+    FILE *in = fopen(log_path, "r"), *out = fopen(head_path, "w");
+    cr_assert(in && out);
+    char line[4096];
+    for (int i = 0; fgets(line, sizeof line, in) && i <= 20000; i++)
+        fprintf(out, "%s%s", i > 600 ? "x," : "", line);
+    fclose(in);
+    fclose(out);
+    Run m = run_with(0, 2);
+    Run x = run_with(80 * 5000, 2);
+    unlink(head_path);
+    head_path[0] = 0;
+    cr_assert(x.ps.spilled);
+    cr_assert(x.ps.rows_kept_at_switch > 100, "kept %llu rows before spilling",
+              (unsigned long long)x.ps.rows_kept_at_switch);
+    same(&m, &x);
+    run_free(&x);
+    run_free(&m);
+}
+
+Test(partition, full_temporary_space_is_io_error, .init = setup, .fini = teardown)
+{
+    const char *paths[] = {log_path};
+    DgPartitionOptions po = {.memory = 1, .tmp = tmp_dir, .tmp_fail_after = 100000};
+    DgDataset *d = NULL;
+    DgAudit *au = NULL;
+    DgAggregate *a = NULL;
+    DgError e = {0};
+    cr_assert_eq(dg_partition_run(s, paths, 1, NULL, &po, &d, &au, &a, NULL, NULL, NULL, NULL, &e), DG_E_IO);
+    cr_assert(strstr(e.text, "No space left on device"), "%s", e.text);
+    cr_assert(dir_empty(tmp_dir), "temporary files left after a failed write");
+    po.tmp = "/nonexistent-dg-dir";
+    cr_assert_eq(dg_partition_run(s, paths, 1, NULL, &po, &d, &au, &a, NULL, NULL, NULL, NULL, &e), DG_E_IO);
+}
