@@ -3,8 +3,10 @@
 #   make check      install missing Debian packages, build, run every test
 #   make SAN=1 check  the same under ASan+UBSan (objects in build/san/)
 #   make CC=clang   build with clang (check also compiles everything with clang)
-#   make demo       generate the sample log and run the engine on the bundled scheme
+#   make demo       build quietly in parallel, generate the sample log, run the bundled scheme
 #   make bench      benchmarks (not part of check)
+#   make install    the program, man page and bash completion under $(DESTDIR)$(PREFIX)
+#   V=1             show full compiler command lines (quiet `CC file` lines by default)
 #   make scanbench  the CSV scanner's micro-benchmark (one thread, GB/s per core)
 # Sources are found by wildcard: engine/<module>/*.c make the library,
 # engine/cli/*.c the program, tests/unit/test_*.c one Criterion binary each.
@@ -23,6 +25,29 @@ CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wst
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -fopenmp -lm
 LDFLAGS  := $(SANFLAGS)
 
+# The build commit, shown by `dangliang -V` and recorded in manifest.json.
+# Outside a git checkout (a tarball) it is "unknown" unless COMMIT=... is given.
+COMMIT   ?= $(shell [ -e .git ] && git describe --always --dirty 2>/dev/null)
+ifeq ($(strip $(COMMIT)),)
+COMMIT   := unknown
+endif
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR   := $(DESTDIR)$(PREFIX)/bin
+MANDIR   := $(DESTDIR)$(PREFIX)/share/man/man1
+COMPDIR  := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+
+# Quiet rules: `CC engine/x.c`; V=1 prints the full command lines.
+V        ?= 0
+ifeq ($(V),1)
+Q        :=
+say      := @true
+else
+Q        := @
+say      := @printf '  %-6s %s\n'
+endif
+
 LIB_SRC  := $(sort $(filter-out engine/cli/%,$(wildcard engine/*/*.c)))
 CLI_SRC  := $(sort $(wildcard engine/cli/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -36,7 +61,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 # robust: inputs that are FIFOs, stdin, huge records, gzip bombs (tests/robust/)
-.PHONY: all check check-build check-clang robust deps demo bench scanbench clean unit fuzz-replay golden crosscheck scale safety
+.PHONY: all check check-build check-clang robust deps demo bench scanbench clean unit fuzz-replay golden crosscheck scale safety install install-test FORCE
 
 all: $(LIB) $(BIN)
 
@@ -45,22 +70,34 @@ deps:
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(say) CC $<
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# Only cli_version.o sees the commit; it is rebuilt when the commit changes.
+$(BUILD)/commit.txt: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(COMMIT)' | cmp -s - $@ || echo '$(COMMIT)' > $@
+$(BUILD)/obj/engine/cli/cli_version.o: $(BUILD)/commit.txt
+$(BUILD)/obj/engine/cli/cli_version.o: CFLAGS += -DDG_BUILD_COMMIT='"$(COMMIT)"'
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(say) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BIN): $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+	$(say) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) -lcriterion
+	$(say) CC $<
+	$(Q)$(CC) $(CFLAGS) -Itests -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) -lcriterion
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIB) $(LDFLAGS) $(LDLIBS)
+	$(say) CC $<
+	$(Q)$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIB) $(LDFLAGS) $(LDLIBS)
 
 check-build: $(LIB) $(BIN) $(UNIT_BIN) $(FUZZ_BIN)
 
@@ -100,17 +137,30 @@ scale: $(BIN)
 
 # `check` installs missing packages first, then re-enters make so pkg-config
 # flags are read after the install.
+# Each phase reports its time; the browser and LibreOffice tests are the slow ones.
 check:
 	@scripts/install-deps.sh
 	@$(MAKE) --no-print-directory SAN=$(SAN) check-build
-	@$(MAKE) --no-print-directory SAN=$(SAN) unit fuzz-replay golden safety crosscheck robust scale
-	@$(MAKE) --no-print-directory check-clang
-	@tests/browser/report_test.sh $(BIN) $(BUILD)
+	@scripts/timed.sh "unit, fuzz replay, golden, safety, crosscheck, robust inputs, scale" $(MAKE) --no-print-directory SAN=$(SAN) unit fuzz-replay golden safety crosscheck robust scale
+	@scripts/timed.sh "clang build" $(MAKE) --no-print-directory check-clang
+	@scripts/timed.sh "install, help, man page and completion" $(MAKE) --no-print-directory SAN=$(SAN) install-test
+	@scripts/timed.sh "browser and LibreOffice tests" tests/browser/report_test.sh $(BIN) $(BUILD)
 	@echo "dangliang: all checks passed"
 
+# make install into a scratch DESTDIR, then help, man page and completion agree
+install-test: $(BIN)
+	@tests/install_test.sh $(BIN) $(BUILD)
+
+install: $(BIN)
+	install -d $(BINDIR) $(MANDIR) $(COMPDIR)
+	install -m 755 $(BIN) $(BINDIR)/dangliang
+	install -m 644 docs/dangliang.1 $(MANDIR)/dangliang.1
+	install -m 644 scripts/dangliang.bash-completion $(COMPDIR)/dangliang
+
+# The demo builds quietly with one job per core, then shows the result.
 demo:
 	@scripts/install-deps.sh
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$$(nproc 2>/dev/null || echo 2) all
 	@scripts/demo.sh $(BIN)
 
 bench:
@@ -120,7 +170,8 @@ bench:
 
 $(BUILD)/bench/%: benchmarks/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+	$(say) CC $<
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
 scanbench: $(BUILD)/bench/scan_bench
 	$(BUILD)/bench/scan_bench $(SCANBENCH_ARGS)

@@ -4,7 +4,7 @@
 Design: run.sh only runs commands and appends one line per run to a TSV
 (file label, case, repetition, wall ms, peak RSS KiB, and for `dangliang run`
 the stage timings of its manifest.json); everything derived — medians, ranges,
-throughput, ratios, whether each target of issue 6 is met — is computed here,
+throughput, ratios, whether each performance target is met — is computed here,
 so the numbers printed and the numbers written to the document are the same.
 The document's measured part sits between two marker lines and is replaced
 on each full run; text outside the markers (analysis, profiles) is kept.
@@ -188,7 +188,7 @@ def main(tsv, meta_path, out_md):
     if big:
         cases = {c: stats(rs) for c, rs in runs[big["label"]].items()}
         tg = targets(big["label"], cases, alias, meta)
-        text += ["", f"targets of issue 6, on the {big['label']} file:"]
+        text += ["", f"performance targets, on the {big['label']} file:"]
         for name, ok, how in tg:
             mark = "met" if ok else ("missed" if ok is False else "info")
             text.append(f"  [{mark}] {name}: {how}")
@@ -221,7 +221,7 @@ def main(tsv, meta_path, out_md):
                 ", so the default-thread cases are the `--threads " + m["nproc"] + "` runs (measured once)."]
     doc += md
     if tg:
-        doc += ["", f"### Targets of issue 6 (on the {big['label']} file)", "",
+        doc += ["", f"### Performance targets (on the {big['label']} file)", "",
                 "| target | status | measured |", "|---|---|---|"]
         for name, ok, how in tg:
             doc.append(f"| {name} | {'met' if ok else ('**missed**' if ok is False else '—')} | {how} |")
@@ -239,7 +239,7 @@ def main(tsv, meta_path, out_md):
         cases = {c: stats(rs) for c, rs in runs[big["label"]].items()}
         chk = [(c, cases.get(alias.get(c, c))) for c in ("check-t1", "check-t2")]
         if any(s for _, s in chk):
-            doc += ["", f"### `dangliang check` throughput (issue 2), {big['label']} file", "",
+            doc += ["", f"### `dangliang check` throughput, {big['label']} file", "",
                     "```", f"dangliang check --scheme $S --threads N --out DIR $LOG", "```", "",
                     "| threads | median s | MB/s | rows/s | peak RSS MiB |", "|---:|---:|---:|---:|---:|"]
             for c, s in chk:

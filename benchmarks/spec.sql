@@ -1,4 +1,4 @@
--- dangliang's whole specification (SPEC §1.1, §2, §3) in DuckDB SQL: the fair peer of
+-- dangliang's whole method (docs/formats.md, docs/methodology.md) in DuckDB SQL: the fair peer of
 -- `dangliang run`, and a differential test of it on large data (run by duckdb_spec.mjs,
 -- which creates the cfg_* tables from scheme.json and fills in the {{...}} paths).
 --
@@ -169,7 +169,7 @@ SELECT len(f) AS n,
        CASE WHEN len(f) <> len(list_distinct(f)) THEN error('spec.sql: duplicated header name') END AS chk2
 FROM h;
 
--- ---- validation (SPEC §3.1): the first failing check in the listed order ------------------
+-- ---- validation (docs/formats.md reject reasons): the first failing check in the listed order ------------------
 
 -- the header's column positions become constants of the queries below
 SET VARIABLE n_cols = (SELECT n FROM hdr);
@@ -237,7 +237,7 @@ LEFT JOIN cat c ON c.code = z.item AND z.d BETWEEN c.vfrom AND c.vto;
 CREATE OR REPLACE TEMP TABLE dup_first AS
 SELECT rid, min(ord) AS first_ord FROM v WHERE reason IS NULL GROUP BY rid HAVING count(*) > 1;
 
--- ---- authenticity checks (SPEC §3.2) -----------------------------------------------------
+-- ---- authenticity checks (docs/methodology.md §9) --------------------------------------------
 
 -- rows subject to the patient caps: with a patient, of a code capped in some version
 CREATE OR REPLACE TEMP TABLE kept AS
@@ -288,7 +288,7 @@ SELECT k.unit, k.ck, sum(k.q) AS qty,
 FROM kept k LEFT JOIN overload o ON o.unit = k.unit AND o.staff = k.staff AND o.d = k.d
 GROUP BY k.unit, k.ck;
 
--- ---- score (SPEC §2.1-2.5) ----------------------------------------------------------------
+-- ---- score (docs/methodology.md §1-5) --------------------------------------------------------
 
 -- quality Q in 10^-4: a_k rounded half-up to 6 places, Q = Σ S·a / Σ S half-up to 4
 CREATE OR REPLACE TEMP TABLE quality AS
@@ -353,7 +353,7 @@ LEFT JOIN w ON w.pool_id = pu.pool_id AND w.unit = pu.unit_id
 JOIN quality q ON q.unit_id = pu.unit_id
 JOIN adjust ad ON ad.unit_id = pu.unit_id;
 
--- ---- allocation (SPEC §2.6): floors, then the R fen left one each to the largest
+-- ---- allocation (docs/methodology.md §6): floors, then the R fen left one each to the largest
 -- remainders, ties by unit_id in byte order ------------------------------------------------
 
 CREATE OR REPLACE TEMP TABLE payouts AS

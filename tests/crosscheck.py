@@ -3,7 +3,7 @@
 
 Recomputes every payout of a run from the run's items.csv plus the scheme
 (scheme.json, units.csv, catalog.csv, indicators.csv) with exact rational
-arithmetic (fractions.Fraction), following SPEC §2 step by step, and
+arithmetic (fractions.Fraction), following docs/methodology.md step by step, and
 compares with payouts.csv cell by cell.  Python standard library only.
 
 usage: crosscheck.py SCHEME.json RUN_DIR
@@ -180,7 +180,7 @@ def main(scheme_path, run_dir, log_path=None):
                 qq = F(1)
             q[u] = qq
 
-    # adjustment (SPEC 2.4)
+    # adjustment (docs/methodology.md §4)
     adj = {u: F(1) for u in units}
     for u, row in units.items():
         tags = {t.strip() for t in row.get("tags", "").split(";") if t.strip()}

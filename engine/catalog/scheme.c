@@ -1,5 +1,5 @@
 /*
- * dg_scheme_load: scheme.json (SPEC §1.5) and the files it names.
+ * dg_scheme_load: scheme.json (docs/formats.md) and the files it names.
  *
  * Design: the JSON is read by our own strict parser (scheme_json.c) so that
  * decimals keep their literal text and every value its line.  The tree is

@@ -17,6 +17,14 @@ int dg_cli_run(int argc, char **argv);
 int dg_cli_explain(int argc, char **argv);
 int dg_cli_diff(int argc, char **argv);
 
+/* The exit codes, for the end of every --help. */
+#define DG_CLI_EXIT_CODES                                                                                      \
+    "exit codes: 0 ok, 1 rows rejected under --strict, 2 usage, 3 scheme/configuration, 4 I/O, 5 internal\n"
+
+/* The commit the program was built from (`git describe --always --dirty`
+ * at build time), or "unknown" outside a git checkout. */
+const char *dg_cli_build_commit(void);
+
 /* Print err on stderr and return its exit code. */
 int dg_cli_fail(const DgError *err);
 /* Print a usage error on stderr and return 2. */
@@ -43,9 +51,27 @@ void dg_cli_progress_end(void);
 /* Thousands separators: 1234567 -> "1,234,567". buf >= 32. */
 const char *dg_cli_commas(uint64_t v, char *buf);
 
+/* Remember main's argc/argv: the command line manifest.json records. */
+void dg_cli_set_command_line(int argc, char **argv);
+struct DgRunMeta;
+struct DgCliArgs;
+/* Fill meta's command line (main's, see dg_cli_set_command_line), the
+ * options as parsed in args, and the build commit. */
+void dg_cli_meta_args(struct DgRunMeta *meta, const struct DgCliArgs *args);
+
+struct DgDataset;
+struct DgAudit;
+struct DgScheme;
+/* `--json` of run and check: one JSON object on stdout (see docs/cli.md):
+ * command, engine, scheme, period, accounting, flags (run: everything in
+ * DIR/summary.json), logs, out, outputs, exit_code.  Returns rc, or the
+ * exit code of a failure to read summary.json or to write stdout. */
+int dg_cli_json_summary(const char *cmd, const struct DgScheme *s, const struct DgDataset *d,
+                        const struct DgAudit *au, const char *out, const char *const *outputs, size_t n_outputs,
+                        const char *const *logs, size_t n_logs, int rc);
+
 /* Print the accounting block shared by check and run. */
 void dg_cli_print_accounting(const struct DgDataset *d);
-struct DgAudit;
 /* Print the authenticity-check counts shared by check and run. */
 void dg_cli_print_flags(const struct DgAudit *au);
 struct DgScheme;

@@ -20,8 +20,9 @@
 int dg_cli_check(int argc, char **argv)
 {
     DgCliLogOpts o;
-    int rc = dg_cli_parse_logopts("check", argc, argv, &o);
-    if (rc)
+    bool done;
+    int rc = dg_cli_parse_logopts("check", argc, argv, &o, &done);
+    if (done)
         return rc;
     DgError err = {0};
     DgScheme *s = NULL;
@@ -55,12 +56,15 @@ int dg_cli_check(int argc, char **argv)
     }
     dg_cli_print_unknown_columns(d);
     dg_cli_print_warnings(&warn, &shown);
-    char *sid = dg_text_escape(s->id, strlen(s->id), false);
-    printf("dangliang check: scheme %s, %d log file%s\n", sid, o.n_logs, o.n_logs == 1 ? "" : "s");
-    free(sid);
-    dg_cli_print_accounting(d);
-    dg_cli_print_flags(au);
-    dg_cli_print_appeals(s, au);
+    if (!o.quiet && !o.json) {
+        char *sid = dg_text_escape(s->id, strlen(s->id), false);
+        printf("dangliang check: scheme %s, %d log file%s\n", sid, o.n_logs, o.n_logs == 1 ? "" : "s");
+        free(sid);
+        dg_cli_print_accounting(d);
+        dg_cli_print_flags(au);
+        dg_cli_print_appeals(s, au);
+    }
+    static const char *const outputs[] = {"rejects.csv", "flags.csv"};
     if (o.out) {
         DgOutputOptions ro = {.no_bom = o.no_bom};
         if (dg_output_rejects(d, o.out, &ro, &err) != DG_OK) {
@@ -71,9 +75,13 @@ int dg_cli_check(int argc, char **argv)
             rc = dg_cli_fail(&err);
             goto done;
         }
-        printf("rejects: %s/rejects.csv\nflags: %s/flags.csv\n", o.out, o.out);
+        if (!o.quiet && !o.json)
+            printf("rejects: %s/rejects.csv\nflags: %s/flags.csv\n", o.out, o.out);
     }
     rc = o.strict && d->rows_rejected ? DG_E_REJECTED : 0;
+    if (o.json)
+        rc = dg_cli_json_summary("check", s, d, au, o.out, outputs, 2, (const char *const *)o.logs, (size_t)o.n_logs,
+                                 rc);
 done:
     dg_warnings_clear(&warn);
     dg_audit_free(au);

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "dangliang/audit.h"
+#include "dangliang/output.h"
 #include "dangliang/validate.h"
 
 void dg_cli_eputs(const char *prefix, const char *text)
@@ -38,7 +40,7 @@ int dg_cli_usage(const char *cmd, const char *fmt, ...)
     va_end(ap);
     char *pre = g_strdup_printf("dangliang %s: ", cmd);
     dg_cli_eputs(pre, t);
-    fprintf(stderr, "(run `dangliang --help` for usage)\n");
+    fprintf(stderr, "(run `dangliang %s --help` for usage)\n", cmd);
     g_free(pre);
     g_free(t);
     return DG_E_USAGE;
@@ -152,4 +154,23 @@ void dg_cli_print_flags(const DgAudit *au)
         if (au->flags_by_check[c])
             printf("  %-21s %9s flags, %s quantity removed\n", dg_check_name((DgCheck)c),
                    dg_cli_commas(au->flags_by_check[c], a), dg_cli_commas(au->excess_by_check[c], b));
+}
+
+static int main_argc;
+static char **main_argv;
+
+void dg_cli_set_command_line(int argc, char **argv)
+{
+    main_argc = argc;
+    main_argv = argv;
+}
+
+void dg_cli_meta_args(DgRunMeta *meta, const DgCliArgs *args)
+{
+    meta->argv = (const char *const *)main_argv;
+    meta->argc = main_argv ? (size_t)main_argc : 0;
+    meta->option_names = args->seen_name;
+    meta->option_values = args->seen_value;
+    meta->n_options = args->n_seen;
+    meta->build_commit = dg_cli_build_commit();
 }

@@ -3,47 +3,55 @@
  * every number of one unit of a finished run, step by step, recomputed and
  * checked against the run's files (see review.h).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cli_opts.h"
 #include "dangliang/review.h"
+
+static const DgCliCmd explain_cmd = {
+    "explain", "--run DIR --unit ID [OPTION...]",
+    "Print every number of one unit of a finished run, step by step as a finance officer redoes it by\n"
+    "hand (items and workload W, quality Q, adjustment A, each pool's exact share and remainder, payout),\n"
+    "and check that the recomputation gives the run's own numbers (exit 5 if not).",
+    DG_CLI_EXIT_CODES};
 
 int dg_cli_explain(int argc, char **argv)
 {
-    enum { O_RUN = 1, O_UNIT, O_FMT, O_SCHEME };
-    static const struct option lo[] = {{"run", required_argument, 0, O_RUN},
-                                       {"unit", required_argument, 0, O_UNIT},
-                                       {"format", required_argument, 0, O_FMT},
-                                       {"scheme", required_argument, 0, O_SCHEME},
-                                       {0, 0, 0, 0}};
+    enum { O_FMT = 1 };
     DgExplainOptions o = {0};
-    optind = 1;
-    opterr = 0;
+    const DgCliOpt opts[] = {
+        DG_CLI_STR("run", 0, "DIR", &o.run_dir, "the run folder written by `dangliang run` (required)"),
+        DG_CLI_STR("unit", 0, "ID", &o.unit_id, "the unit_id to explain (required)"),
+        DG_CLI_OPT("format", 0, "F", O_FMT, "text (default) or json"),
+        DG_CLI_STR("scheme", 0, "FILE", &o.scheme_path,
+                   "another copy of the run's scheme (its files must have the SHA-256\nrecorded in manifest.json)"),
+        DG_CLI_END_OPTS};
+    DgCliArgs ar;
+    dg_cli_args_init(&ar, &explain_cmd, opts, argc, argv);
     int c;
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+    while ((c = dg_cli_next(&ar)) > 0) {
         switch (c) {
-        case O_RUN: o.run_dir = optarg; break;
-        case O_UNIT: o.unit_id = optarg; break;
-        case O_SCHEME: o.scheme_path = optarg; break;
         case O_FMT:
-            if (!strcmp(optarg, "text"))
+            if (!strcmp(ar.arg, "text"))
                 o.json = false;
-            else if (!strcmp(optarg, "json"))
+            else if (!strcmp(ar.arg, "json"))
                 o.json = true;
             else
-                return dg_cli_usage("explain", "--format must be text or json, not \"%s\"", optarg);
+                return dg_cli_usage("explain", "--format must be text or json, not \"%s\"", ar.arg);
             break;
         default:
-            return dg_cli_usage("explain", "unknown or incomplete option \"%s\"", argv[optind - 1]);
+            return dg_cli_usage("explain", "option %d is not handled", c);
         }
     }
+    if (c != DG_CLI_END)
+        return dg_cli_args_exit(c);
     if (!o.run_dir || !o.unit_id)
         return dg_cli_usage("explain", "--run DIR and --unit ID are required");
-    if (optind < argc)
-        return dg_cli_usage("explain", "unexpected argument \"%s\"", argv[optind]);
+    if (ar.first_arg < argc)
+        return dg_cli_usage("explain", "unexpected argument \"%s\"", argv[ar.first_arg]);
     DgError err = {0};
     char *text = NULL;
     DgStatus st = dg_review_explain(&o, &text, &err);

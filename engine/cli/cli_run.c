@@ -80,8 +80,9 @@ static void print_top_units(const DgScheme *s, const DgPayouts *p, size_t top)
 int dg_cli_run(int argc, char **argv)
 {
     DgCliLogOpts o;
-    int rc = dg_cli_parse_logopts("run", argc, argv, &o);
-    if (rc)
+    bool done;
+    int rc = dg_cli_parse_logopts("run", argc, argv, &o, &done);
+    if (done)
         return rc;
     if (!o.out)
         return dg_cli_usage("run", "--out DIR is required");
@@ -95,6 +96,7 @@ int dg_cli_run(int argc, char **argv)
     DgQualityValues *qv = NULL;
     DgRunMeta meta = {.threads = o.v.threads, .command = "run"};
     DgRunFolder *rf = NULL;
+    dg_cli_meta_args(&meta, &o.args);
     DgAggregate *a0 = NULL; /* before the appeals, to show what they moved */
     DgPayouts *p0 = NULL;
     DgQualityValues *qv0 = NULL;
@@ -180,21 +182,27 @@ int dg_cli_run(int argc, char **argv)
         rc = dg_cli_fail(&err);
         goto done;
     }
-    char *sid = dg_text_escape(s->id, strlen(s->id), false);
-    printf("dangliang run: scheme %s, %d log file%s, %d thread%s\n", sid, o.n_logs, o.n_logs == 1 ? "" : "s",
-           o.v.threads, o.v.threads == 1 ? "" : "s");
-    free(sid);
-    dg_cli_print_accounting(d);
-    dg_cli_print_flags(au);
-    dg_cli_print_appeals(s, au);
-    dg_cli_print_quality(s, p);
-    print_pools(s, a, p);
-    dg_cli_print_cycle(s, p);
-    print_top_units(s, p, 5);
-    printf("\noutputs: %s/ (payouts.csv, units.csv, items.csv, staff.csv, rejects.csv, flags.csv, quality.csv, "
-           "summary.json, report.html, %s%smanifest.json)\n",
-           o.out, s->advances_path ? "settlement.csv, " : "", o.no_xlsx ? "" : "payouts.xlsx, ");
     rc = o.strict && d->rows_rejected ? DG_E_REJECTED : 0;
+    if (o.json) {
+        rc = dg_cli_json_summary("run", s, d, au, o.out, outputs, n_outputs, (const char *const *)o.logs,
+                                 (size_t)o.n_logs, rc);
+    } else if (!o.quiet) {
+        char *sid = dg_text_escape(s->id, strlen(s->id), false);
+        printf("dangliang run: scheme %s, %d log file%s, %d thread%s\n", sid, o.n_logs, o.n_logs == 1 ? "" : "s",
+               o.v.threads, o.v.threads == 1 ? "" : "s");
+        free(sid);
+        dg_cli_print_accounting(d);
+        dg_cli_print_flags(au);
+        dg_cli_print_appeals(s, au);
+        dg_cli_print_quality(s, p);
+        print_pools(s, a, p);
+        dg_cli_print_cycle(s, p);
+        print_top_units(s, p, 5);
+        printf("\noutputs: %s/ (", o.out);
+        for (size_t i = 0; i < n_outputs; i++)
+            printf("%s, ", outputs[i]);
+        printf("manifest.json)\n");
+    }
 done:
     dg_warnings_clear(&warn);
     dg_runfolder_free(rf);

@@ -1,12 +1,10 @@
 /*
  * dangliang entry point: subcommand dispatch only (shared helpers live in
- * cli_common.c).
+ * cli_common.c, option tables in each subcommand, see cli_opts.h).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "dangliang/runfolder.h"
@@ -15,22 +13,26 @@ static const char usage_text[] =
     "dangliang " DG_VERSION " — standardized work equivalents (标化工作当量) and exact payouts\n"
     "\n"
     "usage:\n"
-    "  dangliang run     --scheme FILE --out DIR [--threads N] [--encoding E] [--format F] [--no-bom] [--strict]\n"
-    "                    [--max-record SIZE] [--memory SIZE] [--tmp DIR] [--force] [--no-xlsx] [--xlsx-rows N]\n"
-    "                    LOG...\n"
-    "  dangliang check   --scheme FILE [--out DIR] [--threads N] [--encoding E] [--format F] [--strict]\n"
-    "                    [--max-record SIZE] [--memory SIZE] [--tmp DIR] LOG...\n"
-    "  dangliang gen     --scheme FILE --rows N [--seed S] [--format csv|jsonl] [--bad-rate F] -o LOG\n"
-    "                    [--registry REG.csv]\n"
-    "  dangliang explain --run DIR --unit ID [--format text|json] [--scheme FILE]\n"
-    "  dangliang diff    DIR_A DIR_B [--out FILE.csv] [--no-bom] [--top N]\n"
-    "  dangliang --version\n"
+    "  dangliang run     --scheme FILE --out DIR [OPTION...] LOG...\n"
+    "  dangliang check   --scheme FILE [--out DIR] [OPTION...] LOG...\n"
+    "  dangliang gen     --scheme FILE --rows N [OPTION...] -o LOG|-\n"
+    "  dangliang explain --run DIR --unit ID [OPTION...]\n"
+    "  dangliang diff    DIR_A DIR_B [OPTION...]\n"
+    "  dangliang -V | --version\n"
+    "  dangliang -h | --help\n"
+    "\n"
+    "commands:\n"
+    "  run      validate the logs, score every unit and write the payouts and reports\n"
+    "  check    validate the logs and print the accounting of every row, without payouts\n"
+    "  gen      write a synthetic service log for a scheme\n"
+    "  explain  every number of one unit of a finished run, recomputed and checked\n"
+    "  diff     what changed between two runs, and why\n"
     "\n"
     "LOG is a file (.csv, .jsonl, optionally .gz), a FIFO, or - for standard input (format from --format,\n"
-    "default csv).  --max-record SIZE (default 1M): a longer record is one malformed row.\n"
-    "run --force: replace a non-empty --out folder (the new run replaces it as a whole).\n"
+    "default csv).\n"
     "\n"
-    "exit codes: 0 ok, 1 rows rejected under --strict, 2 usage, 3 scheme/configuration, 4 I/O, 5 internal\n";
+    "`dangliang COMMAND --help` describes every option of a command; `man dangliang` has the details.\n"
+    "\n" DG_CLI_EXIT_CODES;
 
 int main(int argc, char **argv)
 {
@@ -40,12 +42,13 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     dg_output_test_fault(getenv("DANGLIANG_TEST_FAULT")); /* tests only: see dangliang/runfolder.h */
+    dg_cli_set_command_line(argc, argv);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(usage_text, stdout);
         return 0;
     }
-    if (!strcmp(cmd, "--version")) {
-        printf("dangliang %s\n", DG_VERSION);
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        printf("dangliang %s (commit %s)\n", DG_VERSION, dg_cli_build_commit());
         return 0;
     }
     if (!strcmp(cmd, "check"))

@@ -6,7 +6,7 @@
  * absent, plus a few line-level switches (quote everything, pad with
  * spaces, CRLF, JSON key order, \u escapes, extra members); one variant
  * then changes exactly one thing, and a general serializer writes it.
- * Each faulty variant is built so that a validator following SPEC §3.1
+ * Each faulty variant is built so that a validator following the reject rules of docs/formats.md
  * must give exactly one, known reason — the other fields stay valid — and
  * that reason is counted.  A CSV row whose quote never closes swallows the
  * rest of the file, so it is only made for the file's last row; every

@@ -261,6 +261,22 @@ DgStatus dg_gen_write(const DgScheme *s, const DgGenOptions *o, const char *path
     return st;
 }
 
+DgStatus dg_gen_write_stream(const DgScheme *s, const DgGenOptions *o, FILE *f, const char *name, bool gzip,
+                             DgError *err)
+{
+    DgGenModel m;
+    DgStatus st = dg_gen_model_build(&m, s, o, err);
+    if (st != DG_OK)
+        return st;
+    Sink sink = {0};
+    sink.f = f;
+    st = generate(&m, o, &sink, gzip, name, err);
+    dg_gen_model_free(&m);
+    if (fflush(f) != 0 && st == DG_OK)
+        st = dg_error_set(err, DG_E_IO, name, 0, 0, "cannot write: %s", strerror(errno));
+    return st;
+}
+
 DgStatus dg_gen_to_memory(const DgScheme *s, const DgGenOptions *o, char **out, size_t *len, DgError *err)
 {
     *out = NULL;

@@ -1,5 +1,5 @@
 /*
- * report.html (SPEC §4–5): one self-contained page for the people who
+ * report.html (docs/review.md): one self-contained page for the people who
  * check a run — managers of a medical community, finance officers, the
  * units themselves.  It must open from a USB stick on an offline PC, so
  * everything is inline (CSS, SVG charts, one small script) and nothing is

@@ -1,5 +1,5 @@
 /*
- * The tables of a run (SPEC §4): payouts, units, items, staff, flags and
+ * The tables of a run (docs/cli.md): payouts, units, items, staff, flags and
  * the JSON summary.  Every number is formatted from exact integers:
  * workloads and coefficients with 4 decimals, weights and shares with 8,
  * money with 2, all rounded half-up from the exact value — so a finance
@@ -226,6 +226,8 @@ DgStatus dg_output_flags(const DgScheme *s, const DgDataset *d, const DgAudit *a
 /* A JSON string of text that may not be valid UTF-8 (shown with \xNN). */
 static json_t *jtext(const char *t)
 {
+    if (!t)
+        t = "";
     json_t *v = json_string(t);
     if (v)
         return v;
@@ -501,6 +503,7 @@ static GPtrArray *output_names(const char *dir, const char *const *outputs, size
     return names;
 }
 
+
 /* known: the digest computed while reading the file, or NULL/"" to hash it now */
 static json_t *hash_entry(const char *path, const char *role, const char *known, DgStatus *st, DgError *err)
 {
@@ -527,6 +530,21 @@ DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *d
     json_object_set_new(root, "engine", json_string("dangliang"));
     json_object_set_new(root, "version", json_string(DG_VERSION));
     json_object_set_new(root, "command", json_string(meta && meta->command ? meta->command : "run"));
+    if (meta && meta->build_commit)
+        json_object_set_new(root, "build_commit", json_string(meta->build_commit));
+    if (meta && meta->argv) {
+        json_t *cl = json_array();
+        for (size_t i = 0; i < meta->argc; i++)
+            json_array_append_new(cl, jtext(meta->argv[i]));
+        json_object_set_new(root, "command_line", cl);
+    }
+    if (meta && meta->option_names) {
+        json_t *op = json_object();
+        for (size_t i = 0; i < meta->n_options; i++)
+            json_object_set_new(op, meta->option_names[i],
+                                meta->option_values[i] ? jtext(meta->option_values[i]) : json_true());
+        json_object_set_new(root, "options", op);
+    }
     json_t *sch = json_array();
     json_t *e;
     if ((e = hash_entry(s->path, "scheme", NULL, &st, err)))

@@ -4,7 +4,7 @@
  * Every rounding is "half-up of an exact non-negative rational n/d", done
  * as floor((2n + d) / 2d) in 128 bits, so nothing is rounded twice: a_k is
  * rounded from v/t, Q from Σ S_k·a6_k / (Σ S_k · 100) where a6_k are the
- * already-6-decimal achievements the SPEC defines, and A from the exact
+ * already-6-decimal achievements docs/methodology.md defines, and A from the exact
  * product of its factors.  The product of A can outgrow 128 bits (each
  * factor is up to 10.0000 = 100000 at 10^-4), so it is kept as a little
  * base-2^32 big integer and scaled down by 10 at a time; rounding half-up

@@ -1,7 +1,7 @@
 /*
  * Authenticity checks (see audit.h for the design).
  *
- * Order of work, as SPEC §3.2 defines it:
+ * Order of work, as docs/methodology.md (authenticity checks) defines it:
  *   1. over_patient_day    per (unit, patient, code, date), rows in input order;
  *   2. over_patient_period per (unit, patient, code), rows by (date, input
  *      order), counting what the day cap kept, each row judged by the cap

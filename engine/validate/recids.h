@@ -1,7 +1,7 @@
 /*
  * Record-id store: the record ids of validation's candidate rows (rows that
  * passed every row check), numbered in input order, and the search for
- * duplicates among them (SPEC §3.1 duplicate_record_id).
+ * duplicates among them (the duplicate_record_id rule of docs/formats.md).
  *
  * Design: a string table that can answer "seen before?" for each of tens of
  * millions of ids costs a cache miss per row and ~40 bytes per id.  Most ids

@@ -4,7 +4,7 @@
  * (parallel) -> rejects in chunk order (serial) -> record-id duplicates,
  * once all files are read.
  *
- * Why this shape: every check of SPEC §3.1 except duplicate_record_id looks
+ * Why this shape: every reject rule of docs/formats.md except duplicate_record_id looks
  * at one row and the read-only scheme, so it runs in parallel with no
  * shared state.  Each chunk keeps its strings in a private byte arena and
  * its rows in a private array; the chunk's place in the output comes from
@@ -50,7 +50,7 @@ const char *dg_reason_name(DgReason r)
     return (unsigned)r < DG_REASON_COUNT ? reason_names[r] : "unknown";
 }
 
-/* Log columns, in the order of SPEC §1.1. */
+/* Log columns, in the order of docs/formats.md (service log). */
 enum { C_RECORD, C_UNIT, C_STAFF, C_PATIENT, C_ITEM, C_DATE, C_QTY, C_N };
 static const char *const col_names[C_N] = {"record_id", "unit_id",      "staff_id", "patient_id",
                                            "item_code", "service_date", "quantity"};

@@ -12,7 +12,7 @@
  * and merged in block order.
  *
  * Raw quantity is what the log says; audited quantity is what the
- * authenticity checks leave (SPEC §3.2).  Payouts use audited workload;
+ * authenticity checks leave (docs/methodology.md §9).  Payouts use audited workload;
  * both are kept side by side.
  */
 #ifndef DANGLIANG_AGGREGATE_H
@@ -44,7 +44,7 @@ int64_t dg_aggregate_eq(const DgScheme *s, uint32_t unit, uint32_t crow);
 
 /* Sum the dataset.  audited_qty[i] is row i's audited quantity, or NULL
  * when no checks ran (audited = raw).  Errors: none today besides
- * DG_E_CONFIG on a 128-bit overflow (not reachable with SPEC limits);
+ * DG_E_CONFIG on a 128-bit overflow (not reachable within the limits of docs/formats.md);
  * *out owned by the caller.  Uses OpenMP. */
 DgStatus dg_aggregate_rows(const DgScheme *s, const DgDataset *d, const uint16_t *audited_qty, DgAggregate **out,
                            DgError *err);

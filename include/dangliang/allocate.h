@@ -1,5 +1,5 @@
 /*
- * Allocation (SPEC §2.6, §2.8): split a budget in fen over weights by the
+ * Allocation (docs/methodology.md §6 and §8): split a budget in fen over weights by the
  * largest-remainder rule, exactly, and format the derived ratios.
  *
  * Design: payout_i = floor(B·C_i / ΣC); the R = B − Σ floors fen left over
@@ -10,9 +10,9 @@
  * result is checked (Σ payouts == B) before it is returned.
  *
  * The same call serves both levels:
- *   - pools (§2.6): weights = corrected workloads C_u (10^-12 equivalents)
+ *   - pools (§6): weights = corrected workloads C_u (10^-12 equivalents)
  *     of the units in the pool's scope, keys = unit_id;
- *   - internal distribution (§2.8): budget = the unit's payout from the
+ *   - internal distribution (§8): budget = the unit's payout from the
  *     pool, weights = its staff members' audited workloads in that pool
  *     (10^-4), keys = staff_id, so ties go by staff_id.
  * Only the ratio of the weights matters, so their scale is free.

@@ -1,5 +1,5 @@
 /*
- * Authenticity checks (真实性核查, SPEC §3.2): flagged, not silently dropped.
+ * Authenticity checks (真实性核查, docs/methodology.md §9): flagged, not silently dropped.
  *
  * Design: a check never deletes a row; it lowers the row's audited
  * quantity and writes a flag (row, check, excess quantity, a sentence)

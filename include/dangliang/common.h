@@ -81,7 +81,7 @@ void dg_date_to_ymd(int32_t day, int *y, int *m, int *d);
 /* Format as YYYY-MM-DD into buf (>= 11 bytes). */
 void dg_date_format(int32_t day, char *buf);
 
-/* Parse a service date per SPEC 1.1: 4-digit year, 1-2 digit month and day,
+/* Parse a service date per docs/formats.md (service log): 4-digit year, 1-2 digit month and day,
  * separated twice by the same '-' or '/', a valid Gregorian date, then end
  * of field or 'T' or ' ' followed by anything (time not checked).
  * Returns true and sets *day on success. */

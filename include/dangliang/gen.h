@@ -1,5 +1,5 @@
 /*
- * Synthetic service logs (`dangliang gen`, SPEC §5): realistic rows for the
+ * Synthetic service logs (`dangliang gen`, docs/cli.md): realistic rows for the
  * units and catalog of a scheme, for demos, benchmarks and tests.
  *
  * Design: the output depends only on (scheme, rows, seed, format, bad_ppm).
@@ -30,7 +30,7 @@
  *    mostly 1, sometimes more (more often for group items);
  *  - record ids "R" + zero-padded row number, unique.
  * With bad_ppm > 0, about bad_ppm rows per million carry exactly one fault,
- * spread over every reject reason of SPEC §3.1 (the reason a conforming
+ * spread over every reject reason of docs/formats.md (the reason a conforming
  * validator must give is counted in DgGenStats.by_reason; item_not_in_force
  * needs a code that is not in force on some day of the period, and a
  * duplicate id needs an earlier valid row in its block), and about as
@@ -43,6 +43,8 @@
 #ifndef DANGLIANG_GEN_H
 #define DANGLIANG_GEN_H
 
+#include <stdio.h>
+
 #include "dangliang/scheme.h"
 
 #ifdef __cplusplus
@@ -52,7 +54,7 @@ extern "C" {
 #define DG_GEN_CSV 0
 #define DG_GEN_JSONL 1
 
-/* Fault kinds in SPEC §3.1 order (the same order as DgReason in validate.h). */
+/* Fault kinds in the order of docs/formats.md (the same order as DgReason in validate.h). */
 enum {
     DG_GEN_MALFORMED = 0,
     DG_GEN_MISSING_FIELD,
@@ -101,6 +103,13 @@ typedef struct DgGenOptions {
  * the path and the system's reason; no partial file is left behind).
  * Thread safety: reentrant; the scheme is only read. */
 DgStatus dg_gen_write(const DgScheme *s, const DgGenOptions *o, const char *path, DgError *err);
+
+/* The same bytes as dg_gen_write into an open stream f (gzip members when
+ * gzip is true), flushed but not closed — for `gen -o -` (standard
+ * output).  name is the stream's name in error messages.
+ * Errors: as dg_gen_write; on DG_E_IO part of the rows may have been written. */
+DgStatus dg_gen_write_stream(const DgScheme *s, const DgGenOptions *o, FILE *f, const char *name, bool gzip,
+                             DgError *err);
 
 /* The same bytes as dg_gen_write without compression, into a malloc'ed
  * buffer (*out, *len; NUL-terminated, owned by the caller: free()).  For

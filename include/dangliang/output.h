@@ -1,5 +1,5 @@
 /*
- * Output writers (SPEC §4).  Every file is written to a temporary name and
+ * Output writers (docs/cli.md, docs/review.md).  Every file is written to a temporary name and
  * renamed into place.  CSV outputs are UTF-8 with a BOM unless told
  * otherwise, LF line ends, RFC 4180 quoting, and text cells that could be
  * read as a formula by Excel/WPS get a leading apostrophe.
@@ -44,11 +44,19 @@ typedef struct DgRunMeta {
      * checks + aggregation + scoring + allocation, writing, total */
     uint64_t ms_validate, ms_audit, ms_score, ms_write, ms_total;
     uint64_t ms_quality;        /* computed quality indicators (part of ms_score) */
+    /* the command line as given (argv[0..argc)), NULL to leave it out */
+    const char *const *argv;
+    size_t argc;
+    /* the options as given: long names and values (NULL value: a flag) */
+    const char *const *option_names;
+    const char *const *option_values;
+    size_t n_options;
+    const char *build_commit; /* the program's build commit, or NULL */
 } DgRunMeta;
 
 /* payouts.csv, units.csv, items.csv, staff.csv, flags.csv, summary.json,
  * report.html, payouts.xlsx (one sheet per table; unless opt->no_xlsx)
- * and — when the scheme names advances — settlement.csv into DIR (SPEC §4).
+ * and — when the scheme names advances — settlement.csv into DIR (docs/formats.md).
  * Deterministic bytes for the same inputs.  Errors:
  * DG_E_IO. */
 DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
@@ -68,7 +76,7 @@ DgStatus dg_output_quality(const DgScheme *s, const DgPayouts *p, const char *di
  * scheme has no registry. */
 void *dg_output_registry_summary(const DgScheme *s, const DgPayouts *p);
 
-/* DIR/report.html (SPEC §4–5): one self-contained page for reviewers — the
+/* DIR/report.html (docs/review.md): one self-contained page for reviewers — the
  * scheme and period, each pool's budget, Σ payouts and unit price, a
  * sortable, filterable table of units with a per-unit drill-down (pools,
  * indicators, items, staff, flags), inline SVG charts, the quality

@@ -5,7 +5,7 @@
  * check settings and funding pools.
  *
  * Design: dg_scheme_load() reads scheme.json and the CSV files it names,
- * checks every rule of SPEC §1.2–1.5 (unknown keys, exact decimals,
+ * checks every rule of docs/formats.md (unknown keys, exact decimals,
  * overlapping catalog rows, unknown ids, patterns that match nothing …) and
  * returns one immutable DgScheme.  After loading, the scheme is read-only
  * and may be shared by any number of threads without locking; all lookups

@@ -1,10 +1,10 @@
 /*
- * Scoring (SPEC §2.3–2.5): the quality coefficient Q and the adjustment
+ * Scoring (docs/methodology.md §3–5): the quality coefficient Q and the adjustment
  * coefficient A of every unit, and the corrected workload C = W × Q × A.
  *
  * Design: pure integer functions of the loaded scheme, no I/O, no floating
  * point.  Each quantity is rounded exactly once, from the exact rational,
- * at the place SPEC §2 says: an achievement a_k to 6 decimals, Q to 4
+ * at the place docs/methodology.md says: an achievement a_k to 6 decimals, Q to 4
  * decimals from the exact Σ S_k·a_k / Σ S_k (never from an already
  * rounded mean), A to 4 decimals from the exact product of its factors
  * (arbitrary length, so any number of tags is exact).  C is exact in
@@ -40,7 +40,7 @@ typedef struct DgQuality {
     uint8_t *rule;        /* [n_units] DG_QRULE_* */
 } DgQuality;
 
-/* Compute Q for every unit (SPEC §2.3).
+/* Compute Q for every unit (docs/methodology.md §3).
  *
  * Per indicator k: better=higher: a_k = min(v/t, 1); better=lower: a_k = 1
  * when v <= t else t/v; each rounded half-up to 6 decimals.  A negative
@@ -77,7 +77,7 @@ int64_t dg_score_achievement_frac(int64_t num, int64_t den, int64_t t, bool lowe
 /* Free the arrays of *q and zero it.  Accepts NULL and an empty struct. */
 void dg_score_quality_clear(DgQuality *q);
 
-/* Adjustment coefficient A of every unit (SPEC §2.4) into a_out[n_units]
+/* Adjustment coefficient A of every unit (docs/methodology.md §4) into a_out[n_units]
  * (10^-4): the product of the factors of every adjustment whose tag the
  * unit carries (a tag listed twice on a unit counts once), computed exactly
  * and rounded half-up to 4 decimals once; 1.0000 when none applies.
@@ -86,7 +86,7 @@ void dg_score_quality_clear(DgQuality *q);
  * partially written.  Thread safety: reads the scheme only. */
 DgStatus dg_score_adjustment(const DgScheme *s, int64_t *a_out, DgError *err);
 
-/* Corrected workload C = w × q × a (SPEC §2.5): w in 10^-4 equivalents,
+/* Corrected workload C = w × q × a (docs/methodology.md §5): w in 10^-4 equivalents,
  * q and a in 10^-4, so *c is in 10^-12 equivalents, exact.  Returns false
  * (and leaves *c untouched) when the product does not fit in 128 bits or
  * q or a is negative; the caller reports DG_E_CONFIG naming the pool. */

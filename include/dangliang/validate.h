@@ -1,5 +1,5 @@
 /*
- * Validation (SPEC §3.1): read service logs, account for every row, keep
+ * Validation (docs/formats.md, reject reasons): read service logs, account for every row, keep
  * the accepted ones in a compact form for scoring.
  *
  * Design: files are processed in command-line order, each in windows of a
@@ -36,7 +36,7 @@ typedef enum DgReason {
     DG_REASON_COUNT
 } DgReason;
 
-/* "malformed", "missing_field", … as in SPEC §3.1. */
+/* "malformed", "missing_field", … as in docs/formats.md. */
 const char *dg_reason_name(DgReason r);
 
 #define DG_NO_PATIENT UINT32_MAX

@@ -1,5 +1,5 @@
 /*
- * Browser test of report.html (issue 5): opens the page in real headless
+ * Browser test of report.html (docs/review.md, Tests): opens the page in real headless
  * Chromium through playwright-core and checks what a reviewer relies on.
  *
  *   node report_test.js MODULES_DIR DEMO_RUN XSS_RUN SCREENSHOT

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Reviewer outputs in real programs (issue 5):
+# Reviewer outputs in real programs (docs/review.md, Tests):
 #   1. report.html of a demo run is byte-identical for --threads 1 and 2 and
 #      hashed in manifest.json; a run whose units are named
 #      <script>alert(1)</script> and =HYPERLINK("x") escapes them in the

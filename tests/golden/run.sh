@@ -5,6 +5,7 @@
 #   expected/exit  the expected exit code (default 0)
 #   expected/stdout, expected/stderr   compared byte for byte when present ($OUT in them stands for the folder)
 #   expected/stderr_contains  each line must occur in stderr (for error messages)
+#   expected/stdout_contains  each line must occur in stdout (for help texts)
 #   expected/<file>  every other file must equal $OUT/<file> byte for byte
 #   README.md      the hand computation behind the expectations
 # Folders starting with "_" hold shared inputs (schemes) and are not cases.
@@ -31,10 +32,11 @@ for dir in "$here"/*/; do
         name=$(basename "$f")
         case "$name" in
             exit) continue ;;
-            stderr_contains)
+            stderr_contains|stdout_contains)
+                stream=${name%_contains}
                 while IFS= read -r want_line; do
-                    if ! grep -qF -- "$want_line" "$tmp/$case.stderr"; then
-                        ok=0; why="$why; stderr lacks: $want_line"
+                    if ! grep -qF -- "$want_line" "$tmp/$case.$stream"; then
+                        ok=0; why="$why; $stream lacks: $want_line"
                     fi
                 done < "$f"
                 continue ;;

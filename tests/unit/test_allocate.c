@@ -377,7 +377,7 @@ static int64_t rnd_budget(void)
     switch (rnd() % 7) {
     case 0: return 1;
     case 1: return 10000000000000LL;  /* 10^11 yuan */
-    case 2: return 100000000000000LL; /* 10^12 yuan, the SPEC maximum */
+    case 2: return 100000000000000LL; /* 10^12 yuan, the largest budget docs/formats.md allows */
     case 3: return (int64_t)(rnd() % 100000000000001ULL);
     case 4: return (int64_t)(rnd() % 100);
     case 5: return 0;

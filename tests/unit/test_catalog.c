@@ -1,6 +1,6 @@
 /*
  * Unit tests of engine/catalog: the bundled Zhoushan scheme, and one small
- * scheme per rule of SPEC §1.2–1.5 written to a temporary folder.  Every
+ * scheme per rule of docs/formats.md (scheme, catalog, units, indicators) written to a temporary folder.  Every
  * error test asserts the status, the line and a piece of the sentence, so a
  * rule that silently stops firing (or fires on the wrong line) fails here.
  *

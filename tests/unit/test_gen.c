@@ -6,7 +6,7 @@
  * one with two catalog versions, one that ends on 2020-03-31 (so
  * item_not_in_force rows can be made), two quarterly follow-ups and a
  * group lecture.  Generated logs are read back by an independent
- * classifier written here from SPEC §3.1 (the project's CSV scanner for
+ * classifier written here from the reject rules of docs/formats.md (the project's CSV scanner for
  * record boundaries, jansson for JSON), which must find exactly the faults
  * the generator says it wrote, reason by reason.
  */
@@ -93,7 +93,7 @@ static const DgScheme *scheme(void)
     return &S;
 }
 
-/* ---- an independent classifier (SPEC §3.1) ---------------------------------- */
+/* ---- an independent classifier (docs/formats.md reject rules) ------------------ */
 
 enum { F_RID, F_UNIT, F_STAFF, F_PAT, F_CODE, F_DATE, F_QTY, N_F };
 static const char *const keys[N_F] = {"record_id", "unit_id", "staff_id", "patient_id",
@@ -917,4 +917,51 @@ Test(gen, bytes_are_pinned)
     free(buf);
     cr_expect_eq(crc, 0x1160ad65ul, "csv checksum %08lx", crc);
     cr_expect_eq(crc_j, 0xe80d5f5bul, "jsonl checksum %08lx", crc_j);
+}
+
+Test(gen, stream_holds_the_same_bytes_as_memory)
+{
+    /* `gen -o -` writes through dg_gen_write_stream: the same bytes as
+     * dg_gen_to_memory, for both formats, and gzip members that decompress
+     * to them. */
+    const DgScheme *s = scheme();
+    for (int fmt = 0; fmt < 2; fmt++) {
+        DgGenOptions o = {.rows = 3000, .seed = 5, .format = fmt ? DG_GEN_JSONL : DG_GEN_CSV, .bad_ppm = 2000};
+        size_t n;
+        DgGenStats st;
+        char *want = gen(s, o, &n, &st);
+        for (int gz = 0; gz < 2; gz++) {
+            char *got = NULL;
+            size_t len = 0;
+            FILE *f = open_memstream(&got, &len);
+            cr_assert(f);
+            DgError err = {0};
+            cr_assert_eq(dg_gen_write_stream(s, &o, f, "memstream", gz, &err), DG_OK, "%s", err.text);
+            fclose(f);
+            if (gz) {
+                uLongf cap = (uLongf)n + 64;
+                char *plain = malloc(cap);
+                z_stream z = {0};
+                cr_assert_eq(inflateInit2(&z, 16 + MAX_WBITS), Z_OK);
+                z.next_in = (Bytef *)got;
+                z.avail_in = (uInt)len;
+                z.next_out = (Bytef *)plain;
+                z.avail_out = (uInt)cap;
+                int zr;
+                while ((zr = inflate(&z, Z_NO_FLUSH)) == Z_STREAM_END && z.avail_in > 0)
+                    inflateReset(&z); /* the next gzip member */
+                cr_expect(zr == Z_STREAM_END || zr == Z_OK);
+                size_t out = (size_t)(cap - z.avail_out);
+                inflateEnd(&z);
+                cr_expect_eq(out, n, "fmt %d: gzip stream holds %zu bytes, want %zu", fmt, out, n);
+                cr_expect(out == n && memcmp(plain, want, n) == 0, "fmt %d: gzip stream differs", fmt);
+                free(plain);
+            } else {
+                cr_expect_eq(len, n, "fmt %d: %zu bytes, want %zu", fmt, len, n);
+                cr_expect(len == n && memcmp(got, want, n) == 0, "fmt %d: stream differs from memory", fmt);
+            }
+            free(got);
+        }
+        free(want);
+    }
 }
