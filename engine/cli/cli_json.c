@@ -16,6 +16,7 @@
 #include "dangliang/audit.h"
 #include "dangliang/scheme.h"
 #include "dangliang/validate.h"
+#include "output/summary_head.h"
 
 static json_t *jtext(const char *s)
 {
@@ -26,28 +27,9 @@ static json_t *jtext(const char *s)
 /* check: the parts of summary.json that check computes. */
 static void check_part(json_t *root, const DgScheme *s, const DgDataset *d, const DgAudit *au)
 {
-    json_object_set_new(root, "engine", json_string("dangliang " DG_VERSION));
-    json_t *js = json_object();
-    json_object_set_new(js, "id", jtext(s->id));
-    json_object_set_new(js, "title", jtext(s->title ? s->title : ""));
-    json_object_set_new(js, "file", jtext(s->path));
-    json_object_set_new(root, "scheme", js);
-    char d0[16], d1[16];
-    dg_date_format(s->period_from, d0);
-    dg_date_format(s->period_to, d1);
-    json_t *per = json_object();
-    json_object_set_new(per, "from", json_string(d0));
-    json_object_set_new(per, "to", json_string(d1));
-    json_object_set_new(root, "period", per);
-    json_t *acc = json_object();
-    json_object_set_new(acc, "rows_read", json_integer((json_int_t)d->rows_read));
-    json_object_set_new(acc, "rows_accepted", json_integer((json_int_t)d->rows_accepted));
-    json_object_set_new(acc, "rows_rejected", json_integer((json_int_t)d->rows_rejected));
-    json_t *by = json_object();
-    for (int r = 0; r < DG_REASON_COUNT; r++)
-        json_object_set_new(by, dg_reason_name((DgReason)r), json_integer((json_int_t)d->by_reason[r]));
-    json_object_set_new(acc, "rejected_by_reason", by);
-    json_object_set_new(root, "accounting", acc);
+    json_t *head = dg_output_summary_head(s, d);
+    json_object_update(root, head);
+    json_decref(head);
     json_t *fl = json_object();
     json_object_set_new(fl, "rows_flagged", json_integer(au ? (json_int_t)au->rows_flagged : 0));
     json_t *bc = json_object();

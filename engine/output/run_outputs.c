@@ -17,6 +17,7 @@
 #include "dangliang/output.h"
 #include "outfile.h"
 #include "output_util.h"
+#include "summary_head.h"
 #include "xlsxout.h"
 
 static void cell_w4(DgCsvOut *w, DgU128 v, int from_scale)
@@ -310,12 +311,8 @@ static json_t *audit_summary(const Ctx *x)
     return root;
 }
 
-static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
+json_t *dg_output_summary_head(const DgScheme *s, const DgDataset *d)
 {
-    const DgScheme *s = x->s;
-    const DgDataset *d = x->d;
-    const DgAggregate *a = x->a;
-    const DgPayouts *p = x->p;
     json_t *root = json_object();
     json_object_set_new(root, "engine", json_string("dangliang " DG_VERSION));
     json_t *js = json_object();
@@ -340,6 +337,16 @@ static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
         json_object_set_new(by, dg_reason_name((DgReason)r), json_integer((json_int_t)d->by_reason[r]));
     json_object_set_new(acc, "rejected_by_reason", by);
     json_object_set_new(root, "accounting", acc);
+    return root;
+}
+
+static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
+{
+    const DgScheme *s = x->s;
+    const DgDataset *d = x->d;
+    const DgAggregate *a = x->a;
+    const DgPayouts *p = x->p;
+    json_t *root = dg_output_summary_head(s, d);
 
     DgU128 raw = 0, aud = 0;
     for (size_t u = 0; u < s->n_units; u++) {
