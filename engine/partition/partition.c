@@ -317,20 +317,34 @@ static DgStatus check_size(const Spill *sp, unsigned i, size_t per_row, DgError 
     return DG_OK;
 }
 
+/* Read partition i of the spill whole (after checking it fits the cap at
+ * per_entry bytes an entry in memory) and count its entries: each is
+ * `fixed` bytes, then a length and that many id bytes.  *buf is NULL for an
+ * empty partition. */
+static DgStatus take_part(Spill *sp, unsigned i, size_t per_entry, size_t fixed, char **buf, size_t *len,
+                          size_t *n, DgError *err)
+{
+    *buf = NULL;
+    *n = 0;
+    DgStatus st = check_size(sp, i, per_entry, err);
+    if (st != DG_OK || (st = dg_spill_take(sp->dir, i, buf, len, err)) != DG_OK || !*buf)
+        return st;
+    for (size_t at = 0; at < *len; (*n)++) {
+        uint32_t l;
+        at += fixed;
+        at += get_len(*buf + at, &l) + l;
+    }
+    return DG_OK;
+}
+
 /* Find the repeats in one id partition (entries in candidate order). */
 static DgStatus find_dups(Spill *sp, unsigned i, DupVec *out, DgError *err)
 {
-    DgStatus st = check_size(sp, i, 24, err);
     char *buf;
-    size_t len;
-    if (st != DG_OK || (st = dg_spill_take(sp->dir, i, &buf, &len, err)) != DG_OK || !buf)
+    size_t len, n;
+    DgStatus st = take_part(sp, i, 24, ID_FIXED, &buf, &len, &n, err);
+    if (st != DG_OK || !buf)
         return st;
-    size_t n = 0;
-    for (size_t at = 0; at < len; n++) {
-        uint32_t l;
-        at += ID_FIXED;
-        at += get_len(buf + at, &l) + l;
-    }
     size_t *off = dg_xmalloc((n ? n : 1) * sizeof *off);
     size_t cap = 16;
     while (cap < 2 * n)
@@ -455,17 +469,11 @@ static size_t dups_below(const DupVec *dv, uint32_t cand, bool *is_dup)
 static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, DgDataset *d, const DupVec *dv, Acc *acc,
                              DgError *err)
 {
-    DgStatus st = check_size(sp, i, DG_PARTITION_ROW_BYTES, err);
     char *buf;
-    size_t len;
-    if (st != DG_OK || (st = dg_spill_take(sp->dir, i, &buf, &len, err)) != DG_OK || !buf)
+    size_t len, n;
+    DgStatus st = take_part(sp, i, DG_PARTITION_ROW_BYTES, UNIT_FIXED, &buf, &len, &n, err);
+    if (st != DG_OK || !buf)
         return st;
-    size_t n = 0;
-    for (size_t at = 0; at < len; n++) {
-        uint32_t l;
-        at += UNIT_FIXED;
-        at += get_len(buf + at, &l) + l;
-    }
     DgRow *rows = dg_xmalloc((n ? n : 1) * sizeof *rows);
     uint32_t *num = dg_xmalloc((n ? n : 1) * sizeof *num);
     const char **idv = dg_xmalloc((n ? n : 1) * sizeof *idv);
