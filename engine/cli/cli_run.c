@@ -156,8 +156,9 @@ int dg_cli_run(int argc, char **argv)
             a0 = NULL;
         }
     }
+    DgOutputFiles written = {0}; /* hashed while written: the manifest reads no output back */
     DgOutputOptions ro = {.no_bom = o.no_bom, .warnings = &warn, .before_appeals_a = a0, .before_appeals_p = p0,
-                          .no_xlsx = o.no_xlsx, .xlsx_rows = o.xlsx_rows};
+                          .no_xlsx = o.no_xlsx, .xlsx_rows = o.xlsx_rows, .written = &written};
     if (st == DG_OK)
         st = dg_output_run(s, d, au, a, p, dir, &ro, &err);
     uint64_t t3 = now_ms();
@@ -173,6 +174,7 @@ int dg_cli_run(int argc, char **argv)
     meta.ms_score = t2 - t1a;
     meta.ms_write = t3 - t2;
     meta.ms_total = t3 - t0;
+    meta.written = &written;
     if (st == DG_OK)
         st = dg_output_manifest(s, d, dir, outputs, n_outputs, &meta, &err);
     if (st == DG_OK)

@@ -1446,10 +1446,18 @@ static void warnings_box(H *h)
 DgStatus dg_output_html(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
                         const DgPayouts *p, const char *dir, const DgOutputOptions *opt, DgError *err)
 {
+    return dg_output_html_file(s, d, au, a, p, dir, opt, 0, NULL, err);
+}
+
+DgStatus dg_output_html_file(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
+                             const DgPayouts *p, const char *dir, const DgOutputOptions *opt, long ordinal,
+                             DgOutFileDone *done, DgError *err)
+{
     DgOutFile o;
     DgStatus st = dg_outfile_open(&o, dir, "report.html", err);
     if (st != DG_OK)
         return st;
+    o.ordinal = ordinal;
     H h = {.fp = o.fp, .s = s, .d = d, .au = au, .a = a, .p = p, .warn = opt ? opt->warnings : NULL};
     h.files = dg_output_file_names(d);
     dg_flag_stats_compute(s, d, au, &h.fs);
@@ -1466,5 +1474,5 @@ DgStatus dg_output_html(const DgScheme *s, const DgDataset *d, const DgAudit *au
     page_tail(&h);
     dg_flag_stats_clear(&h.fs);
     dg_output_file_names_free(h.files, d->n_files);
-    return dg_outfile_commit(&o, err);
+    return dg_outfile_commit_done(&o, done, err);
 }

@@ -8,9 +8,11 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/sha256.h"
@@ -20,7 +22,58 @@
 DgFaultKind dg_fault_kind;
 long dg_fault_n;
 char dg_fault_at[32];
-static long commits;
+static atomic_long commits;
+
+struct DgOutFileSink {
+    int fd;
+    DgSha256 sha;
+    uint64_t bytes, us_write;
+};
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* The cookie stream's write: hash what reaches the file, count it, time it. */
+static ssize_t sink_write(void *cookie, const char *buf, size_t n)
+{
+    DgOutFileSink *k = cookie;
+    uint64_t t0 = now_us();
+    size_t done = 0;
+    int e = 0;
+    while (done < n) {
+        ssize_t w = write(k->fd, buf + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            e = w < 0 ? errno : EIO;
+            break;
+        }
+        done += (size_t)w;
+    }
+    dg_sha256_update(&k->sha, buf, done);
+    k->bytes += done;
+    k->us_write += now_us() - t0;
+    if (done < n) {
+        errno = e;
+        return -1;
+    }
+    return (ssize_t)n;
+}
+
+static int sink_close(void *cookie)
+{
+    (void)cookie; /* the descriptor is closed by release(), after the fsync */
+    return 0;
+}
+
+long dg_outfile_reserve(long n)
+{
+    return atomic_fetch_add(&commits, n) + 1;
+}
 
 static void fault_signal(int sig)
 {
@@ -45,6 +98,11 @@ static void release(DgOutFile *o)
 {
     if (o->dirfd > 0)
         close(o->dirfd);
+    if (o->sink) {
+        if (o->sink->fd >= 0)
+            close(o->sink->fd);
+        free(o->sink);
+    }
     free(o->tmp_name);
     free(o->name);
     free(o->final_path);
@@ -87,9 +145,11 @@ DgStatus dg_outfile_open(DgOutFile *o, const char *dir, const char *name, DgErro
         release(o);
         return st;
     }
-    o->fp = fdopen(fd, "wb");
+    o->sink = dg_xcalloc(1, sizeof *o->sink);
+    o->sink->fd = fd;
+    dg_sha256_init(&o->sink->sha);
+    o->fp = fopencookie(o->sink, "wb", (cookie_io_functions_t){.write = sink_write, .close = sink_close});
     if (!o->fp) {
-        close(fd);
         st = dg_error_set(err, DG_E_IO, o->final_path, 0, 0, "cannot create: %s", strerror(errno));
         dg_outfile_abort(o);
         return st;
@@ -99,25 +159,58 @@ DgStatus dg_outfile_open(DgOutFile *o, const char *dir, const char *name, DgErro
     return DG_OK;
 }
 
-DgStatus dg_outfile_commit(DgOutFile *o, DgError *err)
+/* Hash and count a file written by someone else at o->tmp_name. */
+static int hash_back(DgOutFile *o)
+{
+    int fd = openat(o->dirfd, o->tmp_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    unsigned char *buf = dg_xmalloc(OUTBUF);
+    int e = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf, OUTBUF);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            e = errno;
+        if (n <= 0)
+            break;
+        dg_sha256_update(&o->sink->sha, buf, (size_t)n);
+        o->sink->bytes += (uint64_t)n;
+    }
+    free(buf);
+    close(fd);
+    return e;
+}
+
+static DgStatus commit(DgOutFile *o, bool external, DgOutFileDone *done, DgError *err)
 {
     DgStatus st = DG_OK;
-    commits++;
+    long k = o->ordinal ? o->ordinal : atomic_fetch_add(&commits, 1) + 1;
     bool bad = ferror(o->fp) != 0 || fflush(o->fp) != 0;
     int e = errno;
-    if (!bad && dg_fault_kind == DG_FAULT_FAIL_WRITE && commits == dg_fault_n) {
+    if (!bad && dg_fault_kind == DG_FAULT_FAIL_WRITE && k == dg_fault_n) {
         bad = true;
         e = ENOSPC;
     }
-    if (!bad && fsync(fileno(o->fp)) != 0 && errno != EINVAL && errno != EROFS) {
+    if (!bad && external && (e = hash_back(o)) != 0)
+        bad = true;
+    uint64_t t0 = now_us();
+    if (!bad && fsync(o->sink->fd) != 0 && errno != EINVAL && errno != EROFS) {
         bad = true;
         e = errno;
     }
+    uint64_t us_fsync = now_us() - t0;
     if (fclose(o->fp) != 0 && !bad) {
         bad = true;
         e = errno;
     }
     o->fp = NULL;
+    if (!bad && close(o->sink->fd) != 0 && errno != EINTR) {
+        bad = true;
+        e = errno;
+    }
+    o->sink->fd = -1;
     if (bad) {
         st = dg_error_set(err, DG_E_IO, o->final_path, 0, 0, "cannot write: %s", strerror(e));
         unlinkat(o->dirfd, o->tmp_name, 0);
@@ -129,10 +222,31 @@ DgStatus dg_outfile_commit(DgOutFile *o, DgError *err)
                           strerror(errno));
         unlinkat(o->dirfd, o->tmp_name, 0);
     }
+    if (st == DG_OK && done) {
+        dg_sha256_final_hex(&o->sink->sha, done->sha256);
+        done->bytes = o->sink->bytes;
+        done->us_write = o->sink->us_write;
+        done->us_fsync = us_fsync;
+    }
     release(o);
-    if (st == DG_OK && dg_fault_kind == DG_FAULT_SIGINT_AFTER && commits == dg_fault_n)
+    if (st == DG_OK && dg_fault_kind == DG_FAULT_SIGINT_AFTER && k == dg_fault_n)
         fault_signal(SIGINT);
     return st;
+}
+
+DgStatus dg_outfile_commit(DgOutFile *o, DgError *err)
+{
+    return commit(o, false, NULL, err);
+}
+
+DgStatus dg_outfile_commit_done(DgOutFile *o, DgOutFileDone *done, DgError *err)
+{
+    return commit(o, false, done, err);
+}
+
+DgStatus dg_outfile_commit_external(DgOutFile *o, DgOutFileDone *done, DgError *err)
+{
+    return commit(o, true, done, err);
 }
 
 void dg_outfile_abort(DgOutFile *o)

@@ -11,7 +11,9 @@
 #include "dangliang/aggregate.h"
 #include "csvout.h"
 #include "dangliang/audit.h"
+#include "dangliang/output.h"
 #include "dangliang/payouts.h"
+#include "outfile.h"
 
 /* Flags folded per unit.  All arrays index-aligned with scheme->units. */
 typedef struct DgFlagStats {
@@ -53,5 +55,11 @@ void dg_output_rejects_fill(const DgDataset *d, DgCsvOut *w);
 /* The rows of quality.csv (header first) into w: the CSV and the workbook's
  * 质量 sheet. */
 void dg_output_quality_fill(const DgScheme *s, const DgPayouts *p, DgCsvOut *w);
+
+/* dg_output_html with the file's fault-counter number (0: the next) and
+ * what was written into *done (may be NULL). */
+DgStatus dg_output_html_file(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
+                             const DgPayouts *p, const char *dir, const DgOutputOptions *opt, long ordinal,
+                             DgOutFileDone *done, DgError *err);
 
 #endif

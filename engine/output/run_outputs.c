@@ -7,8 +7,10 @@
  */
 #include <glib.h>
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/jsonpath.h"
 #include "csvout.h"
@@ -53,16 +55,17 @@ typedef struct Ctx {
 typedef void (*Writer)(const Ctx *x, DgCsvOut *w);
 
 static DgStatus write_csv(const char *dir, const char *name, const DgOutputOptions *opt, Writer fn, const Ctx *x,
-                          DgError *err)
+                          long ordinal, DgOutFileDone *done, DgError *err)
 {
     DgOutFile o;
     DgStatus st = dg_outfile_open(&o, dir, name, err);
     if (st != DG_OK)
         return st;
+    o.ordinal = ordinal;
     DgCsvOut w;
     dg_csvout_init(&w, o.fp, !(opt && opt->no_bom));
     fn(x, &w);
-    return dg_outfile_commit(&o, err);
+    return dg_outfile_commit_done(&o, done, err);
 }
 
 static void w_payouts(const Ctx *x, DgCsvOut *w)
@@ -221,7 +224,7 @@ DgStatus dg_output_flags(const DgScheme *s, const DgDataset *d, const DgAudit *a
                          const DgOutputOptions *opt, DgError *err)
 {
     Ctx x = {.s = s, .d = d, .au = au};
-    return write_csv(dir, "flags.csv", opt, w_flags, &x, err);
+    return write_csv(dir, "flags.csv", opt, w_flags, &x, 0, NULL, err);
 }
 
 /* A JSON string of text that may not be valid UTF-8 (shown with \xNN). */
@@ -258,14 +261,16 @@ static json_t *jdec(int64_t v, int scale)
 }
 
 /* Write `root` (taken: freed here) as indented JSON to DIR/NAME, atomically. */
-static DgStatus write_json_take(const char *dir, const char *name, json_t *root, DgError *err)
+static DgStatus write_json_take(const char *dir, const char *name, json_t *root, long ordinal, DgOutFileDone *done,
+                                DgError *err)
 {
     DgOutFile o;
     DgStatus st = dg_outfile_open(&o, dir, name, err);
     if (st == DG_OK) {
+        o.ordinal = ordinal;
         json_dumpf(root, o.fp, JSON_INDENT(2));
         fputc('\n', o.fp);
-        st = dg_outfile_commit(&o, err);
+        st = dg_outfile_commit_done(&o, done, err);
     }
     json_decref(root);
     return st;
@@ -340,7 +345,7 @@ json_t *dg_output_summary_head(const DgScheme *s, const DgDataset *d)
     return root;
 }
 
-static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
+static DgStatus write_summary(const Ctx *x, const char *dir, long ordinal, DgOutFileDone *done, DgError *err)
 {
     const DgScheme *s = x->s;
     const DgDataset *d = x->d;
@@ -413,7 +418,7 @@ static DgStatus write_summary(const Ctx *x, const char *dir, DgError *err)
     if (reg)
         json_object_set_new(root, "registry", reg);
 
-    return write_json_take(dir, "summary.json", root, err);
+    return write_json_take(dir, "summary.json", root, ordinal, done, err);
 }
 
 static void x_payouts(const void *x, DgCsvOut *w) { w_payouts(x, w); }
@@ -424,12 +429,15 @@ static void x_flags(const void *x, DgCsvOut *w) { w_flags(x, w); }
 static void x_rejects(const void *x, DgCsvOut *w) { dg_output_rejects_fill(((const Ctx *)x)->d, w); }
 static void x_settlement(const void *x, DgCsvOut *w) { w_settlement(x, w); }
 static bool has_settlement(const void *x) { return ((const Ctx *)x)->s->advances_path != NULL; }
+static void x_rejects_w(const Ctx *x, DgCsvOut *w) { dg_output_rejects_fill(x->d, w); }
+static void x_quality_w(const Ctx *x, DgCsvOut *w) { dg_output_quality_fill(x->s, x->p, w); }
 static void x_quality(const void *x, DgCsvOut *w) { dg_output_quality_fill(((const Ctx *)x)->s, ((const Ctx *)x)->p, w); }
 
 /* payouts.xlsx: one sheet per table, filled by the CSV writers above; an
  * optional table (settlement) has a `present` test and is a sheet only when
  * the run writes the CSV. */
-static DgStatus write_workbook(const Ctx *x, const char *dir, const DgOutputOptions *opt, DgError *err)
+static DgStatus write_workbook(const Ctx *x, const char *dir, const DgOutputOptions *opt, long ordinal,
+                               DgOutFileDone *done, DgError *err)
 {
     static const DgXlsxSheet sheets[] = {
         {.name = "拨付 payouts", .csv = "payouts.csv", .fill = x_payouts, .group_col = "pool_id", .sum_col = "payout"},
@@ -445,32 +453,122 @@ static DgStatus write_workbook(const Ctx *x, const char *dir, const DgOutputOpti
     dg_date_to_ymd(x->s->period_to, &y, &m, &d);
     struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = 12};
     return dg_xlsxout_write(dir, "payouts.xlsx", sheets, sizeof sheets / sizeof sheets[0], x, timegm(&tm),
-                            opt && opt->xlsx_rows ? opt->xlsx_rows : DG_XLSX_DETAIL_ROWS, err);
+                            opt && opt->xlsx_rows ? opt->xlsx_rows : DG_XLSX_DETAIL_ROWS, ordinal, done, err);
+}
+
+/* One output file of a run: a task of the output stage. */
+typedef enum { J_CSV, J_SUMMARY, J_WORKBOOK, J_HTML } JobKind;
+typedef struct Job {
+    const char *name;
+    JobKind kind;
+    Writer fn;        /* J_CSV */
+    unsigned cost;    /* rough size, to start the longest first */
+    long ordinal;     /* fault-counter number: the fixed order */
+    DgStatus st;
+    DgError err;
+    DgOutFileDone done;
+    uint64_t us;
+} Job;
+
+static uint64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static DgStatus run_job(Job *j, const Ctx *x, const char *dir)
+{
+    const DgOutputOptions *opt = x->opt;
+    switch (j->kind) {
+    case J_CSV:
+        return write_csv(dir, j->name, opt, j->fn, x, j->ordinal, &j->done, &j->err);
+    case J_SUMMARY:
+        return write_summary(x, dir, j->ordinal, &j->done, &j->err);
+    case J_WORKBOOK:
+        return write_workbook(x, dir, opt, j->ordinal, &j->done, &j->err);
+    case J_HTML:
+        return dg_output_html_file(x->s, x->d, x->au, x->a, x->p, dir, opt, j->ordinal, &j->done, &j->err);
+    }
+    return DG_E_INTERNAL;
 }
 
 DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
                        const DgPayouts *p, const char *dir, const DgOutputOptions *opt, DgError *err)
 {
-    static const struct {
-        const char *name;
-        Writer fn;
-    } tables[] = {{"payouts.csv", w_payouts}, {"units.csv", w_units}, {"items.csv", w_items},
-                  {"staff.csv", w_staff},     {"flags.csv", w_flags}};
+    uint64_t t0 = mono_us();
     Ctx x = {.s = s, .d = d, .au = au, .a = a, .p = p, .opt = opt};
-    DgStatus st = dg_output_rejects(d, dir, opt, err);
-    for (size_t i = 0; st == DG_OK && i < sizeof tables / sizeof tables[0]; i++)
-        st = write_csv(dir, tables[i].name, opt, tables[i].fn, &x, err);
-    if (st == DG_OK && s->advances_path)
-        st = write_csv(dir, "settlement.csv", opt, w_settlement, &x, err);
-    if (st == DG_OK)
-        st = dg_output_quality(s, p, dir, opt, err);
-    if (st == DG_OK)
-        st = write_summary(&x, dir, err);
-    if (st == DG_OK && !(opt && opt->no_xlsx))
-        st = write_workbook(&x, dir, opt, err);
-    if (st == DG_OK)
-        st = dg_output_html(s, d, au, a, p, dir, opt, err);
-    return st;
+    /* the fixed order (errors and the fault counter follow it) */
+    Job jobs[DG_OUTPUT_MAX_FILES];
+    size_t n = 0;
+    jobs[n++] = (Job){.name = "rejects.csv", .kind = J_CSV, .fn = x_rejects_w, .cost = 3};
+    jobs[n++] = (Job){.name = "payouts.csv", .kind = J_CSV, .fn = w_payouts, .cost = 2};
+    jobs[n++] = (Job){.name = "units.csv", .kind = J_CSV, .fn = w_units, .cost = 1};
+    jobs[n++] = (Job){.name = "items.csv", .kind = J_CSV, .fn = w_items, .cost = 4};
+    jobs[n++] = (Job){.name = "staff.csv", .kind = J_CSV, .fn = w_staff, .cost = 4};
+    jobs[n++] = (Job){.name = "flags.csv", .kind = J_CSV, .fn = w_flags, .cost = 6};
+    if (s->advances_path)
+        jobs[n++] = (Job){.name = "settlement.csv", .kind = J_CSV, .fn = w_settlement, .cost = 0};
+    jobs[n++] = (Job){.name = "quality.csv", .kind = J_CSV, .fn = x_quality_w, .cost = 1};
+    jobs[n++] = (Job){.name = "summary.json", .kind = J_SUMMARY, .cost = 2};
+    if (!(opt && opt->no_xlsx))
+        jobs[n++] = (Job){.name = "payouts.xlsx", .kind = J_WORKBOOK, .cost = 9};
+    jobs[n++] = (Job){.name = "report.html", .kind = J_HTML, .cost = 5};
+    long first = dg_outfile_reserve((long)n);
+    size_t order[DG_OUTPUT_MAX_FILES];
+    for (size_t i = 0; i < n; i++) {
+        jobs[i].ordinal = first + (long)i;
+        jobs[i].st = DG_OK;
+        order[i] = i;
+    }
+    /* largest first (list scheduling: the workbook compresses every table
+     * and takes longest, flags has a line per flag, the report and
+     * items/staff grow with units x codes and staff), ties in the fixed
+     * order (insertion sort: n <= 16) */
+    for (size_t i = 1; i < n; i++)
+        for (size_t k = i; k > 0 && jobs[order[k]].cost > jobs[order[k - 1]].cost; k--) {
+            size_t t = order[k];
+            order[k] = order[k - 1];
+            order[k - 1] = t;
+        }
+    /* failed: the lowest fixed-order index that failed so far; a job after
+     * it is skipped (its error could not be the one reported), a job
+     * before it still runs, so the error reported is always that of the
+     * first failing file in the fixed order */
+    atomic_size_t failed = n;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (size_t i = 0; i < n; i++) {
+        size_t k = order[i];
+        if (atomic_load(&failed) < k)
+            continue;
+        uint64_t j0 = mono_us();
+        jobs[k].st = run_job(&jobs[k], &x, dir);
+        jobs[k].us = mono_us() - j0;
+        if (jobs[k].st != DG_OK) {
+            size_t f = atomic_load(&failed);
+            while (k < f && !atomic_compare_exchange_weak(&failed, &f, k))
+                ;
+        }
+    }
+    if (failed < n) {
+        *err = jobs[failed].err;
+        return jobs[failed].st;
+    }
+    if (opt && opt->written) {
+        DgOutputFiles *w = opt->written;
+        memset(w, 0, sizeof *w);
+        for (size_t i = 0; i < n; i++) {
+            DgOutputWritten *f = &w->file[w->n++];
+            snprintf(f->name, sizeof f->name, "%s", jobs[i].name);
+            memcpy(f->sha256, jobs[i].done.sha256, sizeof f->sha256);
+            f->bytes = jobs[i].done.bytes;
+            f->us_total = jobs[i].us;
+            f->us_write = jobs[i].done.us_write;
+            f->us_fsync = jobs[i].done.us_fsync;
+        }
+        w->us_wall = mono_us() - t0;
+    }
+    return DG_OK;
 }
 
 static int cmp_str(gconstpointer a, gconstpointer b)
@@ -579,7 +677,11 @@ DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *d
     for (guint i = 0; i < names->len; i++) {
         const char *name = g_ptr_array_index(names, i);
         char *p = g_build_filename(dir, name, NULL);
-        if ((e = hash_entry(p, NULL, NULL, &st, err))) {
+        const char *known = NULL;
+        for (size_t k = 0; meta && meta->written && k < meta->written->n; k++)
+            if (!strcmp(meta->written->file[k].name, name))
+                known = meta->written->file[k].sha256;
+        if ((e = hash_entry(p, NULL, known, &st, err))) {
             json_object_del(e, "path_hex"); /* the folder's path: only the name is kept */
             dg_json_path_set(e, "path", name);
             json_array_append_new(outs, e);
@@ -600,6 +702,22 @@ DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *d
         json_object_set_new(t, "quality_ms", json_integer((json_int_t)meta->ms_quality));
         json_object_set_new(t, "write_ms", json_integer((json_int_t)meta->ms_write));
         json_object_set_new(t, "total_ms", json_integer((json_int_t)meta->ms_total));
+        if (meta->written) {
+            /* each output's task: bytes, and milliseconds in all, inside
+             * write(2) (the workbook: closing it, i.e. the zip) and fsync(2) */
+            json_t *fs = json_array();
+            for (size_t k = 0; k < meta->written->n; k++) {
+                const DgOutputWritten *f = &meta->written->file[k];
+                json_t *jf = json_object();
+                json_object_set_new(jf, "path", json_string(f->name));
+                json_object_set_new(jf, "bytes", json_integer((json_int_t)f->bytes));
+                json_object_set_new(jf, "ms", json_integer((json_int_t)(f->us_total / 1000)));
+                json_object_set_new(jf, "write_ms", json_integer((json_int_t)(f->us_write / 1000)));
+                json_object_set_new(jf, "fsync_ms", json_integer((json_int_t)(f->us_fsync / 1000)));
+                json_array_append_new(fs, jf);
+            }
+            json_object_set_new(t, "files", fs);
+        }
     }
     json_object_set_new(root, "timings", t);
     if (st != DG_OK) {
@@ -607,5 +725,5 @@ DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *d
         return st;
     }
     dg_fault_point("before-manifest");
-    return write_json_take(dir, "manifest.json", root, err);
+    return write_json_take(dir, "manifest.json", root, 0, NULL, err);
 }

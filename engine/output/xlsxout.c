@@ -321,12 +321,14 @@ static void sheet_finish(Sheet *sh)
 }
 
 DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *sheets, size_t n_sheets,
-                          const void *ctx, time_t created, uint64_t max_detail, DgError *err)
+                          const void *ctx, time_t created, uint64_t max_detail, long ordinal, DgOutFileDone *done,
+                          DgError *err)
 {
     DgOutFile o;
     DgStatus st = dg_outfile_open(&o, dir, name, err);
     if (st != DG_OK)
         return st;
+    o.ordinal = ordinal;
     /* libxlsxwriter writes the temporary file itself; ours stays empty and open until commit */
     lxw_workbook_options wo = {.constant_memory = LXW_TRUE};
     char *tmp_path = g_build_filename(dir, o.tmp_name, NULL);
@@ -386,7 +388,10 @@ DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *
         sh.sum_bad = false;
         g_string_truncate(sh.buf, 0);
     }
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_MONOTONIC, &c0);
     lxw_error cerr = workbook_close(wb);
+    clock_gettime(CLOCK_MONOTONIC, &c1);
     if (lerr == LXW_NO_ERROR)
         lerr = cerr;
     g_string_free(sh.buf, TRUE);
@@ -395,5 +400,8 @@ DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *
         dg_outfile_abort(&o);
         return dg_error_set(err, DG_E_IO, dir, 0, 0, "cannot write the workbook %s: %s", name, lxw_strerror(lerr));
     }
-    return dg_outfile_commit(&o, err);
+    st = dg_outfile_commit_external(&o, done, err);
+    if (st == DG_OK && done)
+        done->us_write = (uint64_t)((int64_t)(c1.tv_sec - c0.tv_sec) * 1000000 + (c1.tv_nsec - c0.tv_nsec) / 1000);
+    return st;
 }

@@ -12,6 +12,7 @@
 
 #include "csvout.h"
 #include "dangliang/common.h"
+#include "outfile.h"
 
 typedef struct DgXlsxSheet {
     const char *name;                         /* sheet name, at most 31 characters */
@@ -39,9 +40,13 @@ typedef struct DgXlsxSheet {
  * what a spreadsheet allows (1,048,576 rows); a sheet cut short ends with
  * the note "… N more rows not shown here: every row is in X.csv".
  * `created` is the document date, so the same inputs give the same bytes.
+ * ordinal: the file's fault-counter number (0: the next); *done (may be
+ * NULL) gets the hash, size, and in us_write the time libxlsxwriter spent
+ * closing the workbook (compressing and writing the zip).
  * Errors: DG_E_IO. */
 DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *sheets, size_t n_sheets,
-                          const void *ctx, time_t created, uint64_t max_detail, DgError *err);
+                          const void *ctx, time_t created, uint64_t max_detail, long ordinal, DgOutFileDone *done,
+                          DgError *err);
 
 /* The Chinese label of an output column ("unit_id" → "单位编码"), NULL if none. */
 const char *dg_xlsxout_label(const char *column);

@@ -19,6 +19,24 @@ extern "C" {
  * second of writing at most. */
 #define DG_XLSX_DETAIL_ROWS 20000
 
+/* The files dg_output_run wrote, in the fixed output order: each one's
+ * SHA-256 (computed while it was written, so the manifest need not read
+ * it back), size, and microseconds spent on it — in all, inside write(2)
+ * (for payouts.xlsx: closing the workbook, i.e. compressing and writing
+ * the zip) and inside fsync(2). */
+#define DG_OUTPUT_MAX_FILES 16
+typedef struct DgOutputWritten {
+    char name[32];
+    char sha256[65];
+    uint64_t bytes;
+    uint64_t us_total, us_write, us_fsync;
+} DgOutputWritten;
+typedef struct DgOutputFiles {
+    DgOutputWritten file[DG_OUTPUT_MAX_FILES];
+    size_t n;
+    uint64_t us_wall; /* the whole output stage */
+} DgOutputFiles;
+
 typedef struct DgOutputOptions {
     bool no_bom;  /* omit the UTF-8 BOM */
     const DgWarnings *warnings; /* listed in summary.json and report.html; may be NULL */
@@ -30,6 +48,7 @@ typedef struct DgOutputOptions {
     const DgPayouts *before_appeals_p;
     bool no_xlsx; /* skip payouts.xlsx */
     uint64_t xlsx_rows; /* rows of the flags and rejects sheets of payouts.xlsx; 0 = DG_XLSX_DETAIL_ROWS */
+    DgOutputFiles *written; /* NULL, or filled by dg_output_run on success */
 } DgOutputOptions;
 
 /* DIR/rejects.csv: file, line, record_id, reason, detail — in input order.
@@ -52,12 +71,20 @@ typedef struct DgRunMeta {
     const char *const *option_values;
     size_t n_options;
     const char *build_commit; /* the program's build commit, or NULL */
+    /* what dg_output_run wrote (its hashes are used instead of reading the
+     * files again; its times go into timings.files), or NULL */
+    const DgOutputFiles *written;
 } DgRunMeta;
 
 /* payouts.csv, units.csv, items.csv, staff.csv, flags.csv, summary.json,
  * report.html, payouts.xlsx (one sheet per table; unless opt->no_xlsx)
  * and — when the scheme names advances — settlement.csv into DIR (docs/formats.md).
- * Deterministic bytes for the same inputs.  Errors:
+ * Deterministic bytes for the same inputs.  The files are written
+ * concurrently, one task each (OpenMP, up to the current thread count; the
+ * workbook, the longest, first), each fsync'd by its task.  When several
+ * fail, the error is that of the first failing file in the fixed order
+ * above (rejects, payouts, units, items, staff, flags, settlement,
+ * quality, summary, workbook, report), whatever the thread count.  Errors:
  * DG_E_IO. */
 DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au, const DgAggregate *a,
                        const DgPayouts *p, const char *dir, const DgOutputOptions *opt, DgError *err);
