@@ -21,6 +21,7 @@
 
 DgFaultKind dg_fault_kind;
 long dg_fault_n;
+long dg_fault_n2;
 char dg_fault_at[32];
 static atomic_long commits;
 
@@ -189,7 +190,7 @@ static DgStatus commit(DgOutFile *o, bool external, DgOutFileDone *done, DgError
     long k = o->ordinal ? o->ordinal : atomic_fetch_add(&commits, 1) + 1;
     bool bad = ferror(o->fp) != 0 || fflush(o->fp) != 0;
     int e = errno;
-    if (!bad && dg_fault_kind == DG_FAULT_FAIL_WRITE && k == dg_fault_n) {
+    if (!bad && dg_fault_kind == DG_FAULT_FAIL_WRITE && (k == dg_fault_n || k == dg_fault_n2)) {
         bad = true;
         e = ENOSPC;
     }

@@ -84,6 +84,7 @@ DgStatus dg_sha256_file(const char *path, char hex[65], DgError *err);
 typedef enum { DG_FAULT_NONE = 0, DG_FAULT_FAIL_WRITE, DG_FAULT_SIGINT_AFTER, DG_FAULT_SIGINT_AT, DG_FAULT_SIGSTOP_AT } DgFaultKind;
 extern DgFaultKind dg_fault_kind;
 extern long dg_fault_n;      /* the Nth output (1-based) for FAIL_WRITE / SIGINT_AFTER */
+extern long dg_fault_n2;     /* FAIL_WRITE: a second output that fails too ("fail-write:N,M"), or 0 */
 extern char dg_fault_at[32]; /* a named point for SIGINT_AT */
 /* Raise SIGINT (SIGSTOP) when the armed fault is SIGINT_AT (SIGSTOP_AT) `point`. */
 void dg_fault_point(const char *point);

@@ -40,11 +40,14 @@ struct DgRunFolder {
 void dg_output_test_fault(const char *spec)
 {
     dg_fault_kind = DG_FAULT_NONE;
+    dg_fault_n2 = 0;
     if (!spec || !*spec)
         return;
     if (!strncmp(spec, "fail-write:", 11)) {
         dg_fault_kind = DG_FAULT_FAIL_WRITE;
         dg_fault_n = atol(spec + 11);
+        const char *comma = strchr(spec + 11, ',');
+        dg_fault_n2 = comma ? atol(comma + 1) : 0;
     } else if (!strncmp(spec, "sigint-after:", 13)) {
         dg_fault_kind = DG_FAULT_SIGINT_AFTER;
         dg_fault_n = atol(spec + 13);

@@ -55,8 +55,10 @@ void dg_runfolder_free(DgRunFolder *rf);
 DgStatus dg_output_probe_dir(const char *dir, DgError *err);
 
 /* Test hook: arm one fault for this process.  spec: "fail-write:N" (the Nth
- * output file fails as a full disk would), "sigint-after:N" (SIGINT after
- * the Nth output file), "sigint:POINT" with POINT one of begin,
+ * output file fails as a full disk would; "fail-write:N,M": the Mth too),
+ * "sigint-after:N" (SIGINT after the Nth output file; N counts the files
+ * in the fixed order of dg_output_run, then manifest.json, whatever order
+ * concurrent writers finish in), "sigint:POINT" with POINT one of begin,
  * before-manifest, before-rename, after-swap; "sigstop:POINT" stops the
  * process there (so a test can start a second run meanwhile).  NULL or ""
  * disarms. */

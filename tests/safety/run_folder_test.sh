@@ -79,6 +79,26 @@ for n in 1 3 8; do
     else bad "write failure at file $n (exit $rc)"; fi
 done
 
+# 3b. the outputs are written concurrently, but a fault hits the same file at any thread count: fail-write:N is
+# the Nth file of the fixed order, and when two files fail the error names the first of them in that order
+names=(rejects.csv payouts.csv units.csv items.csv staff.csv flags.csv quality.csv summary.json payouts.xlsx
+       report.html manifest.json)
+for spec in 1 2 3 4 5 6 7 8 9 10 11 10,2 9,6 3,9; do
+    first=${spec%%,*}; second=${spec#*,}; [ "$second" = "$spec" ] && second=$first
+    want=$(( first < second ? first : second ))
+    P=$T/order${spec/,/_}; mkdir -p "$P"
+    good=1
+    for th in 1 2; do
+        DANGLIANG_TEST_FAULT=fail-write:$spec "$DG" run --scheme "$SCHEME" --no-bom --threads $th --out "$P/out$th" \
+            "$LOG1" >/dev/null 2>"$T/err"
+        rc=$?
+        [ $rc = 4 ] && grep -q "^dangliang: $P/out$th/${names[want-1]}: cannot write: No space left on device" "$T/err" &&
+            [ ! -e "$P/out$th" ] && [ -z "$(ls -A "$P" | grep -v '^\.out[12]\.lock$')" ] || good=0
+    done
+    [ $good = 1 ] && ok "fail-write:$spec at --threads 1 and 2: names ${names[want-1]}, nothing left" ||
+        bad "fail-write:$spec names ${names[want-1]} at every thread count"
+done
+
 # 4. two concurrent runs into one --out: the second is refused while the first holds the lock
 P=$T/conc; mkdir -p "$P"
 DANGLIANG_TEST_FAULT=sigstop:before-rename "$DG" run --scheme "$SCHEME" --no-bom --out "$P/out" "$LOG1" \
