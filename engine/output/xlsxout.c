@@ -82,6 +82,11 @@ typedef struct Sheet {
 /* Display width: CJK and other wide characters count two. */
 static double text_width(const char *s)
 {
+    size_t n = 0;
+    while (s[n] && (unsigned char)s[n] < 0x80 && s[n] != '\n')
+        n++;
+    if (!s[n]) /* plain ASCII on one line, most cells: one column per byte */
+        return (double)n;
     double w = 0, line = 0;
     for (const char *p = s; *p; p = g_utf8_next_char(p)) {
         gunichar c = g_utf8_get_char_validated(p, -1);
@@ -182,12 +187,44 @@ static void fen_format(int64_t v, char *b, size_t n)
     snprintf(b, n, "%s%llu.%02llu", v < 0 ? "-" : "", (unsigned long long)(a / 100), (unsigned long long)(a % 100));
 }
 
+/* The double nearest to a decimal string, as strtod gives it.  Fast path
+ * (Clinger): a mantissa of at most 15 digits is exact in a double, and so
+ * is 10^k for k <= 22, so one correctly rounded division gives the
+ * correctly rounded value — the same double as strtod, for the bytes of
+ * the workbook not to change; anything else goes to g_ascii_strtod. */
+static double decimal_value(const char *s)
+{
+    const char *p = s;
+    bool neg = *p == '-';
+    if (neg)
+        p++;
+    uint64_t m = 0;
+    int digits = 0, frac = -1;
+    for (; *p; p++) {
+        if (*p == '.' && frac < 0) {
+            frac = 0;
+            continue;
+        }
+        if (*p < '0' || *p > '9' || ++digits > 15)
+            return g_ascii_strtod(s, NULL);
+        m = m * 10 + (uint64_t)(*p - '0');
+        if (frac >= 0)
+            frac++;
+    }
+    if (!digits)
+        return g_ascii_strtod(s, NULL);
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    double v = frac > 0 ? (double)m / p10[frac] : (double)m;
+    return neg ? -v : v;
+}
+
 static void write_num(Sheet *sh, size_t col, const char *s, lxw_format *bold)
 {
     if (!*s)
         return;
     int dec = decimals(s);
-    note_err(sh, worksheet_write_number(sh->ws, sh->row, (lxw_col_t)col, g_ascii_strtod(s, NULL),
+    note_err(sh, worksheet_write_number(sh->ws, sh->row, (lxw_col_t)col, decimal_value(s),
                                         bold ? bold : dec || strchr(s, '.') ? dec_format(sh, dec) : sh->f_int));
     size_t len = strlen(s), ip = strcspn(s, ".") - (s[0] == '-');
     fit(sh, col, (double)(len + (ip > 3 ? (ip - 1) / 3 : 0)));
