@@ -96,6 +96,17 @@ void dg_csvout_end(DgCsvOut *w)
     w->first = true;
 }
 
+bool dg_csvout_full(const DgCsvOut *w)
+{
+    return w->sink && w->sink->full && w->sink->full(w->sink->ctx);
+}
+
+void dg_csvout_skip(DgCsvOut *w, uint64_t rows)
+{
+    if (w->sink && w->sink->skip)
+        w->sink->skip(w->sink->ctx, rows);
+}
+
 void dg_csvout_header(DgCsvOut *w, const char *const *names)
 {
     for (size_t i = 0; names[i]; i++)

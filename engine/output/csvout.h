@@ -19,6 +19,11 @@ typedef struct DgCellSink {
     void (*text)(void *ctx, const char *s, size_t n);
     void (*num)(void *ctx, const char *s);
     void (*end)(void *ctx);
+    /* optional: true when the sink takes no more rows (a workbook detail
+     * sheet at its row limit, which only counts what it leaves out); then
+     * skip(ctx, n) counts n rows left out */
+    bool (*full)(void *ctx);
+    void (*skip)(void *ctx, uint64_t rows);
     void *ctx;
 } DgCellSink;
 
@@ -36,6 +41,12 @@ void dg_csvout_textn(DgCsvOut *w, const char *s, size_t n);
 void dg_csvout_num(DgCsvOut *w, const char *s);           /* a number cell, written verbatim */
 void dg_csvout_u64(DgCsvOut *w, uint64_t v);
 void dg_csvout_end(DgCsvOut *w);                          /* end the row */
+/* True when w goes to a sink that takes no more rows (never for a file):
+ * a writer of one row per item may then call dg_csvout_skip with the number
+ * of rows it has left and stop, instead of formatting rows that would only
+ * be counted.  Call between rows. */
+bool dg_csvout_full(const DgCsvOut *w);
+void dg_csvout_skip(DgCsvOut *w, uint64_t rows);
 /* A header row from a NULL-terminated list. */
 void dg_csvout_header(DgCsvOut *w, const char *const *names);
 

@@ -14,6 +14,10 @@ void dg_output_rejects_fill(const DgDataset *d, DgCsvOut *w)
     dg_csvout_header(w, hdr);
     char **files = dg_output_file_names(d);
     for (size_t i = 0; i < d->n_rejects; i++) {
+        if (dg_csvout_full(w)) { /* a workbook sheet at its limit: the rest is only counted */
+            dg_csvout_skip(w, d->n_rejects - i);
+            break;
+        }
         const DgReject *r = &d->rejects[i];
         dg_csvout_text(w, files[r->file]);
         dg_csvout_u64(w, r->line);

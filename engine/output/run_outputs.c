@@ -199,6 +199,10 @@ static void flags_rows(const DgScheme *s, const DgDataset *d, const DgAudit *au,
     dg_csvout_header(w, hdr);
     char **files = dg_output_file_names(d);
     for (size_t i = 0; au && i < au->n_flags; i++) {
+        if (dg_csvout_full(w)) { /* a workbook sheet at its limit: the rest is only counted */
+            dg_csvout_skip(w, au->n_flags - i);
+            break;
+        }
         const DgFlag *f = &au->flags[i];
         const DgRow *r = &d->rows[f->row];
         dg_csvout_text(w, files[r->file]);

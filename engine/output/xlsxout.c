@@ -340,6 +340,19 @@ static void sink_end(void *ctx)
     g_string_truncate(sh->buf, 0);
 }
 
+/* A data row now would only be counted (data_row drops every row once the
+ * limit is reached: n_data and row stop moving). */
+static bool sink_full(void *ctx)
+{
+    Sheet *sh = ctx;
+    return sh->width && sh->n_cells == 0 && (sh->n_data >= sh->limit || sh->row >= LXW_ROW_MAX - 4);
+}
+
+static void sink_skip(void *ctx, uint64_t rows)
+{
+    ((Sheet *)ctx)->dropped += rows;
+}
+
 static void sheet_finish(Sheet *sh)
 {
     flush_group(sh);
@@ -407,7 +420,8 @@ DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *
             lerr = LXW_ERROR_SHEETNAME_ALREADY_USED;
             break;
         }
-        DgCellSink sink = {.text = sink_text, .num = sink_num, .end = sink_end, .ctx = &sh};
+        DgCellSink sink = {.text = sink_text, .num = sink_num, .end = sink_end, .full = sink_full, .skip = sink_skip,
+                           .ctx = &sh};
         DgCsvOut w;
         dg_csvout_init_sink(&w, &sink);
         sheets[i].fill(ctx, &w);
