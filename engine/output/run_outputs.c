@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "common/jsonpath.h"
@@ -471,8 +472,18 @@ typedef struct Job {
     DgStatus st;
     DgError err;
     DgOutFileDone done;
-    uint64_t us;
+    uint64_t us, us_cpu;
 } Job;
+
+/* CPU time of the calling thread (user + system), microseconds. */
+static uint64_t thread_cpu_us(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_THREAD, &ru) != 0)
+        return 0;
+    return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+           (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
 
 static uint64_t mono_us(void)
 {
@@ -545,9 +556,10 @@ DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
         size_t k = order[i];
         if (atomic_load(&failed) < k)
             continue;
-        uint64_t j0 = mono_us();
+        uint64_t j0 = mono_us(), c0 = thread_cpu_us();
         jobs[k].st = run_job(&jobs[k], &x, dir);
         jobs[k].us = mono_us() - j0;
+        jobs[k].us_cpu = thread_cpu_us() - c0;
         if (jobs[k].st != DG_OK) {
             size_t f = atomic_load(&failed);
             while (k < f && !atomic_compare_exchange_weak(&failed, &f, k))
@@ -569,6 +581,7 @@ DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
             f->us_total = jobs[i].us;
             f->us_write = jobs[i].done.us_write;
             f->us_fsync = jobs[i].done.us_fsync;
+            f->us_cpu = jobs[i].us_cpu;
         }
         w->us_wall = mono_us() - t0;
     }
@@ -718,6 +731,7 @@ DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *d
                 json_object_set_new(jf, "ms", json_integer((json_int_t)(f->us_total / 1000)));
                 json_object_set_new(jf, "write_ms", json_integer((json_int_t)(f->us_write / 1000)));
                 json_object_set_new(jf, "fsync_ms", json_integer((json_int_t)(f->us_fsync / 1000)));
+                json_object_set_new(jf, "cpu_ms", json_integer((json_int_t)(f->us_cpu / 1000)));
                 json_array_append_new(fs, jf);
             }
             json_object_set_new(t, "files", fs);

@@ -29,7 +29,7 @@ typedef struct DgOutputWritten {
     char name[32];
     char sha256[65];
     uint64_t bytes;
-    uint64_t us_total, us_write, us_fsync;
+    uint64_t us_total, us_write, us_fsync, us_cpu;
 } DgOutputWritten;
 typedef struct DgOutputFiles {
     DgOutputWritten file[DG_OUTPUT_MAX_FILES];
