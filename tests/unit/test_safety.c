@@ -127,6 +127,59 @@ Test(outfile, replaces_a_planted_symlink_without_following_it)
     rmtree(d);
 }
 
+/* The digest taken while writing is the file's SHA-256 (what explain
+ * verifies by reading it), whatever the sizes of the writes; an injected
+ * full disk on the file's fault number fails it and leaves nothing. */
+Test(outfile, hashed_while_written)
+{
+    char *d = tmpdir();
+    DgOutFile o;
+    DgError err = {0};
+    cr_assert_eq(dg_outfile_open(&o, d, "big.csv", &err), DG_OK);
+    GString *all = g_string_new(NULL);
+    for (int i = 0; i < 300000; i++) { /* ~2.5 MB: several 1 MiB flushes */
+        char line[32];
+        int n = snprintf(line, sizeof line, "%d,%x\n", i, (unsigned)i * 2654435761u);
+        fwrite(line, 1, (size_t)n, o.fp);
+        g_string_append_len(all, line, n);
+    }
+    DgOutFileDone done;
+    memset(&done, 0, sizeof done);
+    cr_assert_eq(dg_outfile_commit_done(&o, &done, &err), DG_OK, "%s", err.text);
+    char *path = g_build_filename(d, "big.csv", NULL), want[65];
+    cr_assert_eq(dg_sha256_file(path, want, &err), DG_OK);
+    cr_expect_str_eq(done.sha256, want);
+    cr_expect_eq(done.bytes, (uint64_t)all->len);
+    GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+    g_checksum_update(c, (const guchar *)all->str, (gssize)all->len);
+    cr_expect_str_eq(done.sha256, g_checksum_get_string(c));
+    g_checksum_free(c);
+    g_string_free(all, TRUE);
+
+    long k = dg_outfile_reserve(1);
+    char spec[40];
+    snprintf(spec, sizeof spec, "fail-write:%ld", k);
+    dg_output_test_fault(spec);
+    cr_assert_eq(dg_outfile_open(&o, d, "fails.csv", &err), DG_OK);
+    o.ordinal = k;
+    fputs("x", o.fp);
+    cr_expect_eq(dg_outfile_commit_done(&o, &done, &err), DG_E_IO);
+    cr_expect(strstr(err.text, "No space left") != NULL, "%s", err.text);
+    dg_output_test_fault(NULL);
+    char *fails = g_build_filename(d, "fails.csv", NULL);
+    cr_expect(!g_file_test(fails, G_FILE_TEST_EXISTS));
+    GDir *gd = g_dir_open(d, 0, NULL);
+    const char *n;
+    int entries = 0;
+    while ((n = g_dir_read_name(gd)))
+        entries++;
+    g_dir_close(gd);
+    cr_expect_eq(entries, 1, "only big.csv is left");
+    g_free(fails);
+    g_free(path);
+    rmtree(d);
+}
+
 Test(runfolder, all_or_nothing)
 {
     char *d = tmpdir();
