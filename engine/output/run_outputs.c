@@ -4,6 +4,17 @@
  * workloads and coefficients with 4 decimals, weights and shares with 8,
  * money with 2, all rounded half-up from the exact value — so a finance
  * officer re-adding a column in Excel gets the printed total.
+ *
+ * dg_output_run writes the files concurrently, one task per file (an
+ * OpenMP dynamic loop over the files, largest first, so the workbook —
+ * the longest — starts at once and the other threads take the rest).
+ * Every writer only reads the run's results, so the bytes of each file do
+ * not depend on the thread count or on which file finishes first.  What
+ * must not depend on timing either is the error: each task keeps its own,
+ * and the one reported is that of the first failing file in the fixed
+ * order of the list; the fault counter of the tests follows that order.
+ * Each file is hashed as it is written (outfile.c), and the manifest uses
+ * those digests instead of reading the outputs back.
  */
 #include <glib.h>
 #include <jansson.h>
