@@ -781,8 +781,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "bound_bench: cannot write into %s\n", tmp);
             return 1;
         }
-        report("write", t + tz, "%.1f MB in %d files with fsync into %s %.0f ms; deflate %.1f -> %.1f MB on %d threads %.0f ms",
-               (double)out_bytes / 1e6, T, tmp, t * 1e3, (double)zlen / 1e6, (double)zout / 1e6, T, tz * 1e3);
+        char zs[128] = "";
+        if (deflate_path)
+            snprintf(zs, sizeof zs, "; workbook deflate %.1f -> %.1f MB on %d threads %.0f ms", (double)zlen / 1e6,
+                     (double)zout / 1e6, T, tz * 1e3);
+        report("write", t + tz, "%.1f MB in %d files with fsync into %s %.0f ms%s", (double)out_bytes / 1e6, T, tmp,
+               t * 1e3, zs);
     }
     free(buf);
 
