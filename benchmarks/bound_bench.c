@@ -311,6 +311,24 @@ static uint32_t number_part(const char *buf, const Ent *e, size_t n, uint32_t *n
     return distinct;
 }
 
+/* Counts per (chunk, part) -> each chunk's first place in its part, parts
+ * one after another, chunks in order inside a part (a stable partition);
+ * start[p] = the first place of part p, start[parts] = the total. */
+static size_t places(size_t *pos, int parts, size_t *start)
+{
+    size_t at = 0;
+    for (int p = 0; p < parts; p++) {
+        start[p] = at;
+        for (int k = 0; k < CHUNKS; k++) {
+            size_t m = pos[(size_t)k * (size_t)parts + (size_t)p];
+            pos[(size_t)k * (size_t)parts + (size_t)p] = at;
+            at += m;
+        }
+    }
+    start[parts] = at;
+    return at;
+}
+
 static inline unsigned part_of(uint64_t h)
 {
     return (unsigned)(h >> 56);
@@ -326,16 +344,7 @@ static uint64_t intern_col(const char *buf, const IdCol *c, size_t n, Ent *ents,
     for (int k = 0; k < CHUNKS; k++)
         for (size_t i = n * (size_t)k / CHUNKS; i < n * (size_t)(k + 1) / CHUNKS; i++)
             pos[k][part_of(c->hash[i])]++;
-    size_t at = 0;
-    for (int p = 0; p < PARTS; p++) {
-        start[p] = at;
-        for (int k = 0; k < CHUNKS; k++) {
-            size_t m = pos[k][p];
-            pos[k][p] = at;
-            at += m;
-        }
-    }
-    start[PARTS] = at;
+    places(&pos[0][0], PARTS, start);
 #pragma omp parallel for num_threads(T) schedule(static)
     for (int k = 0; k < CHUNKS; k++) {
         size_t *q = pos[k];
@@ -380,16 +389,7 @@ static uint64_t recid_dups(const uint64_t *h, size_t n, uint64_t *keys)
     for (int k = 0; k < CHUNKS; k++)
         for (size_t i = n * (size_t)k / CHUNKS; i < n * (size_t)(k + 1) / CHUNKS; i++)
             pos[k][h[i] >> 54]++;
-    size_t at = 0;
-    for (int p = 0; p < RPARTS; p++) {
-        start[p] = at;
-        for (int k = 0; k < CHUNKS; k++) {
-            size_t m = pos[k][p];
-            pos[k][p] = at;
-            at += m;
-        }
-    }
-    start[RPARTS] = at;
+    places(&pos[0][0], RPARTS, start);
 #pragma omp parallel for num_threads(T) schedule(static)
     for (int k = 0; k < CHUNKS; k++)
         for (size_t i = n * (size_t)k / CHUNKS; i < n * (size_t)(k + 1) / CHUNKS; i++)
@@ -457,39 +457,34 @@ static inline bool key_of(const DgScheme *s, const DgDataset *d, const uint8_t *
     return true;
 }
 
+/* Over the rows chunk by chunk: count the keys per (chunk, bucket), or (keys
+ * given) put each key at its chunk's next place in its bucket. */
+static void key_scan(const DgScheme *s, const DgDataset *d, const uint8_t *capped, int pass, size_t (*pos)[BUCKETS],
+                     DgAuditKey *keys)
+{
+    size_t n = d->n_rows;
+#pragma omp parallel for num_threads(T) schedule(static)
+    for (int c = 0; c < CHUNKS; c++)
+        for (size_t i = n * (size_t)c / CHUNKS; i < n * (size_t)(c + 1) / CHUNKS; i++) {
+            DgAuditKey k;
+            uint32_t b;
+            if (!key_of(s, d, capped, pass, i, &k, &b))
+                continue;
+            if (keys)
+                keys[pos[c][b]++] = k;
+            else
+                pos[c][b]++;
+        }
+}
+
 static uint64_t audit_pass(const DgScheme *s, const DgDataset *d, const uint8_t *capped, int pass, DgAuditKey *keys,
                            size_t *nkeys)
 {
-    size_t n = d->n_rows;
     static size_t pos[CHUNKS][BUCKETS], start[BUCKETS + 1];
     memset(pos, 0, sizeof pos);
-#pragma omp parallel for num_threads(T) schedule(static)
-    for (int c = 0; c < CHUNKS; c++)
-        for (size_t i = n * (size_t)c / CHUNKS; i < n * (size_t)(c + 1) / CHUNKS; i++) {
-            DgAuditKey k;
-            uint32_t b;
-            if (key_of(s, d, capped, pass, i, &k, &b))
-                pos[c][b]++;
-        }
-    size_t at = 0;
-    for (int b = 0; b < BUCKETS; b++) {
-        start[b] = at;
-        for (int c = 0; c < CHUNKS; c++) {
-            size_t m = pos[c][b];
-            pos[c][b] = at;
-            at += m;
-        }
-    }
-    start[BUCKETS] = at;
-    *nkeys = at;
-#pragma omp parallel for num_threads(T) schedule(static)
-    for (int c = 0; c < CHUNKS; c++)
-        for (size_t i = n * (size_t)c / CHUNKS; i < n * (size_t)(c + 1) / CHUNKS; i++) {
-            DgAuditKey k;
-            uint32_t b;
-            if (key_of(s, d, capped, pass, i, &k, &b))
-                keys[pos[c][b]++] = k;
-        }
+    key_scan(s, d, capped, pass, pos, NULL);
+    *nkeys = places(&pos[0][0], BUCKETS, start);
+    key_scan(s, d, capped, pass, pos, keys);
     uint64_t groups = 0;
 #pragma omp parallel for num_threads(T) schedule(dynamic, 1) reduction(+ : groups)
     for (int b = 0; b < BUCKETS; b++) {
