@@ -10,23 +10,15 @@ case folders; the folders are committed.
 import json
 import pathlib
 
+from _golden_case import write_case
+
 ROOT = pathlib.Path(__file__).resolve().parent
 FIX = "../_appeal"
 
 
 def write(case, cmd, readme, exit_code=None, stderr_contains=None, files=None, inputs=None):
-    d = ROOT / case
-    (d / "expected").mkdir(parents=True, exist_ok=True)
-    (d / "cmd").write_text(cmd + "\n")
-    (d / "README.md").write_text(readme.strip() + "\n")
-    if exit_code is not None:
-        (d / "expected" / "exit").write_text(f"{exit_code}\n")
-    if stderr_contains is not None:
-        (d / "expected" / "stderr_contains").write_text("".join(s + "\n" for s in stderr_contains))
-    for name, text in (files or {}).items():
-        (d / "expected" / name).write_text(text)
-    for name, text in (inputs or {}).items():
-        (d / name).write_text(text)
+    write_case(ROOT, case, cmd, readme=readme, exit_code=exit_code, stderr_contains=stderr_contains, files=files,
+               inputs=inputs)
 
 
 def j(obj):
@@ -85,7 +77,7 @@ def units_line(u, rows, flagged, raw, aud, pay):
 
 
 RUN = "$DG run --scheme " + FIX + "/scheme_{s}.json --out $OUT --no-bom --threads {t} " + FIX + "/log.csv"
-TERM = " > $OUT/terminal.txt && grep -E '^(appeals |  [a-z_]+ +[0-9,]+ overturned|budget of|settlement|phs |visit |all )' $OUT/terminal.txt > $OUT/cycle.txt"
+TERM = " > $OUT.terminal.txt && grep -E '^(appeals |  [a-z_]+ +[0-9,]+ overturned|budget of|settlement|phs |visit |all )' $OUT.terminal.txt > $OUT/cycle.txt"
 PICK = " && python3 " + FIX + "/pick.py $OUT/summary.json {keys} > $OUT/summary_part.json"
 
 def appeals_lines(n, o, u, q, per_check):
