@@ -75,7 +75,7 @@ BOUND_OF = [
     ("parse", "parse", "block scanner + per-record field work (ASCII test, unit/code tables, date, quantity, 3 id hashes) + SHA-256 / threads"),
     ("ids", "ids", "hash-partitioned numbering of staff and patient ids (strings compared) + record-id keys in 1 024 partitions"),
     ("merge", "merge", "copy of the rows (24 B) and packed record ids (12 B) into fresh memory"),
-    ("validate, rest", None, "scheme load, window bookkeeping, rejects, densifying staff: no bound"),
+    ("validate, rest", "file-read-T", "reading the log from the page cache (read(2), T threads); nothing for the scheme load, window bookkeeping, rejects, densifying staff"),
     ("audit", "audit", "audit keys of both passes built, radix-sorted per bucket, walked + one summing pass over the rows"),
     ("score", None, "Q, A, exact allocation over units × pools and staff: no bound (not per row)"),
     ("write", "write", "the output bytes written and fsync'd, and the workbook's XML deflated (no formatting)"),
