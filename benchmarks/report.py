@@ -52,11 +52,12 @@ def manifest(run_dir):
 
 
 def load_bounds(path, label):
-    """{name: (ms, detail)} of the micro-bounds (kind "bound") and the
-    single-thread micro-benchmarks (kind "info") measured on file `label`."""
-    b, info = {}, {}
+    """{name: (ms, detail)} of the micro-bounds (kind "bound"), of the same
+    bounds on one thread (kind "bound1") and of the single-thread
+    micro-benchmarks (kind "info") measured on file `label`."""
+    b, b1, info = {}, {}, {}
     if not path or not os.path.exists(path):
-        return b, info
+        return b, b1, info
     with open(path, encoding="utf-8") as f:
         for line in f:
             p = line.rstrip("\n").split("\t")
@@ -66,8 +67,8 @@ def load_bounds(path, label):
                 ms = float(p[3])
             except ValueError:
                 continue
-            (b if p[1] == "bound" else info)[p[2]] = (ms, p[4])
-    return b, info
+            {"bound": b, "bound1": b1}.get(p[1], info)[p[2]] = (ms, p[4])
+    return b, b1, info
 
 
 # stage -> (bound name, what the bound does; docs/performance.md "Micro-bounds" explains each)
@@ -224,7 +225,7 @@ def targets(big, cases, alias, meta):
 def bounds_section(fm, runs, alias, meta):
     """The micro-bounds table and the distances from `wc -l` and memory
     bandwidth, for file fm: (markdown lines, text lines)."""
-    bounds, info = load_bounds(meta.get("bounds"), fm["label"])
+    bounds, bounds1, info = load_bounds(meta.get("bounds"), fm["label"])
     if not bounds:
         return [], []
     cases = runs[fm["label"]]
@@ -259,6 +260,32 @@ def bounds_section(fm, runs, alias, meta):
             f"without a bound: {', '.join(unb)}.")
     md += ["", line]
     txt.append("  " + line)
+    # thread scaling: each stage's speed-up from 1 to T threads against its bound's
+    r1 = cases.get("run-t1")
+    st1 = [r["stages"] for r in (r1 or []) if r.get("stages")]
+    if bounds1 and st1 and ref != "run-t1":
+        med1 = [statistics.median([x[i] for x in st1 if x[i] is not None] or [0]) for i in range(len(STAGES))]
+        wall1 = statistics.median(r["ms"] for r in r1)
+        rows1 = {r[0]: r for r in bound_rows(med1, wall1, bounds1)}
+        md += ["", f"#### Thread scaling, stage by stage ({fm['label']} file): `--threads 1` against `--threads {T}`", "",
+               f"The same bounds measured on one thread.  A stage whose bound gains little from a second thread "
+               f"is limited by what both share (memory bandwidth, the disk); one whose bound scales while the stage "
+               f"does not is where the 2-thread target is lost.", "",
+               f"| stage | run t1 ms | run t{T} ms | speed-up | bound t1 ms | bound t{T} ms | bound speed-up |",
+               "|---|---:|---:|---:|---:|---:|---:|"]
+        txt += ["", f"  thread scaling (1 -> {T} threads): stage, run t1, run t{T}, speed-up; bound t1, t{T}, speed-up",]
+        for stage, m, b, k, verdict, what in rows:
+            o = rows1.get(stage)
+            if not o:
+                continue
+            su = f"{o[1] / m:.2f}" if m else "—"
+            if b is not None and o[2] is not None:
+                bsu = f"{o[2] / b:.2f}" if b else "—"
+                b1s, bs = f"{o[2]:.0f}", f"{b:.0f}"
+            else:
+                bsu = b1s = bs = "—"
+            md.append(f"| {stage} | {o[1]:.0f} | {m:.0f} | {su} | {b1s} | {bs} | {bsu} |")
+            txt.append(f"  {stage:<26} {o[1]:9.0f} {m:9.0f} {su:>6}   {b1s:>9} {bs:>9} {bsu:>6}")
     # distances: wc -l, the page cache, memory bandwidth
     wc = cases.get("wc")
     dist = []

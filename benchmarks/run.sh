@@ -215,6 +215,17 @@ say "$BLABEL: micro-bounds of the stages ($BTHREADS threads, $BREPS repetition(s
 }
 sed 's/^/   /' "$WORK/bound.out" >&2
 sed "s/^/$BLABEL\tbound\t/" "$WORK/bound.out" >>"$BOUNDS"
+# the same bounds on one thread, for the thread-scaling table (how far 2 threads can go per stage)
+if [ "$BTHREADS" != 1 ] && [ -d "$BOUT/run-t1" ]; then
+    say "$BLABEL: micro-bounds on 1 thread"
+    "$BENCHBIN/bound_bench" --scheme "$SCHEME" --threads 1 --reps "$BREPS" --out-bytes "$out_bytes" \
+        --tmp "$WORK" "${DEFLATE[@]}" "$BLOG" >"$WORK/bound1.out" 2>"$WORK/bound.err" || {
+        cat "$WORK/bound.err" >&2
+        die "bound_bench --threads 1 failed on $BLOG"
+    }
+    sed 's/^/   /' "$WORK/bound1.out" >&2
+    sed "s/^/$BLABEL\tbound1\t/" "$WORK/bound1.out" >>"$BOUNDS"
+fi
 # the scanner alone, one thread (GB/s per core), and the audit sort on the bucket size of this file
 "$BENCHBIN/scan_bench" --reps "$BREPS" "$BLOG" >"$WORK/scan.out" || die "scan_bench failed"
 auto=$(sed -n 's/.*run-time choice: //p' "$WORK/scan.out")
