@@ -294,7 +294,7 @@ size_t dg_slice_words(size_t n_paths);
  * (for each input: how it is shared, its size, its header end, and the
  * '"' and '\n' bytes of this slice's raw slice).  Reads each plain
  * input's header and this slice's raw slice, nothing else; opens no FIFO.
- * Uses opt->format, encoding, max_record, threads.  On failure mine[0]
+ * Uses opt->slice, n_slices, format, encoding and max_record.  On failure mine[0]
  * holds the status (mine is always filled, so the caller can still gather
  * it; the other slices then fail with "slice k could not ..." and the same
  * status) and the error is returned.  Errors: DG_E_IO (cannot open or read

@@ -638,3 +638,56 @@ Test(slices, cand_offsets_by_hand)
     cr_assert_eq(off[1], 5 - 3);  /* local 3..6 -> 5..8 */
     cr_assert_eq(off[2], 14 - 7); /* local 7 -> 14 */
 }
+
+/* A FIFO goes whole to slice 0: no other slice opens it (which would block
+ * or steal its bytes), phase 1 neither. */
+static gpointer fifo_writer(gpointer p)
+{
+    FILE *fp = fopen(p, "wb");
+    if (fp) {
+        fputs(HEADER, fp);
+        fputs("F1,U01,S1,P1,MED-VISIT,2020-03-01,1\nF2,U01,\"S\n2\",P1,MED-VISIT,2020-03-01,1\n", fp);
+        fclose(fp);
+    }
+    return NULL;
+}
+
+Test(slices, fifo_goes_to_slice_zero, .timeout = 30)
+{
+    DgScheme *s = load_small();
+    char *fifo = tmp_path("fifo.csv");
+    unlink(fifo);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    char *plain = write_mixed("beside_fifo.csv", 3, 60);
+    const char *paths[] = {plain, fifo};
+    size_t w = dg_slice_words(2);
+    uint64_t table[2 * 11];
+    for (unsigned k = 0; k < 2; k++) {
+        DgValidateOptions o = {.slice = k, .n_slices = 2};
+        cr_assert_eq(dg_validate_slice_counts(paths, 2, &o, table + k * w, NULL), DG_OK);
+    }
+    DgDataset *d1 = NULL, *d0 = NULL;
+    DgError e = {0};
+    DgValidateOptions o1 = {.slice = 1, .n_slices = 2, .slice_table = table};
+    cr_assert_eq(dg_validate_files(s, paths, 2, &o1, &d1, &e), DG_OK, "%s", e.text);
+    cr_assert_eq(d1->file_rows[1], 0);
+    GThread *t = g_thread_new("fifo", fifo_writer, fifo);
+    DgValidateOptions o0 = {.slice = 0, .n_slices = 2, .slice_table = table, .hash_inputs = true};
+    cr_assert_eq(dg_validate_files(s, paths, 2, &o0, &d0, &e), DG_OK, "%s", e.text);
+    g_thread_join(t);
+    cr_assert_eq(d0->file_rows[1], 2);
+    cr_assert_eq(d0->slice_cands[1], 2);
+    cr_assert_eq(d0->rows[d0->n_rows - 1].line, 3); /* the FIFO's own line numbers */
+    cr_assert_eq(strlen(d0->input_sha256[1]), 64);
+    DgDataset *w1 = run_whole(s, (const char *const *)&plain, 1, 0);
+    cr_assert_eq(d0->file_rows[0] + d1->file_rows[0], w1->file_rows[0]);
+    cr_assert_str_eq(d0->input_sha256[0], w1->input_sha256[0]);
+    dg_dataset_free(w1);
+    dg_dataset_free(d0);
+    dg_dataset_free(d1);
+    unlink(fifo);
+    unlink(plain);
+    g_free(fifo);
+    g_free(plain);
+    dg_scheme_free(s);
+}
