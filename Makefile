@@ -48,7 +48,22 @@ Q        := @
 say      := @printf '  %-6s %s\n'
 endif
 
-LIB_SRC  := $(sort $(filter-out engine/cli/%,$(wildcard engine/*/*.c)))
+# MPI (docs/scale.md, "Running on a cluster"): built in when mpicc is found
+# (Open MPI: --showme gives its flags), else a one-process stub; NO_MPI=1
+# builds the stub anyway.  Only engine/mpi/dgmpi.c includes <mpi.h>.
+NO_MPI   ?= 0
+ifneq ($(NO_MPI),1)
+MPI_LIBS := $(shell mpicc --showme:link 2>/dev/null)
+endif
+ifneq ($(strip $(MPI_LIBS)),)
+MPI_INC  := $(patsubst -I%,-isystem %,$(shell mpicc --showme:compile 2>/dev/null))
+MPI_OUT  := engine/mpi/dgmpi_stub.c
+LDLIBS   += $(MPI_LIBS)
+else
+MPI_OUT  := engine/mpi/dgmpi.c
+endif
+
+LIB_SRC  := $(sort $(filter-out engine/cli/% $(MPI_OUT),$(wildcard engine/*/*.c)))
 CLI_SRC  := $(sort $(wildcard engine/cli/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
@@ -79,6 +94,8 @@ $(BUILD)/commit.txt: FORCE
 	@echo '$(COMMIT)' | cmp -s - $@ || echo '$(COMMIT)' > $@
 $(BUILD)/obj/engine/cli/cli_version.o: $(BUILD)/commit.txt
 $(BUILD)/obj/engine/cli/cli_version.o: CFLAGS += -DDG_BUILD_COMMIT='"$(COMMIT)"'
+
+$(BUILD)/obj/engine/mpi/dgmpi.o: CFLAGS += $(MPI_INC)
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)

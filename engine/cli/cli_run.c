@@ -15,6 +15,7 @@
 #include "dangliang/payouts.h"
 #include "dangliang/runfolder.h"
 #include "dangliang/quality.h"
+#include "mpi/dgmpi.h"
 
 static uint64_t now_ms(void)
 {
@@ -102,8 +103,11 @@ int dg_cli_run(int argc, char **argv)
     DgQualityValues *qv0 = NULL;
     DgWarnings warn = {0};
     size_t shown = 0;
-    if (dg_scheme_load(o.scheme, &s, &err) != DG_OK)
+    /* under mpirun every rank loads the scheme; one that cannot stops them all */
+    if (dg_mpi_agree(dg_scheme_load(o.scheme, &s, &err), &err) != DG_OK) {
+        dg_scheme_free(s);
         return dg_cli_fail(&err);
+    }
     /* every configuration check that needs no log row, before the logs are read */
     if (dg_payouts_preflight(s, &warn, &err) != DG_OK) {
         rc = dg_cli_fail(&err);
@@ -113,17 +117,21 @@ int dg_cli_run(int argc, char **argv)
     if (o.strict && (rc = dg_cli_strict_warnings(&warn)) != 0)
         goto done;
     /* every output goes to a private folder renamed into place at the end */
-    if (dg_runfolder_begin(o.out, o.force, &rf, &err) != DG_OK) {
+    if (dg_mpi_agree(dg_mpi_rank() == 0 ? dg_runfolder_begin(o.out, o.force, &rf, &err) : DG_OK, &err) != DG_OK) {
         rc = dg_cli_fail(&err);
         goto done;
     }
-    const char *dir = dg_runfolder_dir(rf);
+    const char *dir = rf ? dg_runfolder_dir(rf) : NULL; /* rank 0 writes the run folder */
     o.v.hash_inputs = true; /* for manifest.json */
     dg_cli_trap_signals();
     DgPartitionStats ps;
     DgStatus st = dg_partition_run(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &o.part, &d, &au, &a,
                                    &a0, &qv, &qv0, &ps, &err);
     dg_cli_progress_end();
+    if (dg_mpi_rank() != 0) { /* the other ranks' part is done (rank 0's exit code is everyone's) */
+        rc = st == DG_OK ? 0 : dg_cli_fail(&err);
+        goto done;
+    }
     if (st == DG_OK)
         st = dg_validate_review(s, d, &warn, &err);
     if (st == DG_OK) {

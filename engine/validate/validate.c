@@ -1251,13 +1251,16 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
     uint64_t total = 0, done = 0;
     for (size_t i = 0; i < n_paths; i++) {
         struct stat sb;
+        if (opt->skip_files && opt->skip_files[i])
+            continue;
         if (stat(paths[i], &sb) == 0)
             total += (uint64_t)sb.st_size;
     }
     b.bytes_total = total;
     DgStatus st = DG_OK;
     for (size_t i = 0; i < n_paths && st == DG_OK; i++)
-        st = process_file(scheme, (uint32_t)i, opt, &b, &done, total, err);
+        if (!opt->skip_files || !opt->skip_files[i])
+            st = process_file(scheme, (uint32_t)i, opt, &b, &done, total, err);
     dg_fieldtabs_free(&b.tabs);
     if (st == DG_OK && d->ids->too_many)
         st = dg_error_set(err, DG_E_CONFIG, NULL, 0, 0,
@@ -1405,4 +1408,54 @@ size_t dg_dataset_n_staff(const DgDataset *d)
 size_t dg_dataset_n_patients(const DgDataset *d)
 {
     return d->ids->n_patients;
+}
+
+/* ---- datasets of rows validated elsewhere (MPI, docs/scale.md) ---------- */
+
+DgDataset *dg_dataset_new_ids(const char *const *paths, size_t n_paths)
+{
+    DgDataset *d = dg_xcalloc(1, sizeof *d);
+    d->ids = dg_xcalloc(1, sizeof *d->ids);
+    d->ids->rec = dg_recids_new(DG_RECIDS_KEYMASK);
+    for (uint32_t sh = 0; sh < SHARDS; sh++) {
+        d->ids->staff[sh] = dg_intern_new();
+        d->ids->pat[sh] = dg_intern_new();
+    }
+    d->files = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->files);
+    d->input_sha256 = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->input_sha256);
+    d->n_files = n_paths;
+    d->file_rows = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->file_rows);
+    d->file_bad_text = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->file_bad_text);
+    d->file_bad_text_gb = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->file_bad_text_gb);
+    for (size_t i = 0; i < n_paths; i++)
+        d->files[i] = dg_xstrdup(paths[i]);
+    return d;
+}
+
+/* The same key check_row interns: the unit's 4 bytes, then the staff id. */
+uint32_t dg_dataset_add_staff(DgDataset *d, uint32_t unit, const char *staff_id, size_t len)
+{
+    char *key = dg_xmalloc(len + 4);
+    memcpy(key, &unit, 4);
+    memcpy(key + 4, staff_id, len);
+    uint64_t h = dg_hash_bytes(key, len + 4);
+    uint32_t sh = shard_of(h);
+    uint32_t local = dg_intern_add_h(d->ids->staff[sh], key, len + 4, h, NULL);
+    free(key);
+    return pack(local, sh);
+}
+
+void dg_dataset_staff_done(DgDataset *d)
+{
+    densify_staff(d);
+}
+
+uint32_t dg_dataset_add_patient(DgDataset *d, const char *patient_id, size_t len)
+{
+    uint64_t h = dg_hash_bytes(patient_id, len);
+    uint32_t sh = shard_of(h);
+    bool added;
+    uint32_t local = dg_intern_add_h(d->ids->pat[sh], patient_id, len, h, &added);
+    d->ids->n_patients += added;
+    return pack(local, sh);
 }

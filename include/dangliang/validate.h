@@ -113,6 +113,9 @@ typedef struct DgValidateOptions {
     uint64_t spill_rows;
     DgStatus (*spill)(void *ctx, const DgDataset *d, const DgRowBatch *b, DgError *err);
     void *spill_ctx;
+    /* MPI (docs/scale.md): [n_paths] nonzero = this process does not read
+     * that file (another rank does); it counts as an empty file.  NULL: all. */
+    const uint8_t *skip_files;
 } DgValidateOptions;
 
 struct DgDataset {
@@ -199,6 +202,19 @@ uint32_t dg_dataset_provisional_unit(const DgDataset *d, uint32_t provisional);
 void dg_dataset_keep_rows(DgDataset *d, DgRow *rows, size_t n, const char *const *record_ids,
                           const uint32_t *record_id_lens);
 size_t dg_dataset_n_patients(const DgDataset *d);
+
+/* A dataset of rows validated elsewhere (the ranks of an MPI run,
+ * docs/scale.md): the files are `paths`, nothing is read, every count is 0
+ * and there are no rows.  Staff ids are added first
+ * (dg_dataset_add_staff, returning a provisional number), then
+ * dg_dataset_staff_done makes them dense (dg_dataset_staff_final); two
+ * datasets given the same staff in the same order number them alike.
+ * Patients may be added at any time (dg_dataset_add_patient returns the
+ * patient number for DgRow.patient); rows come with dg_dataset_keep_rows. */
+DgDataset *dg_dataset_new_ids(const char *const *paths, size_t n_paths);
+uint32_t dg_dataset_add_staff(DgDataset *d, uint32_t unit, const char *staff_id, size_t len);
+void dg_dataset_staff_done(DgDataset *d);
+uint32_t dg_dataset_add_patient(DgDataset *d, const char *patient_id, size_t len);
 
 #ifdef __cplusplus
 }
