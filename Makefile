@@ -76,7 +76,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 # robust: inputs that are FIFOs, stdin, huge records, gzip bombs (tests/robust/)
-.PHONY: all check check-build check-clang robust deps demo bench scanbench clean unit fuzz-replay golden crosscheck scale safety install install-test FORCE
+.PHONY: all check check-build check-clang robust deps demo bench scanbench clean unit fuzz-replay golden crosscheck scale mpi safety install install-test FORCE
 
 all: $(LIB) $(BIN)
 
@@ -152,13 +152,17 @@ crosscheck: $(BIN)
 scale: $(BIN)
 	@tests/scale.sh $(BIN) $(BUILD)
 
+# mpirun -np 1..4 against the one-process run (docs/scale.md, "Running on a cluster")
+mpi: $(BIN)
+	@tests/mpi.sh $(BIN) $(BUILD)
+
 # `check` installs missing packages first, then re-enters make so pkg-config
 # flags are read after the install.
 # Each phase reports its time; the browser and LibreOffice tests are the slow ones.
 check:
 	@scripts/install-deps.sh
 	@$(MAKE) --no-print-directory SAN=$(SAN) check-build
-	@scripts/timed.sh "unit, fuzz replay, golden, safety, crosscheck, robust inputs, scale" $(MAKE) --no-print-directory SAN=$(SAN) unit fuzz-replay golden safety crosscheck robust scale
+	@scripts/timed.sh "unit, fuzz replay, golden, safety, crosscheck, robust inputs, scale, mpi" $(MAKE) --no-print-directory SAN=$(SAN) unit fuzz-replay golden safety crosscheck robust scale mpi
 	@scripts/timed.sh "clang build" $(MAKE) --no-print-directory check-clang
 	@scripts/timed.sh "install, help, man page and completion" $(MAKE) --no-print-directory SAN=$(SAN) install-test
 	@scripts/timed.sh "browser and LibreOffice tests" tests/browser/report_test.sh $(BIN) $(BUILD)

@@ -219,3 +219,9 @@ python3 $B/report.py "$RESULTS" "$META" "$DOC"
 
 # ---- bounded memory (docs/scale.md): 20M rows in memory vs --memory 256M, BENCH_BIG=1 200M rows ----
 [ "$QUICK" = 1 ] || benchmarks/scale.sh "$DG"
+
+# ---- MPI (docs/scale.md, "Running on a cluster"): mpirun -np 2 on 20M rows, exchange, weak scaling ----
+if [ "$QUICK" = 1 ]; then :
+elif "$DG" -V | grep -q '^MPI: built in' && command -v mpirun >/dev/null; then benchmarks/mpi.sh "$DG"
+else echo "== mpi: not measured ($DG built without MPI, or no mpirun)" >&2
+fi

@@ -78,6 +78,23 @@ static void print_top_units(const DgScheme *s, const DgPayouts *p, size_t top)
     free(idx);
 }
 
+/* Benchmarks: with DANGLIANG_MPI_STATS=FILE set, each rank of an MPI run
+ * appends one line to FILE — its bytes exchanged and its step times
+ * (benchmarks/mpi.sh).  Not an output of the run. */
+static void dg_cli_mpi_stats(const DgPartitionStats *ps)
+{
+    const char *path = getenv("DANGLIANG_MPI_STATS");
+    if (!path || !ps->ranks)
+        return;
+    FILE *f = fopen(path, "a");
+    if (!f)
+        return;
+    fprintf(f, "rank %d of %u: sent %llu bytes, received %llu bytes, validate %llu ms, units %llu ms\n", dg_mpi_rank(),
+            ps->ranks, (unsigned long long)ps->mpi_sent, (unsigned long long)ps->mpi_received,
+            (unsigned long long)ps->ms_validate, (unsigned long long)ps->ms_units);
+    fclose(f);
+}
+
 int dg_cli_run(int argc, char **argv)
 {
     DgCliLogOpts o;
@@ -128,6 +145,7 @@ int dg_cli_run(int argc, char **argv)
     DgStatus st = dg_partition_run(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &o.part, &d, &au, &a,
                                    &a0, &qv, &qv0, &ps, &err);
     dg_cli_progress_end();
+    dg_cli_mpi_stats(&ps);
     if (dg_mpi_rank() != 0) { /* the other ranks' part is done (rank 0's exit code is everyone's) */
         rc = st == DG_OK ? 0 : dg_cli_fail(&err);
         goto done;

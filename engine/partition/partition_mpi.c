@@ -145,8 +145,9 @@ static DgStatus mpi_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, DgE
         put(u, r, sizeof *r);
         put_u32(u, cand);
         put_str(u, b->record_ids[k], len);
-        const char *pat = r->patient == DG_NO_PATIENT ? "" : dg_dataset_patient(d, r->patient);
-        put_str(u, pat, strlen(pat));
+        size_t pl;
+        const char *pat = dg_dataset_patient_bytes(d, r->patient, &pl);
+        put_str(u, pat, pl);
         /* to the id's rank: candidate number, file, line, low hash bits, record id (as spilled) */
         uint64_t h = b->record_id_hashes[k];
         Buf *x = &m->ids[(h >> 40) % (uint64_t)m->size];
@@ -195,9 +196,10 @@ static uint32_t *global_staff(const DgDataset *dl, DgDataset *g)
     size_t ns = dg_dataset_n_staff(dl), P = (size_t)dg_mpi_size();
     Buf b = {0};
     for (size_t j = 0; j < ns; j++) {
-        const char *id = dg_dataset_staff(dl, (uint32_t)j);
+        size_t len;
+        const char *id = dg_dataset_staff_bytes(dl, (uint32_t)j, &len);
         put_u32(&b, dg_dataset_staff_unit(dl, (uint32_t)j));
-        put_str(&b, id, strlen(id));
+        put_str(&b, id, len);
     }
     char *all;
     size_t *counts = dg_xcalloc(P, sizeof *counts);
@@ -511,11 +513,12 @@ static void gather_flags(DgDataset *g, Acc *acc)
     const Kept *k = &acc->kept;
     for (size_t j = 0; j < k->n; j++) {
         DgRow row = k->rows[j];
-        const char *pat = row.patient == DG_NO_PATIENT ? "" : dg_dataset_patient(g, row.patient);
+        size_t pl;
+        const char *pat = dg_dataset_patient_bytes(g, row.patient, &pl);
         put(&b, &row, sizeof row);
         put_u32(&b, k->num[j]);
         put_str(&b, k->ids[j], k->lens[j]);
-        put_str(&b, pat, strlen(pat));
+        put_str(&b, pat, pl);
     }
     size_t P = (size_t)dg_mpi_size(), *counts = dg_xcalloc(P, sizeof *counts);
     char *all;

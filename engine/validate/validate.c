@@ -1459,3 +1459,20 @@ uint32_t dg_dataset_add_patient(DgDataset *d, const char *patient_id, size_t len
     d->ids->n_patients += added;
     return pack(local, sh);
 }
+
+const char *dg_dataset_staff_bytes(const DgDataset *d, uint32_t id, size_t *len)
+{
+    uint32_t pk = d->ids->staff_packed[id];
+    const char *p = dg_intern_str(d->ids->staff[pk & (SHARDS - 1)], pk >> SHARD_BITS, len);
+    *len -= 4; /* the unit's bytes first */
+    return p + 4;
+}
+
+const char *dg_dataset_patient_bytes(const DgDataset *d, uint32_t id, size_t *len)
+{
+    if (id == DG_NO_PATIENT) {
+        *len = 0;
+        return "";
+    }
+    return dg_intern_str(d->ids->pat[id & (SHARDS - 1)], id >> SHARD_BITS, len);
+}

@@ -184,6 +184,9 @@ DgStatus dg_validate_review(const DgScheme *s, const DgDataset *d, DgWarnings *w
 const char *dg_dataset_staff(const DgDataset *d, uint32_t id);
 uint32_t dg_dataset_staff_unit(const DgDataset *d, uint32_t id);
 const char *dg_dataset_patient(const DgDataset *d, uint32_t id); /* "" for DG_NO_PATIENT */
+/* The same with their length in bytes (*len), for ids that hold a NUL byte. */
+const char *dg_dataset_staff_bytes(const DgDataset *d, uint32_t id, size_t *len);
+const char *dg_dataset_patient_bytes(const DgDataset *d, uint32_t id, size_t *len);
 /* record_id of accepted row `row`. */
 const char *dg_dataset_record_id(const DgDataset *d, size_t row);
 size_t dg_dataset_n_staff(const DgDataset *d);
