@@ -274,43 +274,65 @@ typedef struct Ent {
     size_t off;
 } Ent;
 
-static int ent_cmp(const void *x, const void *y)
-{
-    const Ent *a = x, *b = y;
-    return a->cand < b->cand ? -1 : a->cand > b->cand;
-}
-
 /* The entries of buf (each `fixed` bytes, then `strs` length-prefixed
- * strings; the candidate number at `cand_at`), sorted by candidate number. */
-static Ent *sorted_entries(const char *buf, size_t len, size_t fixed, int strs, size_t cand_at, size_t *n_out)
+ * strings; the candidate number at `cand_at`), sorted by candidate number.
+ * buf is what each rank sent, rank by rank (counts[r] bytes from rank r),
+ * and each rank sent its entries in input order, so the entries are
+ * `ranks` sorted runs: merged pairwise, O(n log ranks). */
+static Ent *sorted_entries(const char *buf, const size_t *counts, size_t fixed, int strs, size_t cand_at,
+                           size_t *n_out)
 {
-    size_t n = 0, cap = 0;
+    size_t P = (size_t)dg_mpi_size(), n = 0, cap = 0, end = 0;
     Ent *e = NULL;
-    for (size_t at = 0; at < len;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 4096;
-            e = dg_xrealloc(e, cap * sizeof *e);
-        }
-        memcpy(&e[n].cand, buf + at + cand_at, 4);
-        e[n].off = at;
-        n++;
-        at += fixed;
-        for (int k = 0; k < strs; k++) {
-            uint32_t l;
-            at += dg_partition_get_len(buf + at, &l) + l;
+    size_t *run = dg_xcalloc(P + 1, sizeof *run); /* run r is e[run[r] .. run[r + 1]) */
+    for (size_t r = 0, at = 0; r < P; r++) {
+        run[r] = n;
+        end += counts[r];
+        while (at < end) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 4096;
+                e = dg_xrealloc(e, cap * sizeof *e);
+            }
+            memcpy(&e[n].cand, buf + at + cand_at, 4);
+            e[n].off = at;
+            n++;
+            at += fixed;
+            for (int k = 0; k < strs; k++) {
+                uint32_t l;
+                at += dg_partition_get_len(buf + at, &l) + l;
+            }
         }
     }
-    if (n > 1)
-        qsort(e, n, sizeof *e, ent_cmp);
+    run[P] = n;
+    Ent *tmp = dg_xmalloc((n ? n : 1) * sizeof *tmp);
+    for (size_t runs = P; runs > 1; runs = (runs + 1) / 2) {
+        size_t w = 0;
+        for (size_t r = 0; r < runs; r += 2) {
+            size_t a = run[r], ae = run[r + 1], b = ae, be = r + 2 <= runs ? run[r + 2] : ae;
+            run[r / 2] = w;
+            while (a < ae && b < be)
+                tmp[w++] = e[b].cand < e[a].cand ? e[b++] : e[a++];
+            while (a < ae)
+                tmp[w++] = e[a++];
+            while (b < be)
+                tmp[w++] = e[b++];
+        }
+        run[(runs + 1) / 2] = w;
+        Ent *t = e;
+        e = tmp;
+        tmp = t;
+    }
+    free(tmp);
+    free(run);
     *n_out = n;
     return e;
 }
 
 /* Repeated record ids among the ids this rank owns, then every rank's. */
-static void find_all_dups(const char *ids, size_t len, DupVec *dv)
+static void find_all_dups(const char *ids, const size_t *ids_n, DupVec *dv)
 {
     size_t n;
-    Ent *e = sorted_entries(ids, len, ID_FIXED, 1, 0, &n);
+    Ent *e = sorted_entries(ids, ids_n, ID_FIXED, 1, 0, &n);
     Buf in = {0}; /* the entries in candidate order, as find_dups reads them */
     for (size_t k = 0; k < n; k++) {
         uint32_t l;
@@ -363,11 +385,11 @@ static void find_all_dups(const char *ids, size_t len, DupVec *dv)
 
 /* This rank's rows in input order, repeats dropped, numbered as in the run;
  * they become g's rows.  num, idv, idlen: per row (idv into buf). */
-static void own_rows(DgDataset *g, const char *buf, size_t len, const DupVec *dv, uint32_t **num_out,
+static void own_rows(DgDataset *g, const char *buf, const size_t *counts, const DupVec *dv, uint32_t **num_out,
                      const char ***idv_out, uint32_t **idlen_out)
 {
     size_t n;
-    Ent *e = sorted_entries(buf, len, UNIT_FIXED, 2, sizeof(DgRow), &n);
+    Ent *e = sorted_entries(buf, counts, UNIT_FIXED, 2, sizeof(DgRow), &n);
     DgRow *rows = dg_xmalloc((n ? n : 1) * sizeof *rows);
     uint32_t *num = dg_xmalloc((n ? n : 1) * sizeof *num);
     const char **idv = dg_xmalloc((n ? n : 1) * sizeof *idv);
@@ -378,7 +400,7 @@ static void own_rows(DgDataset *g, const char *buf, size_t len, const DupVec *dv
         size_t below = dg_partition_dups_below(dv, e[k].cand, &is_dup);
         if (is_dup)
             continue;
-        Rd rd = {buf, e[k].off + UNIT_FIXED, len};
+        Rd rd = {buf, e[k].off + UNIT_FIXED, 0};
         memcpy(&rows[m], buf + e[k].off, sizeof *rows);
         idv[m] = get_str(&rd, &idlen[m]);
         uint32_t pl;
@@ -793,6 +815,7 @@ DgStatus dg_partition_run_mpi(const DgScheme *s, const char *const *paths, size_
     char *units_in = NULL;
     DupVec dv = {0};
     int64_t *delta = dg_xcalloc(n_paths ? n_paths : 1, sizeof *delta);
+    size_t *recv_n = dg_xcalloc((size_t)size, sizeof *recv_n); /* bytes received from each rank */
     int64_t t0 = g_get_monotonic_time();
 
     /* 1. validation of this rank's share */
@@ -809,33 +832,28 @@ DgStatus dg_partition_run_mpi(const DgScheme *s, const char *const *paths, size_
     globalize(&m, dl, delta, staff_map);
     /* 3. rows to their units' ranks, ids to theirs; repeats found and shared */
     char **send = dg_xcalloc((size_t)size, sizeof *send);
-    size_t *send_n = dg_xcalloc((size_t)size, sizeof *send_n), *recv_n = dg_xcalloc((size_t)size, sizeof *recv_n);
+    size_t *send_n = dg_xcalloc((size_t)size, sizeof *send_n);
     for (int r = 0; r < size; r++) {
         send[r] = m.ids[r].p;
         send_n[r] = m.ids[r].n;
     }
     char *ids_in;
     dg_mpi_alltoallv(send, send_n, &ids_in, recv_n);
-    size_t ids_len = 0;
     for (int r = 0; r < size; r++) {
-        ids_len += recv_n[r];
         free(m.ids[r].p);
         m.ids[r] = (Buf){0};
         send[r] = m.units[r].p;
         send_n[r] = m.units[r].n;
     }
-    find_all_dups(ids_in, ids_len, &dv);
+    find_all_dups(ids_in, recv_n, &dv);
     free(ids_in);
     dg_mpi_alltoallv(send, send_n, &units_in, recv_n);
-    size_t units_len = 0;
     for (int r = 0; r < size; r++) {
-        units_len += recv_n[r];
         free(m.units[r].p);
         m.units[r] = (Buf){0};
     }
     free(send);
     free(send_n);
-    free(recv_n);
     /* 4. the per-unit stages on this rank's units (the quality values of
      * units without rows first, as a spilled run does) */
     acc.au = dg_xcalloc(1, sizeof *acc.au);
@@ -857,7 +875,7 @@ DgStatus dg_partition_run_mpi(const DgScheme *s, const char *const *paths, size_
             dg_intern_add(acc.appealed, s->appeals[i].record_id, strlen(s->appeals[i].record_id), NULL);
     }
     if (st == DG_OK) {
-        own_rows(g, units_in, units_len, &dv, &num, &idv, &idlen);
+        own_rows(g, units_in, recv_n, &dv, &num, &idv, &idlen);
         st = dg_partition_collect(s, g, num, idv, idlen, &acc, err);
     }
     if ((st = dg_mpi_agree(st, err)) != DG_OK)
@@ -927,6 +945,7 @@ out:
     free(delta);
     free(staff_map);
     free(units_in);
+    free(recv_n);
     free(num);
     free(idv);
     free(idlen);
