@@ -26,9 +26,11 @@ mkdir -p "$T/tmp"
 # ranks on a shared 2-core machine: give the core away while waiting, and
 # no cross-memory-attach (refused inside many containers, with a warning)
 export OMPI_MCA_mpi_yield_when_idle=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
-# under ASan (make SAN=1 check): what Open MPI itself leaves allocated at exit is not ours
+# under ASan (make SAN=1 check): what Open MPI itself keeps allocated at exit is not ours
+# (complete stacks, so that the suppressions find Open MPI's frames in them)
 export LSAN_OPTIONS="suppressions=$(pwd)/tests/mpi_lsan.supp:print_suppressions=0"
-MPIRUN="mpirun --allow-run-as-root --oversubscribe --quiet"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
+MPIRUN="mpirun --allow-run-as-root --oversubscribe --quiet -x LSAN_OPTIONS -x ASAN_OPTIONS"
 LIMIT=300 # seconds: a rank that waits forever fails the test instead of hanging it
 fail=0
 bad() { echo "mpi: $*"; fail=1; }
@@ -172,7 +174,18 @@ same_outputs "$T/ap-ref" "$T/ap-np3" "$ROWS rows with appeals and advances -np 3
 timeout $LIMIT $MPIRUN -np 2 "$DG" check --scheme "$SCHEME" --out "$T/c-np2" $LOGS >"$T/c2.stdout"
 same_text "$T/c1.stdout" "$T/c2.stdout" "$T/c-ref" "$T/c-np2" "check -np 2: stdout"
 same_outputs "$T/c-ref" "$T/c-np2" "check $ROWS rows -np 2"
-[ $fail = 0 ] && echo "mpi: $ROWS rows in 5 files identical under mpirun -np 1-4 (threads 1, 2; --memory; 4 KiB rounds; appeals and advances; check)"
+# standard input and a FIFO: read by rank 0 only, wherever they stand in the list
+mkfifo "$T/fifo"
+cat "$T/part4.csv" >"$T/fifo" &
+"$DG" run --scheme "$SCHEME" --out "$T/p-ref" "$T/part1.csv" "$T/fifo" - <"$T/part2.csv" >"$T/p1.stdout" 2>&1
+wait
+cat "$T/part4.csv" >"$T/fifo" &
+timeout $LIMIT $MPIRUN -np 3 "$DG" run --scheme "$SCHEME" --out "$T/p-np3" "$T/part1.csv" "$T/fifo" - \
+    <"$T/part2.csv" >"$T/p2.stdout" 2>&1 || bad "-np 3 with a FIFO and standard input failed: $(cat "$T/p2.stdout")"
+wait
+same_text "$T/p1.stdout" "$T/p2.stdout" "$T/p-ref" "$T/p-np3" "a FIFO and standard input -np 3: stdout"
+same_outputs "$T/p-ref" "$T/p-np3" "a FIFO and standard input -np 3"
+[ $fail = 0 ] && echo "mpi: $ROWS rows in 5 files identical under mpirun -np 1-4 (threads 1, 2; --memory; 4 KiB rounds; appeals and advances; check; a FIFO and standard input)"
 
 # --- errors on one rank only: every rank exits with the code, rank 0 says why, nobody hangs ---
 cat >"$T/each" <<'W'

@@ -36,6 +36,7 @@
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mpi/dgmpi.h"
 
@@ -116,13 +117,24 @@ static const char *get_str(Rd *r, uint32_t *len)
 /* ---- step 1: this rank's share, rows into per-rank buffers ----------------- */
 
 /* The one place that decides which rank reads what: today whole files, in
- * turn (standard input by rank 0, where mpirun delivers it). */
+ * turn; standard input (which mpirun delivers to rank 0), FIFOs and
+ * anything else that exists and is not a regular file by rank 0, since only
+ * one process can read them.  Rank 0's view decides for every rank (a
+ * path missing on one machine is then reported by the rank meant to read
+ * it). */
 static void read_share(const char *const *paths, size_t n_paths, int rank, int size, uint8_t *skip)
 {
+    uint64_t *mine = dg_xcalloc(n_paths + 1, sizeof *mine), *all = dg_xcalloc((n_paths + 1) * (size_t)size, 8);
     for (size_t i = 0; i < n_paths; i++) {
-        int owner = strcmp(paths[i], "-") == 0 ? 0 : (int)(i % (size_t)size);
-        skip[i] = owner != rank;
+        struct stat sb;
+        bool single = strcmp(paths[i], "-") == 0 || (stat(paths[i], &sb) == 0 && !S_ISREG(sb.st_mode));
+        mine[i] = single ? 0 : i % (size_t)size;
     }
+    dg_mpi_allgather_u64(mine, n_paths + 1, all); /* row 0: rank 0's */
+    for (size_t i = 0; i < n_paths; i++)
+        skip[i] = all[i] != (uint64_t)rank;
+    free(mine);
+    free(all);
 }
 
 typedef struct Mpi {
