@@ -110,7 +110,7 @@ for dir in "$here"/*/; do
 done
 [ $fail = 0 ] && echo "mpi: $n_cases golden fixtures identical under mpirun ($runs runs, 1 to 4 ranks) and in one process"
 
-# --- a generated log in five files (the third gzipped) -------------------
+# --- a generated log, whole (every rank reads a byte range of it) and in five files (one gzipped) ---
 ROWS=${MPI_ROWS:-300000}
 cp -r configs/zhoushan-2020 "$T/scheme"
 rm -f "$T/scheme/registry.csv"
@@ -157,6 +157,18 @@ for v in "1 2 -" "2 1 -" "2 2 4M" "3 1 -" "3 2 16M" "4 1 -" "4 2 -"; do
     tmp_empty "$ROWS rows -np $1"
     rm -rf "$out"
 done
+# one file: each rank reads a record-aligned byte range of it
+"$DG" run --scheme "$SCHEME" --out "$T/ref1" --threads 2 "$T/log.csv" >"$T/ref1.stdout" 2>"$T/ref1.stderr" ||
+    bad "one-process run on one file failed"
+for np in 2 3 4; do
+    out="$T/one-np$np"
+    timeout $LIMIT $MPIRUN -np $np "$DG" run --scheme "$SCHEME" --out "$out" --threads 1 "$T/log.csv" \
+        >"$T/np.stdout" 2>"$T/np.stderr" || bad "$ROWS rows in one file -np $np: exit $?"
+    same_text "$T/ref1.stdout" "$T/np.stdout" "$T/ref1" "$out" "$ROWS rows in one file -np $np: stdout"
+    same_text "$T/ref1.stderr" "$T/np.stderr" "$T/ref1" "$out" "$ROWS rows in one file -np $np: stderr"
+    same_outputs "$T/ref1" "$out" "$ROWS rows in one file -np $np"
+    rm -rf "$out"
+done
 # exchanges cut into rounds of 4 KiB per pair of ranks
 DANGLIANG_TEST_MPI_CHUNK=4096 timeout $LIMIT $MPIRUN -x DANGLIANG_TEST_MPI_CHUNK -np 3 "$DG" run --scheme "$SCHEME" \
     --out "$T/rounds" --tmp "$T/tmp" $LOGS >"$T/np.stdout" 2>"$T/np.stderr" || bad "run in 4 KiB rounds failed"
@@ -185,7 +197,7 @@ timeout $LIMIT $MPIRUN -np 3 "$DG" run --scheme "$SCHEME" --out "$T/p-np3" "$T/p
 wait
 same_text "$T/p1.stdout" "$T/p2.stdout" "$T/p-ref" "$T/p-np3" "a FIFO and standard input -np 3: stdout"
 same_outputs "$T/p-ref" "$T/p-np3" "a FIFO and standard input -np 3"
-[ $fail = 0 ] && echo "mpi: $ROWS rows in 5 files identical under mpirun -np 1-4 (threads 1, 2; --memory; 4 KiB rounds; appeals and advances; check; a FIFO and standard input)"
+[ $fail = 0 ] && echo "mpi: $ROWS rows in one file and in 5 files identical under mpirun -np 1-4 (threads 1, 2; --memory; 4 KiB rounds; appeals and advances; check; a FIFO and standard input)"
 
 # --- errors on one rank only: every rank exits with the code, rank 0 says why, nobody hangs ---
 cat >"$T/each" <<'W'
@@ -218,9 +230,12 @@ each() { # $1 ranks, $2 expected exit, $3 label, then the command
     tmp_empty "$label"
 }
 BAD_RANK=none; BAD_SCHEME=none
-each 2 4 "an unreadable log read by rank 1" run --scheme "$SCHEME" --out "$T/eout" --tmp "$T/tmp" \
+each 2 4 "an unreadable log" run --scheme "$SCHEME" --out "$T/eout" --tmp "$T/tmp" \
     "$T/part1.csv" "$T/no-such.csv"
-grep -q 'no-such.csv' "$T/e.stderr" || bad "an unreadable log on rank 1: rank 0 does not name it: $(cat "$T/e.stderr")"
+grep -q 'no-such.csv' "$T/e.stderr" || bad "an unreadable log: rank 0 does not name it: $(cat "$T/e.stderr")"
+each 3 4 "an unreadable gzip log (one rank's)" run --scheme "$SCHEME" --out "$T/eout" --tmp "$T/tmp" \
+    "$T/part1.csv" "$T/no-such.csv.gz" "$T/part2.csv"
+grep -q 'no-such.csv.gz' "$T/e.stderr" || bad "an unreadable gzip log: rank 0 does not name it: $(cat "$T/e.stderr")"
 BAD_RANK=2; BAD_SCHEME="$T/no-such-scheme.json"
 each 3 4 "a scheme only rank 2 cannot read" \
     run --scheme "$SCHEME" --out "$T/eout" --tmp "$T/tmp" $LOGS

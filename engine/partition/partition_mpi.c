@@ -36,7 +36,6 @@
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "mpi/dgmpi.h"
 
@@ -116,31 +115,21 @@ static const char *get_str(Rd *r, uint32_t *len)
 
 /* ---- step 1: this rank's share, rows into per-rank buffers ----------------- */
 
-/* The one place that decides which rank reads what: today whole files, in
- * turn; standard input (which mpirun delivers to rank 0), FIFOs and
- * anything else that exists and is not a regular file by rank 0, since only
- * one process can read them.  Rank 0's view decides for every rank (a
- * path missing on one machine is then reported by the rank meant to read
- * it). */
-static void read_share(const char *const *paths, size_t n_paths, int rank, int size, uint8_t *skip)
+/* Who reads what is validation's business (validate.h, "Slices"): each
+ * rank validates a record-aligned byte range of every plain input, a
+ * compressed or decoded input whole by one rank, standard input and FIFOs
+ * by rank 0.  The slice table it needs is gathered here. */
+static DgStatus gather_slices(void *ctx, const uint64_t *mine, size_t n, uint64_t *all, DgError *err)
 {
-    uint64_t *mine = dg_xcalloc(n_paths + 1, sizeof *mine), *all = dg_xcalloc((n_paths + 1) * (size_t)size, 8);
-    for (size_t i = 0; i < n_paths; i++) {
-        struct stat sb;
-        bool single = strcmp(paths[i], "-") == 0 || (stat(paths[i], &sb) == 0 && !S_ISREG(sb.st_mode));
-        mine[i] = single ? 0 : i % (size_t)size;
-    }
-    dg_mpi_allgather_u64(mine, n_paths + 1, all); /* row 0: rank 0's */
-    for (size_t i = 0; i < n_paths; i++)
-        skip[i] = all[i] != (uint64_t)rank;
-    free(mine);
-    free(all);
+    (void)ctx;
+    (void)err;
+    dg_mpi_allgather_u64(mine, n, all);
+    return DG_OK;
 }
 
 typedef struct Mpi {
     int rank, size;
     Buf *units, *ids;   /* [size] bytes for each rank */
-    uint64_t *file_cands; /* [n_files] candidates read here per file */
 } Mpi;
 
 static DgStatus mpi_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, DgError *err)
@@ -150,7 +139,6 @@ static DgStatus mpi_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, DgE
     for (size_t k = 0; k < b->n; k++) {
         const DgRow *r = &b->rows[k];
         uint32_t len = b->record_id_lens[k], cand = (uint32_t)(b->first + k);
-        m->file_cands[r->file]++;
         /* to the unit's rank: row (provisional staff), candidate number, record id, patient id */
         unsigned to = dg_partition_unit_part(dg_dataset_provisional_unit(d, r->staff), (unsigned)m->size);
         Buf *u = &m->units[to];
@@ -176,25 +164,21 @@ static DgStatus mpi_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, DgE
 
 /* ---- step 2: global numbers ------------------------------------------------ */
 
-/* delta[f]: what turns a local candidate number of file f into the run's.
- * Input order is file by file; inside a file, rank by rank. */
-static DgStatus global_cands(const Mpi *m, size_t nf, int64_t *delta, DgError *err)
+/* delta[f]: what turns this rank's candidate number of file f into the
+ * run's (input order is file by file; inside a file, slice by slice). */
+static DgStatus global_cands(const DgDataset *dl, int64_t *delta, DgError *err)
 {
-    size_t P = (size_t)m->size;
-    uint64_t *all = dg_xcalloc(P * (nf ? nf : 1), sizeof *all);
-    dg_mpi_allgather_u64(m->file_cands, nf, all);
-    uint64_t global = 0, local = 0;
-    for (size_t f = 0; f < nf; f++) {
-        uint64_t mine_at = 0;
-        for (size_t r = 0; r < P; r++) {
-            if (r == (size_t)m->rank)
-                mine_at = global;
-            global += all[r * nf + f];
-        }
-        delta[f] = (int64_t)mine_at - (int64_t)local;
-        local += all[(size_t)m->rank * nf + f];
-    }
+    size_t P = (size_t)dg_mpi_size(), nf = dl->n_files;
+    uint64_t *all = dg_xcalloc(P * (nf ? nf : 1), sizeof *all), *off = dg_xcalloc(nf ? nf : 1, sizeof *off);
+    dg_mpi_allgather_u64(dl->slice_cands, nf, all);
+    uint64_t global = 0;
+    for (size_t i = 0; i < P * nf; i++)
+        global += all[i];
+    dg_slice_cand_offsets(all, (unsigned)P, (unsigned)dg_mpi_rank(), nf, off);
+    for (size_t f = 0; f < nf; f++)
+        delta[f] = (int64_t)off[f];
     free(all);
+    free(off);
     if (global > UINT32_MAX) /* the same on every rank */
         return dg_error_set(err, DG_E_CONFIG, NULL, 0, 0, "more than %u accepted rows in one run; split the period",
                             (unsigned)UINT32_MAX);
@@ -812,11 +796,11 @@ DgStatus dg_partition_run_mpi(const DgScheme *s, const char *const *paths, size_
     Mpi m = {.rank = rank, .size = size};
     m.units = dg_xcalloc((size_t)size, sizeof *m.units);
     m.ids = dg_xcalloc((size_t)size, sizeof *m.ids);
-    m.file_cands = dg_xcalloc(n_paths ? n_paths : 1, sizeof *m.file_cands);
-    uint8_t *skip = dg_xcalloc(n_paths ? n_paths : 1, 1);
-    read_share(paths, n_paths, rank, size, skip);
     DgValidateOptions v = vopt ? *vopt : (DgValidateOptions){0};
-    v.skip_files = skip;
+    v.slice = (unsigned)rank;
+    v.n_slices = (unsigned)size;
+    v.gather = gather_slices;
+    v.hash_inputs = v.hash_inputs && rank == 0; /* rank 0 hashes every input whole, once */
     v.spill_rows = 0; /* every row goes to mpi_rows */
     v.spill = mpi_rows;
     v.spill_ctx = &m;
@@ -837,7 +821,7 @@ DgStatus dg_partition_run_mpi(const DgScheme *s, const char *const *paths, size_
     int64_t t1 = g_get_monotonic_time();
     stats->ms_validate = (uint64_t)(t1 - t0) / 1000;
     /* 2. the run's candidate and staff numbers */
-    if ((st = global_cands(&m, n_paths, delta, err)) != DG_OK)
+    if ((st = global_cands(dl, delta, err)) != DG_OK)
         goto out;
     g = dg_dataset_new_ids(paths, n_paths);
     staff_map = global_staff(dl, g);
@@ -952,8 +936,6 @@ out:
     }
     free(m.units);
     free(m.ids);
-    free(m.file_cands);
-    free(skip);
     free(delta);
     free(staff_map);
     free(units_in);
