@@ -2,16 +2,18 @@
 # make bench, MPI part (docs/scale.md, "Running on a cluster"); benchmarks/run.sh calls it when
 # the program is built with MPI.  Run it on a QUIET machine: the target is a wall-time ratio.
 #
-#   the 20M-row bench log, cut at line boundaries into 4 files of 5M rows (each with the header;
-#   MPI ranks read whole files, so the cut is what spreads the reading):
-#     one process (--threads 2) on the 4 files  vs  mpirun -np 2 (--threads 1 per rank)
+#   the 20M-row bench log (each rank reads a byte range of it):
+#     one process (--threads 2)  vs  mpirun -np 2 (--threads 1 per rank)
 #       target: wall <= 1.3x the one-process run, outputs identical
 #     bytes each rank sent and received (DANGLIANG_MPI_STATS)
+#   the same log cut at line boundaries into 4 files of 5M rows (each with the header):
 #     weak scaling: 1, 2, 3, 4 ranks (--threads 1) on 1, 2, 3, 4 of the files (5M rows a rank)
 #
 # The result goes between the mpi markers of docs/performance.md.  To try the script on a small
 # file (result in benchmarks/data/mpi-quick.md, docs untouched):
 #   BENCH_MPI_ROWS=400000 benchmarks/mpi.sh build/dangliang
+# BENCH_DATA=DIR reads and writes the data there instead of benchmarks/data; BENCH_LOCK=FILE takes
+# `flock FILE` around each timed run (a shared machine's big-run lock).
 set -euo pipefail
 if [ $# -ne 1 ]; then
     echo "usage: benchmarks/mpi.sh path/to/dangliang" >&2
@@ -21,7 +23,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DG=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$ROOT"
 B=benchmarks
-DATA=$B/data
+DATA=${BENCH_DATA:-$B/data}
 WORK=$DATA/work-mpi
 SCHEME=$DATA/scheme-2000/scheme.json
 ROWS=${BENCH_MPI_ROWS:-20000000}
@@ -32,6 +34,8 @@ command -v /usr/bin/time >/dev/null || die "needs /usr/bin/time (Debian package 
 command -v mpirun >/dev/null || die "needs mpirun (Debian package openmpi-bin)"
 "$DG" -V | grep -q '^MPI: built in' || die "$DG is built without MPI"
 MPIRUN=(mpirun --allow-run-as-root --oversubscribe --quiet)
+LOCK=()
+[ -n "${BENCH_LOCK:-}" ] && LOCK=(flock "$BENCH_LOCK")
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 mkdir -p "$DATA" "$WORK"
 [ -f "$SCHEME" ] || python3 $B/make_scheme.py --out "$DATA/scheme-2000" >&2
@@ -61,23 +65,32 @@ cat >"$WORK/timed" <<'W'
 exec /usr/bin/time -v -o "$MPI_TIMES.${OMPI_COMM_WORLD_RANK:-0}" "$@"
 W
 chmod +x "$WORK/timed"
+# the wall time of a command, measured inside the lock (waiting for it is not the run's time)
+cat >"$WORK/clock" <<'W'
+#!/bin/sh
+out=$1; shift
+t0=$(date +%s%N); "$@"; rc=$?; t1=$(date +%s%N)
+echo $(( (t1 - t0) / 1000000 )) >"$out"
+exit $rc
+W
+chmod +x "$WORK/clock"
 
 run() { # run LABEL NP OUT ARGS... -> "ms rss_kb" of the fastest repetition (NP 0: no mpirun)
     local label=$1 np=$2 out=$3 best_ms=0 best_rss=0
     shift 3
     for rep in $(seq 1 "$REPS"); do
         rm -rf "$out" "$WORK"/times.* "$WORK/stats.txt"
-        local t0=$EPOCHREALTIME
         if [ "$np" = 0 ]; then
-            MPI_TIMES=$WORK/times "$WORK/timed" "$DG" run --scheme "$SCHEME" --out "$out" "$@" >/dev/null 2>"$WORK/err.txt" ||
+            MPI_TIMES=$WORK/times "${LOCK[@]}" "$WORK/clock" "$WORK/ms.txt" "$WORK/timed" "$DG" run --scheme "$SCHEME" --out "$out" "$@" >/dev/null 2>"$WORK/err.txt" ||
                 { cat "$WORK/err.txt" >&2; die "$label failed"; }
         else
-            DANGLIANG_MPI_STATS=$WORK/stats.txt MPI_TIMES=$WORK/times "${MPIRUN[@]}" -x DANGLIANG_MPI_STATS -x MPI_TIMES \
+            DANGLIANG_MPI_STATS=$WORK/stats.txt MPI_TIMES=$WORK/times "${LOCK[@]}" "$WORK/clock" "$WORK/ms.txt" \
+                "${MPIRUN[@]}" -x DANGLIANG_MPI_STATS -x MPI_TIMES \
                 -np "$np" "$WORK/timed" "$DG" run --scheme "$SCHEME" --out "$out" "$@" >/dev/null 2>"$WORK/err.txt" ||
                 { cat "$WORK/err.txt" >&2; die "$label failed"; }
         fi
-        local t1=$EPOCHREALTIME
-        local ms=$(( (${t1/./} - ${t0/./}) / 1000 ))
+        local ms
+        ms=$(cat "$WORK/ms.txt")
         local rss=0 r
         for f in "$WORK"/times.*; do
             r=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$f")
@@ -95,6 +108,7 @@ run() { # run LABEL NP OUT ARGS... -> "ms rss_kb" of the fastest repetition (NP 
 }
 same() { # same DIR_A DIR_B: every output but the manifest
     for f in payouts.csv units.csv items.csv staff.csv rejects.csv flags.csv quality.csv summary.json report.html; do
+        [ -e "$1/$f" ] || [ -e "$2/$f" ] || continue
         cmp -s "$1/$f" "$2/$f" || { echo "no ($f differs)"; return; }
     done
     echo yes
@@ -102,10 +116,9 @@ same() { # same DIR_A DIR_B: every output but the manifest
 verdict() { if awk "BEGIN{exit !($1)}"; then echo met; else echo MISSED; fi; }
 mib() { awk "BEGIN{printf \"%.0f\", $1 / 1048576}"; }
 
-cat "${PIECES[@]}" >/dev/null
-say "mpi: $ROWS rows in 4 files, $REPS repetition(s)"
-read -r one_ms one_rss < <(run "one process (--threads 2)" 0 "$WORK/one" --threads 2 "${PIECES[@]}")
-read -r np2_ms np2_rss < <(run "mpirun -np 2 (--threads 1)" 2 "$WORK/np2" --threads 1 "${PIECES[@]}")
+say "mpi: $ROWS rows, $REPS repetition(s)"
+read -r one_ms one_rss < <(run "one process (--threads 2)" 0 "$WORK/one" --threads 2 "$LOG")
+read -r np2_ms np2_rss < <(run "mpirun -np 2 (--threads 1)" 2 "$WORK/np2" --threads 1 "$LOG")
 ident=$(same "$WORK/one" "$WORK/np2")
 ratio=$(awk "BEGIN{printf \"%.2f\", $np2_ms / $one_ms}")
 declare -a wk_ms wk_rss
@@ -120,7 +133,7 @@ DOC=docs/performance.md
     echo "## MPI — $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
     echo "\`benchmarks/mpi.sh\` ($("$DG" --version | head -1)), $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo), Open MPI $(mpirun --version 2>/dev/null | head -1 | awk '{print $NF}'), all ranks on this machine;"
-    echo "the $ROWS-row log cut into 4 files (ranks read whole files); fastest of $REPS repetitions for time, highest peak RSS of the largest rank."
+    echo "ranks read byte ranges of the $ROWS-row log; fastest of $REPS repetitions for time, highest peak RSS of the largest rank."
     echo
     echo "| $ROWS rows | wall s | peak RSS MiB (largest rank) | outputs identical |"
     echo "|---|---:|---:|---|"

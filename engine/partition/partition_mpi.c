@@ -4,14 +4,15 @@
  * ranks in place of the temporary partitions.
  *
  * Flow, on every rank:
- *   1. validation of this rank's share of the inputs (read_share), every
+ *   1. validation of this rank's share of the inputs (a record-aligned
+ *      byte range of every plain log: validate.h, "Slices"), every
  *      row handed to mpi_rows, which writes it — in the format of the
  *      spilled partitions, plus the patient id — into a memory buffer for
  *      the rank owning its unit (hash(unit) mod ranks), and its record id
  *      into one for the rank owning the id (hash(id) mod ranks);
  *   2. candidate numbers made global (per-file counts exchanged: input
  *      order is file by file, a file's rows in order of the ranks reading
- *      its parts), staff ids made global (every rank's distinct staff ids
+ *      its ranges), staff ids made global (every rank's distinct staff ids
  *      gathered, every rank numbering them alike);
  *   3. MPI_Alltoallv of both buffers; each rank finds the repeated record
  *      ids among the ids it owns, and the repeats (few) are gathered by
