@@ -47,7 +47,8 @@ if [ ! -f "$LOG" ] || { [ "$QUICK" = 1 ] && [ "$(cat "$LOG.stamp" 2>/dev/null)" 
     echo "$stamp" >"$LOG.stamp"
 fi
 # the 4 pieces, remade when the log changes
-if [ ! -f "$WORK/piece4.csv" ] || [ "$WORK/piece4.csv" -ot "$LOG" ]; then
+pstamp="$(readlink -f "$LOG") $(stat -L -c '%s %Y' "$LOG")"
+if [ ! -f "$WORK/piece4.csv" ] || [ "$(cat "$WORK/pieces.stamp" 2>/dev/null)" != "$pstamp" ]; then
     say "cutting $LOG into 4 files"
     total=$(($(wc -l <"$LOG") - 1))
     per=$(((total + 3) / 4))
@@ -56,6 +57,7 @@ if [ ! -f "$WORK/piece4.csv" ] || [ "$WORK/piece4.csv" -ot "$LOG" ]; then
         { head -n 1 "$LOG"; cat "$WORK/body$((i - 1))"; } >"$WORK/piece$i.csv"
         rm -f "$WORK/body$((i - 1))"
     done
+    echo "$pstamp" >"$WORK/pieces.stamp"
 fi
 PIECES=("$WORK/piece1.csv" "$WORK/piece2.csv" "$WORK/piece3.csv" "$WORK/piece4.csv")
 
