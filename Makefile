@@ -48,7 +48,22 @@ Q        := @
 say      := @printf '  %-6s %s\n'
 endif
 
-LIB_SRC  := $(sort $(filter-out engine/cli/%,$(wildcard engine/*/*.c)))
+# MPI (docs/scale.md, "Running on a cluster"): built in when mpicc is found
+# (Open MPI: --showme gives its flags), else a one-process stub; NO_MPI=1
+# builds the stub anyway.  Only engine/mpi/dgmpi.c includes <mpi.h>.
+NO_MPI   ?= 0
+ifneq ($(NO_MPI),1)
+MPI_LIBS := $(shell mpicc --showme:link 2>/dev/null)
+endif
+ifneq ($(strip $(MPI_LIBS)),)
+MPI_INC  := $(patsubst -I%,-isystem %,$(shell mpicc --showme:compile 2>/dev/null))
+MPI_OUT  := engine/mpi/dgmpi_stub.c
+LDLIBS   += $(MPI_LIBS)
+else
+MPI_OUT  := engine/mpi/dgmpi.c
+endif
+
+LIB_SRC  := $(sort $(filter-out engine/cli/% $(MPI_OUT),$(wildcard engine/*/*.c)))
 CLI_SRC  := $(sort $(wildcard engine/cli/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
@@ -61,7 +76,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 # robust: inputs that are FIFOs, stdin, huge records, gzip bombs (tests/robust/)
-.PHONY: all check check-build check-clang robust deps demo bench scanbench clean unit fuzz-replay golden crosscheck scale safety install install-test FORCE
+.PHONY: all check check-build check-clang robust deps demo bench scanbench clean unit fuzz-replay golden crosscheck scale mpi safety install install-test FORCE
 
 all: $(LIB) $(BIN)
 
@@ -79,6 +94,8 @@ $(BUILD)/commit.txt: FORCE
 	@echo '$(COMMIT)' | cmp -s - $@ || echo '$(COMMIT)' > $@
 $(BUILD)/obj/engine/cli/cli_version.o: $(BUILD)/commit.txt
 $(BUILD)/obj/engine/cli/cli_version.o: CFLAGS += -DDG_BUILD_COMMIT='"$(COMMIT)"'
+
+$(BUILD)/obj/engine/mpi/dgmpi.o: CFLAGS += $(MPI_INC)
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -138,13 +155,17 @@ crosscheck: $(BIN)
 scale: $(BIN)
 	@tests/scale.sh $(BIN) $(BUILD)
 
+# mpirun -np 1..4 against the one-process run (docs/scale.md, "Running on a cluster")
+mpi: $(BIN)
+	@tests/mpi.sh $(BIN) $(BUILD)
+
 # `check` installs missing packages first, then re-enters make so pkg-config
 # flags are read after the install.
 # Each phase reports its time; the browser and LibreOffice tests are the slow ones.
 check:
 	@scripts/install-deps.sh
 	@$(MAKE) --no-print-directory SAN=$(SAN) check-build
-	@scripts/timed.sh "unit, fuzz replay, golden, safety, crosscheck, robust inputs, scale" $(MAKE) --no-print-directory SAN=$(SAN) unit fuzz-replay golden safety crosscheck robust scale
+	@scripts/timed.sh "unit, fuzz replay, golden, safety, crosscheck, robust inputs, scale, mpi" $(MAKE) --no-print-directory SAN=$(SAN) unit fuzz-replay golden safety crosscheck robust scale mpi
 	@scripts/timed.sh "clang build" $(MAKE) --no-print-directory check-clang
 	@scripts/timed.sh "install, help, man page and completion" $(MAKE) --no-print-directory SAN=$(SAN) install-test
 	@scripts/timed.sh "browser and LibreOffice tests" tests/browser/report_test.sh $(BIN) $(BUILD)

@@ -6,7 +6,7 @@
 #       targets: peak RSS <= 300 MiB, wall <= 1.5x the in-memory run, outputs identical
 #   BENCH_BIG=1: 200M rows (about 13 GB, generated once into benchmarks/data/) with --memory 2G
 #       target: peak RSS < 2.2 GiB; the time and rows/s against the 20M in-memory run are recorded
-#   MPI (mpirun -np 2, weak scaling 1-4 ranks): not built yet, reported as such
+#   MPI (mpirun -np 2, weak scaling 1-4 ranks): benchmarks/mpi.sh, its own section
 #
 # The result goes between the scale markers of docs/performance.md.  To try the script
 # itself on a small file (result in benchmarks/data/scale-quick.md, docs untouched):
@@ -116,7 +116,7 @@ else
     echo "200M rows with --memory 2G: not measured in this run (BENCH_BIG=1)." >>"$WORK/section.md"
     echo >>"$WORK/section.md"
 fi
-echo "MPI (\`mpirun -np 2\`, weak scaling over 1–4 ranks, exchange volume per rank): not measured — MPI support is not built yet (docs/scale.md)." >>"$WORK/section.md"
+echo "MPI (\`mpirun -np 2\`, weak scaling over 1–4 ranks, exchange volume per rank): \`benchmarks/mpi.sh\`, in its own section below." >>"$WORK/section.md"
 
 cat "$WORK/section.md" >&2
 if [ "$QUICK" = 1 ]; then

@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it prints the exact command and fails,
 # so `make demo` / `make check` never half-work on a fresh machine.
 set -eu
-PKGS="build-essential pkg-config libglib2.0-dev libjansson-dev libcriterion-dev zlib1g-dev libxlsxwriter-dev python3 clang libomp-dev groff-base"
+PKGS="build-essential pkg-config libglib2.0-dev libjansson-dev libcriterion-dev zlib1g-dev libxlsxwriter-dev python3 clang libomp-dev groff-base libopenmpi-dev openmpi-bin"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

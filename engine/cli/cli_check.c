@@ -16,6 +16,7 @@
 #include "dangliang/payouts.h"
 #include "dangliang/runfolder.h"
 #include "dangliang/validate.h"
+#include "mpi/dgmpi.h"
 
 int dg_cli_check(int argc, char **argv)
 {
@@ -30,13 +31,16 @@ int dg_cli_check(int argc, char **argv)
     DgAudit *au = NULL;
     DgWarnings warn = {0};
     size_t shown = 0;
-    if (dg_scheme_load(o.scheme, &s, &err) != DG_OK)
+    if (dg_mpi_agree(dg_scheme_load(o.scheme, &s, &err), &err) != DG_OK) {
+        dg_scheme_free(s);
         return dg_cli_fail(&err);
+    }
     /* the pre-flight: every configuration check `run` makes that needs no
      * log row, and that --out can be written, before the logs are read */
     DgStatus st = dg_payouts_preflight(s, &warn, &err);
-    if (st == DG_OK && o.out)
+    if (st == DG_OK && o.out && dg_mpi_rank() == 0)
         st = dg_output_probe_dir(o.out, &err);
+    st = dg_mpi_agree(st, &err);
     if (st != DG_OK) {
         rc = dg_cli_fail(&err);
         goto done;
@@ -48,6 +52,10 @@ int dg_cli_check(int argc, char **argv)
     st = dg_partition_run(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &o.part, &d, &au, NULL, NULL, NULL,
                           NULL, NULL, &err);
     dg_cli_progress_end();
+    if (dg_mpi_rank() != 0) { /* the other ranks' part is done (rank 0's exit code is everyone's) */
+        rc = st == DG_OK ? 0 : dg_cli_fail(&err);
+        goto done;
+    }
     if (st == DG_OK)
         st = dg_validate_review(s, d, &warn, &err);
     if (st != DG_OK) {

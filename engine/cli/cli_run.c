@@ -15,6 +15,7 @@
 #include "dangliang/payouts.h"
 #include "dangliang/runfolder.h"
 #include "dangliang/quality.h"
+#include "mpi/dgmpi.h"
 
 static uint64_t now_ms(void)
 {
@@ -77,6 +78,23 @@ static void print_top_units(const DgScheme *s, const DgPayouts *p, size_t top)
     free(idx);
 }
 
+/* Benchmarks: with DANGLIANG_MPI_STATS=FILE set, each rank of an MPI run
+ * appends one line to FILE — its bytes exchanged and its step times
+ * (benchmarks/mpi.sh).  Not an output of the run. */
+static void dg_cli_mpi_stats(const DgPartitionStats *ps)
+{
+    const char *path = getenv("DANGLIANG_MPI_STATS");
+    if (!path || !ps->ranks)
+        return;
+    FILE *f = fopen(path, "a");
+    if (!f)
+        return;
+    fprintf(f, "rank %d of %u: sent %llu bytes, received %llu bytes, validate %llu ms, units %llu ms\n", dg_mpi_rank(),
+            ps->ranks, (unsigned long long)ps->mpi_sent, (unsigned long long)ps->mpi_received,
+            (unsigned long long)ps->ms_validate, (unsigned long long)ps->ms_units);
+    fclose(f);
+}
+
 int dg_cli_run(int argc, char **argv)
 {
     DgCliLogOpts o;
@@ -102,8 +120,11 @@ int dg_cli_run(int argc, char **argv)
     DgQualityValues *qv0 = NULL;
     DgWarnings warn = {0};
     size_t shown = 0;
-    if (dg_scheme_load(o.scheme, &s, &err) != DG_OK)
+    /* under mpirun every rank loads the scheme; one that cannot stops them all */
+    if (dg_mpi_agree(dg_scheme_load(o.scheme, &s, &err), &err) != DG_OK) {
+        dg_scheme_free(s);
         return dg_cli_fail(&err);
+    }
     /* every configuration check that needs no log row, before the logs are read */
     if (dg_payouts_preflight(s, &warn, &err) != DG_OK) {
         rc = dg_cli_fail(&err);
@@ -113,17 +134,22 @@ int dg_cli_run(int argc, char **argv)
     if (o.strict && (rc = dg_cli_strict_warnings(&warn)) != 0)
         goto done;
     /* every output goes to a private folder renamed into place at the end */
-    if (dg_runfolder_begin(o.out, o.force, &rf, &err) != DG_OK) {
+    if (dg_mpi_agree(dg_mpi_rank() == 0 ? dg_runfolder_begin(o.out, o.force, &rf, &err) : DG_OK, &err) != DG_OK) {
         rc = dg_cli_fail(&err);
         goto done;
     }
-    const char *dir = dg_runfolder_dir(rf);
+    const char *dir = rf ? dg_runfolder_dir(rf) : NULL; /* rank 0 writes the run folder */
     o.v.hash_inputs = true; /* for manifest.json */
     dg_cli_trap_signals();
     DgPartitionStats ps;
     DgStatus st = dg_partition_run(s, (const char *const *)o.logs, (size_t)o.n_logs, &o.v, &o.part, &d, &au, &a,
                                    &a0, &qv, &qv0, &ps, &err);
     dg_cli_progress_end();
+    dg_cli_mpi_stats(&ps);
+    if (dg_mpi_rank() != 0) { /* the other ranks' part is done (rank 0's exit code is everyone's) */
+        rc = st == DG_OK ? 0 : dg_cli_fail(&err);
+        goto done;
+    }
     if (st == DG_OK)
         st = dg_validate_review(s, d, &warn, &err);
     if (st == DG_OK) {

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "dangliang/runfolder.h"
+#include "mpi/dgmpi.h"
 
 static const char usage_text[] =
     "dangliang " DG_VERSION " — standardized work equivalents (标化工作当量) and exact payouts\n"
@@ -34,7 +35,7 @@ static const char usage_text[] =
     "`dangliang COMMAND --help` describes every option of a command; `man dangliang` has the details.\n"
     "\n" DG_CLI_EXIT_CODES;
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage_text, stderr);
@@ -49,6 +50,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
         printf("dangliang %s (commit %s)\n", DG_VERSION, dg_cli_build_commit());
+        printf("MPI: %s\n", dg_mpi_built() ? "built in (mpirun -np N dangliang run ...)" : "not built");
         return 0;
     }
     if (!strcmp(cmd, "check"))
@@ -63,4 +65,22 @@ int main(int argc, char **argv)
         return dg_cli_diff(argc - 1, argv + 1);
     fprintf(stderr, "dangliang: unknown command \"%s\"\n%s", cmd, usage_text);
     return DG_E_USAGE;
+}
+
+/* Under mpirun (docs/scale.md) every rank runs this program; only rank 0
+ * prints, and every rank exits with rank 0's code, which has seen every
+ * rank's error. */
+int main(int argc, char **argv)
+{
+    dg_mpi_start(&argc, &argv);
+    if (dg_mpi_rank() != 0) {
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+            return dg_mpi_end(DG_E_IO);
+    }
+    /* only run and check share their work between ranks; any other
+     * command (gen writing a file above all) runs on rank 0 alone */
+    bool shared = argc >= 2 && (!strcmp(argv[1], "run") || !strcmp(argv[1], "check"));
+    if (dg_mpi_rank() != 0 && !shared)
+        return dg_mpi_end(0);
+    return dg_mpi_end(dispatch(argc, argv));
 }

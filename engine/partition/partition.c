@@ -3,7 +3,7 @@
  *
  * Flow: dg_validate_files with a spill callback.  While the rows fit in
  * --memory nothing else happens and the per-unit stages run once, on the
- * whole dataset (unit_stages below).  Past the cap, the callback writes
+ * whole dataset (dg_partition_unit_stages below).  Past the cap, the callback writes
  * each row to unit partition hash(unit) mod P (with its candidate number
  * and record id) and each record id to id partition hash(id) mod R (with
  * its candidate number, file and line).  Then:
@@ -35,7 +35,9 @@
 #include <unistd.h>
 
 #include "common/intern.h"
+#include "partition_priv.h"
 #include "spillfile.h"
+#include "mpi/dgmpi.h"
 
 /* A partition may always take this much, whatever --memory says, so tests
  * can force hundreds of partitions on small inputs. */
@@ -57,58 +59,14 @@ void dg_partition_cleanup_now(void)
 
 /* ---- the per-unit stages ------------------------------------------------ */
 
-/* The unit partition of a unit (of P). */
-static inline unsigned unit_part(uint32_t unit, unsigned P)
-{
-    uint64_t h = (uint64_t)unit * 0x9E3779B97F4A7C15ULL;
-    return (unsigned)((h >> 32) % P);
-}
-
-
-/* Rows kept for the outputs: the row, its number in the run, its record id. */
-typedef struct Kept {
-    DgRow *rows;
-    uint32_t *num;
-    char **ids;
-    uint32_t *lens;
-    size_t n, cap;
-} Kept;
-
-typedef struct FlagVec {
-    DgFlag *v;
-    size_t n, cap;
-} FlagVec;
-
-
-/* What the unit partitions add up to. */
-typedef struct Acc {
-    DgAudit *au;           /* counts; flags at the end */
-    FlagVec flags;         /* numbered by the run's rows */
-    Kept kept;
-    DgAggregate *sums, *before;
-    DgQualityValues *qv, *qv_before; /* computed quality indicators, after and before the appeals */
-    uint8_t *used;         /* [n_appeals] matched in some partition (spilled) */
-    DgIntern *appealed;    /* record ids the appeals name (NULL: none) */
-    bool spilled;          /* false: the whole run is one partition */
-    unsigned part, parts;  /* the partition being processed, of how many */
-} Acc;
-
-
-
-/* Every stage that works unit by unit runs here, once per partition, on
- * `part` — the whole dataset in memory, or one partition's rows (numbered
- * 0.. in input order; staff and patient ids those of the whole run).  A
- * stage may read and lower au->audited_qty[i] of part's row i; it must
- * group rows only within one unit, and anything it adds to the run must be
- * an exact sum or keyed by the row (see docs/architecture.md). */
 /* Take the quality values of partition acc->part's units (and of their
  * registry persons) from src into dst, and add the row counts. */
-static void quality_merge(const DgScheme *s, const Acc *acc, DgQualityValues *dst, const DgQualityValues *src)
+void dg_partition_quality_merge(const DgScheme *s, const Acc *acc, DgQualityValues *dst, const DgQualityValues *src)
 {
     size_t nk = dst->n_indicators;
     const DgRegistry *reg = s->registry;
     for (size_t u = 0; u < dst->n_units; u++) {
-        if (unit_part((uint32_t)u, acc->parts) != acc->part)
+        if (dg_partition_unit_part((uint32_t)u, acc->parts) != acc->part)
             continue;
         for (size_t k = 0; k < nk; k++) {
             size_t c = u * nk + k;
@@ -140,7 +98,7 @@ static DgStatus quality_stage(const DgScheme *s, const DgDataset *part, const ui
     DgQualityValues *qp = NULL;
     DgStatus st = dg_quality_compute(s, part, q, &qp, err);
     if (st == DG_OK)
-        quality_merge(s, acc, *into, qp);
+        dg_partition_quality_merge(s, acc, *into, qp);
     dg_quality_values_free(qp);
     return st;
 }
@@ -151,7 +109,7 @@ static DgStatus quality_stage(const DgScheme *s, const DgDataset *part, const ui
  * stage may read and lower au->audited_qty[i] of part's row i; it must
  * group rows only within one unit, and anything it adds to the run must be
  * an exact sum, or keyed by unit or by row (see docs/architecture.md). */
-static DgStatus unit_stages(const DgScheme *s, const DgDataset *part, DgAudit **au, Acc *acc, bool quality,
+DgStatus dg_partition_unit_stages(const DgScheme *s, const DgDataset *part, DgAudit **au, Acc *acc, bool quality,
                             DgError *err)
 {
     DgStatus st = dg_audit_rows(s, part, au, err);
@@ -198,29 +156,6 @@ static unsigned parts_for(uint64_t rows, uint64_t bytes_per_row, uint64_t budget
 }
 
 
-static size_t put_len(char *p, uint32_t len)
-{
-    if (len < 255) {
-        p[0] = (char)len;
-        return 1;
-    }
-    p[0] = (char)0xFF;
-    memcpy(p + 1, &len, 4);
-    return 5;
-}
-
-static size_t get_len(const char *p, uint32_t *len)
-{
-    if ((unsigned char)p[0] != 0xFF) {
-        *len = (unsigned char)p[0];
-        return 1;
-    }
-    memcpy(len, p + 1, 4);
-    return 5;
-}
-
-enum { UNIT_FIXED = sizeof(DgRow) + 4, ID_FIXED = 4 + 2 + 4 + 4 };
-
 static DgStatus open_dir(Spill *sp, uint64_t proj, DgError *err)
 {
     uint64_t budget = sp->memory / 4; /* units are lumpy: aim at a quarter, so most partitions fit in half */
@@ -258,10 +193,10 @@ static DgStatus spill_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, D
         /* unit partition: row, candidate number, record id */
         memcpy(p, r, sizeof *r);
         memcpy(p + sizeof *r, &cand, 4);
-        size_t n = UNIT_FIXED + put_len(p + UNIT_FIXED, len);
+        size_t n = UNIT_FIXED + dg_partition_put_len(p + UNIT_FIXED, len);
         memcpy(p + n, b->record_ids[k], len);
         n += len;
-        unsigned up = unit_part(dg_dataset_provisional_unit(d, r->staff), sp->P);
+        unsigned up = dg_partition_unit_part(dg_dataset_provisional_unit(d, r->staff), sp->P);
         sp->rows_in[up]++;
         st = dg_spill_write(sp->dir, up, p, n, err);
         if (st != DG_OK)
@@ -274,7 +209,7 @@ static DgStatus spill_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, D
         memcpy(p + 4, &file, 2);
         memcpy(p + 6, &r->line, 4);
         memcpy(p + 10, &tag, 4);
-        n = ID_FIXED + put_len(p + ID_FIXED, len);
+        n = ID_FIXED + dg_partition_put_len(p + ID_FIXED, len);
         memcpy(p + n, b->record_ids[k], len);
         n += len;
         unsigned ip = sp->P + (unsigned)((h >> 40) % sp->R);
@@ -284,21 +219,7 @@ static DgStatus spill_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, D
     return st;
 }
 
-/* A repeated record id: the repeat (cand, file, line) and the first one. */
-typedef struct Dup {
-    uint32_t cand;
-    uint16_t file, ffile;
-    uint32_t line, fline;
-    char *id;
-    uint32_t len;
-} Dup;
-
-typedef struct DupVec {
-    Dup *v;
-    size_t n, cap;
-} DupVec;
-
-static int dup_cmp(const void *x, const void *y)
+int dg_partition_dup_cmp(const void *x, const void *y)
 {
     const Dup *a = x, *b = y;
     return a->cand < b->cand ? -1 : a->cand > b->cand;
@@ -332,7 +253,7 @@ static DgStatus take_part(Spill *sp, unsigned i, size_t per_entry, size_t fixed,
     for (size_t at = 0; at < *len; (*n)++) {
         uint32_t l;
         at += fixed;
-        at += get_len(*buf + at, &l) + l;
+        at += dg_partition_get_len(*buf + at, &l) + l;
     }
     return DG_OK;
 }
@@ -345,6 +266,13 @@ static DgStatus find_dups(Spill *sp, unsigned i, DupVec *out, DgError *err)
     DgStatus st = take_part(sp, i, 24, ID_FIXED, &buf, &len, &n, err);
     if (st != DG_OK || !buf)
         return st;
+    dg_partition_find_dups(buf, n, out);
+    free(buf);
+    return DG_OK;
+}
+
+void dg_partition_find_dups(const char *buf, size_t n, DupVec *out)
+{
     size_t *off = dg_xmalloc((n ? n : 1) * sizeof *off);
     size_t cap = 16;
     while (cap < 2 * n)
@@ -356,7 +284,7 @@ static DgStatus find_dups(Spill *sp, unsigned i, DupVec *out, DgError *err)
     for (size_t e = 0; e < n; e++) {
         off[e] = at;
         uint32_t l;
-        size_t h0 = at + ID_FIXED, s0 = h0 + get_len(buf + h0, &l);
+        size_t h0 = at + ID_FIXED, s0 = h0 + dg_partition_get_len(buf + h0, &l);
         const char *id = buf + s0;
         at = s0 + l;
         uint32_t tag;
@@ -372,7 +300,7 @@ static DgStatus find_dups(Spill *sp, unsigned i, DupVec *out, DgError *err)
                 continue;
             const char *q = buf + off[slot[k][0] - 1];
             uint32_t ql;
-            size_t qs = ID_FIXED + get_len(q + ID_FIXED, &ql);
+            size_t qs = ID_FIXED + dg_partition_get_len(q + ID_FIXED, &ql);
             if (ql != l || memcmp(q + qs, id, l))
                 continue;
             /* a repeat: keep the first occurrence's file and line */
@@ -394,8 +322,6 @@ static DgStatus find_dups(Spill *sp, unsigned i, DupVec *out, DgError *err)
     }
     free(slot);
     free(off);
-    free(buf);
-    return DG_OK;
 }
 
 static bool before(uint32_t fa, uint64_t la, uint32_t fb, uint64_t lb)
@@ -405,7 +331,7 @@ static bool before(uint32_t fa, uint64_t la, uint32_t fb, uint64_t lb)
 
 /* The repeats as rejects, merged into the others by (file, line) — the
  * same rejects validation makes in memory. */
-static void add_dup_rejects(DgDataset *d, const DupVec *dv)
+void dg_partition_add_dup_rejects(DgDataset *d, const DupVec *dv)
 {
     if (!dv->n)
         return;
@@ -448,7 +374,7 @@ static int flag_cmp(const void *x, const void *y)
 }
 
 /* Number of repeats with a candidate number below cand, and whether cand is one. */
-static size_t dups_below(const DupVec *dv, uint32_t cand, bool *is_dup)
+size_t dg_partition_dups_below(const DupVec *dv, uint32_t cand, bool *is_dup)
 {
     size_t lo = 0, hi = dv->n;
     while (lo < hi) {
@@ -484,12 +410,12 @@ static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, DgDataset
         memcpy(&rows[m], buf + at, sizeof *rows);
         memcpy(&cand, buf + at + sizeof *rows, 4);
         at += UNIT_FIXED;
-        at += get_len(buf + at, &l);
+        at += dg_partition_get_len(buf + at, &l);
         idv[m] = buf + at;
         idlen[m] = l;
         at += l;
         bool is_dup;
-        size_t below = dups_below(dv, cand, &is_dup);
+        size_t below = dg_partition_dups_below(dv, cand, &is_dup);
         if (is_dup)
             continue;
         num[m] = cand - (uint32_t)below;
@@ -497,8 +423,20 @@ static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, DgDataset
         m++;
     }
     dg_dataset_keep_rows(d, rows, m, idv, idlen); /* takes rows */
+    st = dg_partition_collect(s, d, num, idv, idlen, acc, err);
+    free(num);
+    free(idv);
+    free(idlen);
+    free(buf);
+    return st;
+}
+
+DgStatus dg_partition_collect(const DgScheme *s, DgDataset *d, const uint32_t *num, const char *const *idv,
+                              const uint32_t *idlen, Acc *acc, DgError *err)
+{
+    size_t m = d->n_rows;
     DgAudit *au = NULL;
-    st = unit_stages(s, d, &au, acc, acc->qv != NULL, err);
+    DgStatus st = dg_partition_unit_stages(s, d, &au, acc, acc->qv != NULL, err);
     if (st == DG_OK) {
         uint8_t *keep = dg_xcalloc(m ? m : 1, 1);
         FlagVec *fv = &acc->flags;
@@ -547,12 +485,9 @@ static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, DgDataset
         all->qty_restored += au->qty_restored;
     }
     dg_audit_free(au);
-    free(num);
-    free(idv);
-    free(idlen);
-    free(buf);
     return st;
 }
+
 
 static int kept_cmp(const void *x, const void *y, void *ctx)
 {
@@ -562,7 +497,7 @@ static int kept_cmp(const void *x, const void *y, void *ctx)
 }
 
 /* Flags sorted and pointed at the kept rows, which become the dataset's rows. */
-static void finish_flags(DgDataset *d, DgAudit *au, FlagVec *fv, Kept *kept)
+void dg_partition_finish_flags(DgDataset *d, DgAudit *au, FlagVec *fv, Kept *kept)
 {
     if (fv->n > 1) /* qsort may not take NULL, even for nothing */
         qsort(fv->v, fv->n, sizeof *fv->v, flag_cmp);
@@ -600,7 +535,7 @@ static void finish_flags(DgDataset *d, DgAudit *au, FlagVec *fv, Kept *kept)
     free(order);
 }
 
-static void kept_free(Kept *k)
+void dg_partition_kept_free(Kept *k)
 {
     free(k->rows);
     free(k->num);
@@ -613,6 +548,9 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
                           DgAggregate **before_out, DgQualityValues **qv_out, DgQualityValues **qv_before_out,
                           DgPartitionStats *stats, DgError *err)
 {
+    if (dg_mpi_active()) /* started by mpirun with more than one rank */
+        return dg_partition_run_mpi(s, paths, n_paths, vopt, popt, dout, auout, aout, before_out, qv_out,
+                                    qv_before_out, stats, err);
     DgPartitionOptions po0 = {0};
     if (!popt)
         popt = &po0;
@@ -649,7 +587,7 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
         acc.before = dg_aggregate_new(s, d);
     if (!sp.dir) {
         /* in memory: the whole dataset is one partition */
-        st = unit_stages(s, d, &acc.au, &acc, qv_out != NULL, err);
+        st = dg_partition_unit_stages(s, d, &acc.au, &acc, qv_out != NULL, err);
     } else {
         stats->spilled = true;
         stats->unit_parts = sp.P;
@@ -665,8 +603,8 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
             st = find_dups(&sp, sp.P + i, &dv, err);
         if (st == DG_OK) {
             if (dv.n > 1)
-                qsort(dv.v, dv.n, sizeof *dv.v, dup_cmp);
-            add_dup_rejects(d, &dv);
+                qsort(dv.v, dv.n, sizeof *dv.v, dg_partition_dup_cmp);
+            dg_partition_add_dup_rejects(d, &dv);
         }
         acc.au = dg_xcalloc(1, sizeof *acc.au);
         acc.spilled = true;
@@ -686,7 +624,7 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
         for (unsigned i = 0; i < sp.P && st == DG_OK; i++)
             st = do_unit_part(&sp, (acc.part = i), s, d, &dv, &acc, err);
         if (st == DG_OK) {
-            finish_flags(d, acc.au, &acc.flags, &acc.kept);
+            dg_partition_finish_flags(d, acc.au, &acc.flags, &acc.kept);
             if (acc.used)
                 st = dg_appeals_unmatched(s, d, acc.au, acc.used, err);
         }
@@ -699,7 +637,7 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
         if (acc.flags.v) /* not handed to the audit: an error */
             for (size_t j = 0; j < acc.kept.n; j++)
                 free(acc.kept.ids[j]);
-        kept_free(&acc.kept);
+        dg_partition_kept_free(&acc.kept);
         free(acc.used);
         dg_intern_free(acc.appealed);
         free(sp.rows_in);

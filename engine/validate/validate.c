@@ -1428,3 +1428,70 @@ size_t dg_dataset_n_patients(const DgDataset *d)
 {
     return d->ids->n_patients;
 }
+
+/* ---- datasets of rows validated elsewhere (MPI, docs/scale.md) ---------- */
+
+DgDataset *dg_dataset_new_ids(const char *const *paths, size_t n_paths)
+{
+    DgDataset *d = dg_xcalloc(1, sizeof *d);
+    d->ids = dg_xcalloc(1, sizeof *d->ids);
+    d->ids->rec = dg_recids_new(DG_RECIDS_KEYMASK);
+    for (uint32_t sh = 0; sh < SHARDS; sh++) {
+        d->ids->staff[sh] = dg_intern_new();
+        d->ids->pat[sh] = dg_intern_new();
+    }
+    d->files = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->files);
+    d->input_sha256 = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->input_sha256);
+    d->n_files = n_paths;
+    d->file_rows = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->file_rows);
+    d->file_bad_text = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->file_bad_text);
+    d->file_bad_text_gb = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->file_bad_text_gb);
+    for (size_t i = 0; i < n_paths; i++)
+        d->files[i] = dg_xstrdup(paths[i]);
+    return d;
+}
+
+/* The same key check_row interns: the unit's 4 bytes, then the staff id. */
+uint32_t dg_dataset_add_staff(DgDataset *d, uint32_t unit, const char *staff_id, size_t len)
+{
+    char *key = dg_xmalloc(len + 4);
+    memcpy(key, &unit, 4);
+    memcpy(key + 4, staff_id, len);
+    uint64_t h = dg_hash_bytes(key, len + 4);
+    uint32_t sh = shard_of(h);
+    uint32_t local = dg_intern_add_h(d->ids->staff[sh], key, len + 4, h, NULL);
+    free(key);
+    return pack(local, sh);
+}
+
+void dg_dataset_staff_done(DgDataset *d)
+{
+    densify_staff(d);
+}
+
+uint32_t dg_dataset_add_patient(DgDataset *d, const char *patient_id, size_t len)
+{
+    uint64_t h = dg_hash_bytes(patient_id, len);
+    uint32_t sh = shard_of(h);
+    bool added;
+    uint32_t local = dg_intern_add_h(d->ids->pat[sh], patient_id, len, h, &added);
+    d->ids->n_patients += added;
+    return pack(local, sh);
+}
+
+const char *dg_dataset_staff_bytes(const DgDataset *d, uint32_t id, size_t *len)
+{
+    uint32_t pk = d->ids->staff_packed[id];
+    const char *p = dg_intern_str(d->ids->staff[pk & (SHARDS - 1)], pk >> SHARD_BITS, len);
+    *len -= 4; /* the unit's bytes first */
+    return p + 4;
+}
+
+const char *dg_dataset_patient_bytes(const DgDataset *d, uint32_t id, size_t *len)
+{
+    if (id == DG_NO_PATIENT) {
+        *len = 0;
+        return "";
+    }
+    return dg_intern_str(d->ids->pat[id & (SHARDS - 1)], id >> SHARD_BITS, len);
+}

@@ -40,6 +40,8 @@ typedef struct DgPartitionStats {
     uint64_t rows_kept_at_switch;  /* rows read into memory before spilling began */
     uint64_t ms_validate;          /* wall time of validation (with spilling) */
     uint64_t ms_units;             /* of the duplicate search (spilled), checks and sums */
+    unsigned ranks;                /* MPI ranks of the run (0: not an MPI run) */
+    uint64_t mpi_sent, mpi_received; /* bytes this rank sent to and received from the others */
 } DgPartitionStats;
 
 /* Memory planned per row (bytes): --memory / this = rows kept in memory. */

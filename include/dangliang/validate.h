@@ -206,6 +206,9 @@ DgStatus dg_validate_review(const DgScheme *s, const DgDataset *d, DgWarnings *w
 const char *dg_dataset_staff(const DgDataset *d, uint32_t id);
 uint32_t dg_dataset_staff_unit(const DgDataset *d, uint32_t id);
 const char *dg_dataset_patient(const DgDataset *d, uint32_t id); /* "" for DG_NO_PATIENT */
+/* The same with their length in bytes (*len), for ids that hold a NUL byte. */
+const char *dg_dataset_staff_bytes(const DgDataset *d, uint32_t id, size_t *len);
+const char *dg_dataset_patient_bytes(const DgDataset *d, uint32_t id, size_t *len);
 /* record_id of accepted row `row`. */
 const char *dg_dataset_record_id(const DgDataset *d, size_t row);
 size_t dg_dataset_n_staff(const DgDataset *d);
@@ -224,6 +227,19 @@ uint32_t dg_dataset_provisional_unit(const DgDataset *d, uint32_t provisional);
 void dg_dataset_keep_rows(DgDataset *d, DgRow *rows, size_t n, const char *const *record_ids,
                           const uint32_t *record_id_lens);
 size_t dg_dataset_n_patients(const DgDataset *d);
+
+/* A dataset of rows validated elsewhere (the ranks of an MPI run,
+ * docs/scale.md): the files are `paths`, nothing is read, every count is 0
+ * and there are no rows.  Staff ids are added first
+ * (dg_dataset_add_staff, returning a provisional number), then
+ * dg_dataset_staff_done makes them dense (dg_dataset_staff_final); two
+ * datasets given the same staff in the same order number them alike.
+ * Patients may be added at any time (dg_dataset_add_patient returns the
+ * patient number for DgRow.patient); rows come with dg_dataset_keep_rows. */
+DgDataset *dg_dataset_new_ids(const char *const *paths, size_t n_paths);
+uint32_t dg_dataset_add_staff(DgDataset *d, uint32_t unit, const char *staff_id, size_t len);
+void dg_dataset_staff_done(DgDataset *d);
+uint32_t dg_dataset_add_patient(DgDataset *d, const char *patient_id, size_t len);
 
 /* ---- Slices: one process's share of every input (docs/scale.md, "How
  * ranks split the inputs") --------------------------------------------

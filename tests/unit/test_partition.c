@@ -179,3 +179,45 @@ Test(partition, full_temporary_space_is_io_error, .init = setup, .fini = teardow
     po.tmp = "/nonexistent-dg-dir";
     cr_assert_eq(dg_partition_run(s, paths, 1, NULL, &po, &d, &au, &a, NULL, NULL, NULL, NULL, &e), DG_E_IO);
 }
+
+/* The datasets an MPI run builds on each rank (dg_dataset_new_ids): the
+ * same staff ids added in the same order get the same dense ids on every
+ * rank, ids holding a NUL byte stay distinct, patients are numbered once. */
+Test(partition, gathered_ids_number_alike)
+{
+    const char *files[] = {"a.csv", "b.csv"};
+    DgDataset *x = dg_dataset_new_ids(files, 2), *y = dg_dataset_new_ids(files, 2);
+    static const char ids[][4] = {"S1", "S2", {'S', 0, '1'}, {'S', 0, '2'}, "S1"};
+    static const size_t lens[] = {2, 2, 3, 3, 2};
+    static const uint32_t units[] = {0, 0, 0, 0, 1};
+    uint32_t px[5], py[5];
+    for (int i = 0; i < 5; i++) {
+        px[i] = dg_dataset_add_staff(x, units[i], ids[i], lens[i]);
+        py[i] = dg_dataset_add_staff(y, units[i], ids[i], lens[i]);
+    }
+    cr_assert_eq(dg_dataset_add_staff(x, 0, "S1", 2), px[0], "an id added twice is one staff member");
+    dg_dataset_staff_done(x);
+    dg_dataset_staff_done(y);
+    cr_assert_eq(dg_dataset_n_staff(x), 5, "S1 at two units is two staff; S\\0 1 and S\\0 2 are two");
+    for (int i = 0; i < 5; i++) {
+        uint32_t dx = dg_dataset_staff_final(x, px[i]);
+        cr_assert_eq(dx, dg_dataset_staff_final(y, py[i]));
+        size_t len;
+        const char *b = dg_dataset_staff_bytes(x, dx, &len);
+        cr_assert_eq(len, lens[i]);
+        cr_assert(memcmp(b, ids[i], len) == 0);
+        cr_assert_eq(dg_dataset_staff_unit(x, dx), units[i]);
+    }
+    uint32_t p1 = dg_dataset_add_patient(x, "P1", 2), p2 = dg_dataset_add_patient(x, "P\0002", 3);
+    cr_assert_eq(dg_dataset_add_patient(x, "P1", 2), p1);
+    cr_assert_neq(p1, p2);
+    cr_assert_eq(dg_dataset_n_patients(x), 2);
+    size_t len;
+    cr_assert(memcmp(dg_dataset_patient_bytes(x, p2, &len), "P\0002", 3) == 0 && len == 3);
+    cr_assert_str_eq(dg_dataset_patient(x, p1), "P1");
+    cr_assert_eq(x->n_rows, 0);
+    cr_assert_eq(x->n_files, 2);
+    cr_assert_str_eq(x->files[1], "b.csv");
+    dg_dataset_free(x);
+    dg_dataset_free(y);
+}

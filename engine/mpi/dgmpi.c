@@ -1,0 +1,284 @@
+/*
+ * MPI for the engine (see dgmpi.h): compiled only when the build finds
+ * mpicc, with its flags.
+ *
+ * Large byte exchanges go in rounds of at most `chunk` bytes per pair of
+ * ranks, the number of rounds agreed by an MPI_Allreduce, so counts and
+ * displacements stay within MPI's int whatever the data size.
+ */
+#include "dgmpi.h"
+
+#include <limits.h>
+#include <mpi.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int g_rank = 0, g_size = 1;
+static bool g_started = false;
+static uint64_t g_sent, g_recv;
+
+bool dg_mpi_built(void)
+{
+    return true;
+}
+
+void dg_mpi_start(int *argc, char ***argv)
+{
+    /* launched by mpirun (Open MPI, or a PMI/PMIx launcher): start MPI */
+    if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMI_SIZE") && !getenv("PMIX_RANK"))
+        return;
+    int provided;
+    MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+    g_started = true;
+}
+
+int dg_mpi_rank(void)
+{
+    return g_rank;
+}
+
+int dg_mpi_size(void)
+{
+    return g_size;
+}
+
+bool dg_mpi_active(void)
+{
+    return g_started && g_size > 1;
+}
+
+int dg_mpi_end(int code)
+{
+    if (!g_started)
+        return code;
+    if (g_size > 1)
+        MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    MPI_Finalize();
+    g_started = false;
+    return code;
+}
+
+DgStatus dg_mpi_agree(DgStatus st, DgError *err)
+{
+    if (!dg_mpi_active())
+        return st;
+    int mine = st != DG_OK ? g_rank : g_size, first;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (first == g_size)
+        return DG_OK;
+    DgError e = {0};
+    if (g_rank == first) {
+        if (err)
+            e = *err;
+        e.status = st;
+    }
+    MPI_Bcast(&e, (int)sizeof e, MPI_BYTE, first, MPI_COMM_WORLD);
+    if (err)
+        *err = e;
+    return e.status;
+}
+
+void dg_mpi_allgather_u64(const uint64_t *mine, size_t n, uint64_t *all)
+{
+    if (!dg_mpi_active()) {
+        memcpy(all, mine, n * sizeof *all);
+        return;
+    }
+    MPI_Allgather(mine, (int)n, MPI_UINT64_T, all, (int)n, MPI_UINT64_T, MPI_COMM_WORLD);
+}
+
+/* Bytes per pair of ranks and round (tests make it tiny to exercise the rounds). */
+static size_t chunk_bytes(void)
+{
+    const char *t = getenv("DANGLIANG_TEST_MPI_CHUNK");
+    if (t && atol(t) > 0)
+        return (size_t)atol(t);
+    return ((size_t)1 << 30) / (size_t)g_size;
+}
+
+static size_t rounds_for(size_t n, size_t chunk)
+{
+    unsigned long long r = (n + chunk - 1) / chunk, all;
+    MPI_Allreduce(&r, &all, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, MPI_COMM_WORLD);
+    return (size_t)all;
+}
+
+/* Gather to `root`, or to every rank when root < 0. */
+static void gather_any(int root, const void *mine, size_t n, char **all, size_t *counts)
+{
+    uint64_t n64 = n, *c64 = dg_xcalloc((size_t)g_size, sizeof *c64);
+    MPI_Allgather(&n64, 1, MPI_UINT64_T, c64, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+    size_t total = 0;
+    size_t *at = dg_xcalloc((size_t)g_size, sizeof *at);
+    for (int r = 0; r < g_size; r++) {
+        counts[r] = (size_t)c64[r];
+        at[r] = total;
+        total += counts[r];
+    }
+    bool here = root < 0 || root == g_rank;
+    *all = here && total ? dg_xmalloc(total) : NULL;
+    size_t chunk = chunk_bytes(), rounds = rounds_for(n, chunk);
+    int *rc = dg_xcalloc((size_t)g_size, sizeof *rc), *rd = dg_xcalloc((size_t)g_size, sizeof *rd);
+    char *tmp = here ? dg_xmalloc(chunk * (size_t)g_size + 1) : NULL;
+    for (size_t k = 0; k < rounds; k++) {
+        size_t off = k * chunk, mine_n = off < n ? (n - off < chunk ? n - off : chunk) : 0;
+        int d = 0;
+        for (int r = 0; r < g_size; r++) {
+            size_t c = off < counts[r] ? (counts[r] - off < chunk ? counts[r] - off : chunk) : 0;
+            rc[r] = (int)c;
+            rd[r] = d;
+            d += (int)c;
+        }
+        const char *src = mine_n ? (const char *)mine + off : (const char *)"";
+        if (root < 0)
+            MPI_Allgatherv(src, (int)mine_n, MPI_BYTE, tmp, rc, rd, MPI_BYTE, MPI_COMM_WORLD);
+        else
+            MPI_Gatherv(src, (int)mine_n, MPI_BYTE, tmp, rc, rd, MPI_BYTE, root, MPI_COMM_WORLD);
+        g_sent += mine_n;
+        if (here)
+            for (int r = 0; r < g_size; r++) {
+                memcpy(*all + at[r] + off, tmp + rd[r], (size_t)rc[r]);
+                g_recv += (size_t)rc[r];
+            }
+    }
+    free(tmp);
+    free(rc);
+    free(rd);
+    free(at);
+    free(c64);
+}
+
+void dg_mpi_allgatherv(const void *mine, size_t n, char **all, size_t *counts)
+{
+    if (!dg_mpi_active()) {
+        counts[0] = n;
+        *all = n ? dg_xmalloc(n) : NULL;
+        if (n)
+            memcpy(*all, mine, n);
+        return;
+    }
+    gather_any(-1, mine, n, all, counts);
+}
+
+void dg_mpi_gatherv(const void *mine, size_t n, char **all, size_t *counts)
+{
+    if (!dg_mpi_active()) {
+        dg_mpi_allgatherv(mine, n, all, counts);
+        return;
+    }
+    gather_any(0, mine, n, all, counts);
+}
+
+void dg_mpi_alltoallv(char *const *send, const size_t *send_n, char **recv, size_t *recv_n)
+{
+    if (!dg_mpi_active()) {
+        dg_mpi_allgatherv(send[0], send_n[0], recv, recv_n);
+        return;
+    }
+    size_t P = (size_t)g_size;
+    uint64_t *s64 = dg_xcalloc(P, sizeof *s64), *r64 = dg_xcalloc(P, sizeof *r64);
+    size_t most = 0;
+    for (size_t r = 0; r < P; r++) {
+        s64[r] = send_n[r];
+        most = send_n[r] > most ? send_n[r] : most;
+    }
+    MPI_Alltoall(s64, 1, MPI_UINT64_T, r64, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+    size_t total = 0, *at = dg_xcalloc(P, sizeof *at);
+    for (size_t r = 0; r < P; r++) {
+        recv_n[r] = (size_t)r64[r];
+        at[r] = total;
+        total += recv_n[r];
+    }
+    *recv = total ? dg_xmalloc(total) : NULL;
+    size_t chunk = chunk_bytes(), rounds = rounds_for(most, chunk);
+    int *sc = dg_xcalloc(P, sizeof *sc), *sd = dg_xcalloc(P, sizeof *sd);
+    int *rc = dg_xcalloc(P, sizeof *rc), *rd = dg_xcalloc(P, sizeof *rd);
+    char *sbuf = dg_xmalloc(chunk * P + 1), *rbuf = dg_xmalloc(chunk * P + 1);
+    for (size_t k = 0; k < rounds; k++) {
+        size_t off = k * chunk;
+        int ds = 0, dr = 0;
+        for (size_t r = 0; r < P; r++) {
+            size_t c = off < send_n[r] ? (send_n[r] - off < chunk ? send_n[r] - off : chunk) : 0;
+            memcpy(sbuf + ds, send[r] + (c ? off : 0), c);
+            sc[r] = (int)c;
+            sd[r] = ds;
+            ds += (int)c;
+            c = off < recv_n[r] ? (recv_n[r] - off < chunk ? recv_n[r] - off : chunk) : 0;
+            rc[r] = (int)c;
+            rd[r] = dr;
+            dr += (int)c;
+        }
+        MPI_Alltoallv(sbuf, sc, sd, MPI_BYTE, rbuf, rc, rd, MPI_BYTE, MPI_COMM_WORLD);
+        for (size_t r = 0; r < P; r++) {
+            memcpy(*recv + at[r] + off, rbuf + rd[r], (size_t)rc[r]);
+            if ((int)r != g_rank) {
+                g_sent += (size_t)sc[r];
+                g_recv += (size_t)rc[r];
+            }
+        }
+    }
+    free(sbuf);
+    free(rbuf);
+    free(sc);
+    free(sd);
+    free(rc);
+    free(rd);
+    free(at);
+    free(s64);
+    free(r64);
+}
+
+void dg_mpi_sum_u64(uint64_t *v, size_t n)
+{
+    if (!dg_mpi_active() || !n)
+        return;
+    uint64_t *tmp = g_rank == 0 ? dg_xmalloc(n * sizeof *tmp) : NULL;
+    for (size_t off = 0; off < n; off += (size_t)INT_MAX / 8) {
+        size_t c = n - off < (size_t)INT_MAX / 8 ? n - off : (size_t)INT_MAX / 8;
+        MPI_Reduce(v + off, tmp ? tmp + off : NULL, (int)c, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+    }
+    if (tmp)
+        memcpy(v, tmp, n * sizeof *v);
+    free(tmp);
+}
+
+static void u128_sum(void *in, void *inout, int *len, MPI_Datatype *dt)
+{
+    (void)dt;
+    DgU128 a, b;
+    for (int i = 0; i < *len; i++) {
+        memcpy(&a, (char *)in + (size_t)i * 16, 16);
+        memcpy(&b, (char *)inout + (size_t)i * 16, 16);
+        b += a;
+        memcpy((char *)inout + (size_t)i * 16, &b, 16);
+    }
+}
+
+void dg_mpi_sum_u128(DgU128 *v, size_t n)
+{
+    if (!dg_mpi_active() || !n)
+        return;
+    MPI_Datatype t;
+    MPI_Type_contiguous(16, MPI_BYTE, &t);
+    MPI_Type_commit(&t);
+    MPI_Op op;
+    MPI_Op_create(u128_sum, 1, &op);
+    DgU128 *tmp = g_rank == 0 ? dg_xmalloc(n * sizeof *tmp) : NULL;
+    for (size_t off = 0; off < n; off += (size_t)INT_MAX / 16) {
+        size_t c = n - off < (size_t)INT_MAX / 16 ? n - off : (size_t)INT_MAX / 16;
+        MPI_Reduce(v + off, tmp ? tmp + off : NULL, (int)c, t, op, 0, MPI_COMM_WORLD);
+    }
+    if (tmp)
+        memcpy(v, tmp, n * sizeof *v);
+    free(tmp);
+    MPI_Op_free(&op);
+    MPI_Type_free(&t);
+}
+
+void dg_mpi_traffic(uint64_t *sent, uint64_t *received)
+{
+    *sent = g_sent;
+    *received = g_recv;
+}
