@@ -1406,3 +1406,18 @@ size_t dg_dataset_n_patients(const DgDataset *d)
 {
     return d->ids->n_patients;
 }
+
+size_t dg_dataset_patient_limit(const DgDataset *d)
+{
+    size_t m = 0;
+    for (uint32_t sh = 0; sh < SHARDS; sh++)
+        if (dg_intern_count(d->ids->pat[sh]) > m)
+            m = dg_intern_count(d->ids->pat[sh]);
+    return m << SHARD_BITS;
+}
+
+const char *dg_dataset_patient_at(const DgDataset *d, uint32_t id)
+{
+    uint32_t sh = id & (SHARDS - 1), l = id >> SHARD_BITS;
+    return l < dg_intern_count(d->ids->pat[sh]) ? dg_intern_str(d->ids->pat[sh], l, NULL) : NULL;
+}

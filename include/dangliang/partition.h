@@ -40,6 +40,7 @@ typedef struct DgPartitionStats {
     uint64_t rows_kept_at_switch;  /* rows read into memory before spilling began */
     uint64_t ms_validate;          /* wall time of validation (with spilling) */
     uint64_t ms_units;             /* of the duplicate search (spilled), checks and sums */
+    uint64_t ms_quality;           /* of the computed quality indicators (part of ms_units) */
 } DgPartitionStats;
 
 /* Memory planned per row (bytes): --memory / this = rows kept in memory. */

@@ -200,6 +200,15 @@ void dg_dataset_keep_rows(DgDataset *d, DgRow *rows, size_t n, const char *const
                           const uint32_t *record_id_lens);
 size_t dg_dataset_n_patients(const DgDataset *d);
 
+/* Patient numbers (DgRow.patient) are below this bound, but not every
+ * number below it is used (they are packed per shard); the bound is close
+ * to dg_dataset_n_patients.  For arrays indexed by patient number. */
+size_t dg_dataset_patient_limit(const DgDataset *d);
+
+/* patient_id text of patient number `id`, or NULL when no patient has that
+ * number (id < dg_dataset_patient_limit).  Thread-safe once validated. */
+const char *dg_dataset_patient_at(const DgDataset *d, uint32_t id);
+
 #ifdef __cplusplus
 }
 #endif
