@@ -17,7 +17,9 @@
  *
  * Duplicates and the lookup index: the person ids' 64-bit hashes spread
  * them over 256 buckets by their top byte; each bucket gets its own
- * linear-probing table (twice its size, 4-byte slots) built in file order,
+ * linear-probing table (1.5 times its size; 8-byte slots holding 32 bits of
+ * the hash beside the person, so a probe compares bytes only when the hash
+ * agrees) built in file order,
  * so the first repeat found in a bucket is its earliest, and the earliest
  * over all buckets is the file's.  The same tables, renumbered to the
  * sorted persons, are the lookup index.  The persons are then sorted by
@@ -28,7 +30,7 @@
  * is thus independent of its row order and of the thread count.
  *
  * Memory per person: the id bytes with a NUL (kept in the chunks' arenas),
- * a pointer to them, the unit, the flags and 8 bytes of index — about 35
+ * a pointer to them, the unit, the flags and 12 bytes of index — about 40
  * bytes for a 10-character id.
  */
 #include <omp.h>
@@ -48,12 +50,12 @@
 
 #define REG_CHUNK_DEFAULT ((size_t)1 << 20)
 #define REG_BUCKETS 256
-#define REG_EMPTY UINT32_MAX
+#define REG_EMPTY UINT64_MAX
 
 struct DgRegistryIndex {
     char **arena;          /* [n_arena] the chunks' id bytes; person_id[] points into them */
     size_t n_arena;
-    uint32_t *slot;        /* all buckets' tables; REG_EMPTY or a sorted person index */
+    uint64_t *slot;        /* all buckets' tables; REG_EMPTY or (hash's low 32 bits << 32 | person index) */
     size_t bbase[REG_BUCKETS + 1]; /* bucket b's table: slot[bbase[b] .. bbase[b+1]) */
 };
 
@@ -527,28 +529,30 @@ DgStatus dg_registry_load_chunked(const char *path, const DgScheme *s, size_t ch
     /* one table per bucket, filled in file order; the earliest repeat */
     struct DgRegistryIndex *ix = dg_xcalloc(1, sizeof *ix);
     for (unsigned b = 0; b < REG_BUCKETS; b++)
-        ix->bbase[b + 1] = ix->bbase[b] + 2 * (bstart[b + 1] - bstart[b]) + 1;
+        ix->bbase[b + 1] = ix->bbase[b] + (bstart[b + 1] - bstart[b]) * 3 / 2 + 1;
     ix->slot = dg_xmalloc(ix->bbase[REG_BUCKETS] * sizeof *ix->slot);
     size_t dup_row = SIZE_MAX, dup_first = 0;
 #pragma omp parallel for schedule(dynamic, 1)
     for (unsigned b = 0; b < REG_BUCKETS; b++) {
-        uint32_t *t = ix->slot + ix->bbase[b];
+        uint64_t *t = ix->slot + ix->bbase[b];
         size_t cap = ix->bbase[b + 1] - ix->bbase[b];
         for (size_t i = 0; i < cap; i++)
             t[i] = REG_EMPTY;
         for (size_t k = bstart[b]; k < bstart[b + 1]; k++) {
             uint32_t g = order[k];
             size_t j = home(ghash[g], cap);
-            while (t[j] != REG_EMPTY && !(ghash[t[j]] == ghash[g] && strcmp(gid[t[j]], gid[g]) == 0))
+            uint32_t f;
+            while (t[j] != REG_EMPTY &&
+                   !(ghash[f = (uint32_t)t[j]] == ghash[g] && strcmp(gid[f], gid[g]) == 0))
                 j = j + 1 == cap ? 0 : j + 1;
             if (t[j] == REG_EMPTY) {
-                t[j] = g;
+                t[j] = (ghash[g] & 0xFFFFFFFFu) << 32 | g;
                 continue;
             }
 #pragma omp critical(dg_registry_dup)
             if (g < dup_row) {
                 dup_row = g;
-                dup_first = t[j];
+                dup_first = (uint32_t)t[j];
             }
             break; /* later rows of this bucket come after g */
         }
@@ -647,7 +651,7 @@ DgStatus dg_registry_load_chunked(const char *path, const DgScheme *s, size_t ch
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < ns; i++)
         if (ix->slot[i] != REG_EMPTY)
-            ix->slot[i] = by_fid[ix->slot[i]];
+            ix->slot[i] = (ix->slot[i] & ~(uint64_t)0xFFFFFFFFu) | by_fid[(uint32_t)ix->slot[i]];
     free(by_fid);
     free(gid);
     free(ghash);
@@ -692,21 +696,59 @@ void dg_registry_free(DgRegistry *r)
     free(r);
 }
 
-int64_t dg_registry_find(const DgRegistry *r, const char *id, size_t len)
+uint64_t dg_registry_hash(const char *id, size_t len)
+{
+    return dg_hash_bytes(id, len);
+}
+
+static inline const uint64_t *table_of(const DgRegistry *r, uint64_t h, size_t *cap)
 {
     const struct DgRegistryIndex *ix = r->index;
-    uint64_t h = dg_hash_bytes(id, len);
     unsigned b = bucket_of(h);
-    const uint32_t *t = ix->slot + ix->bbase[b];
-    size_t cap = ix->bbase[b + 1] - ix->bbase[b];
-    size_t j = home(h, cap);
-    for (;;) {
-        uint32_t p = t[j];
-        if (p == REG_EMPTY)
+    *cap = ix->bbase[b + 1] - ix->bbase[b];
+    return ix->slot + ix->bbase[b];
+}
+
+void dg_registry_prefetch(const DgRegistry *r, uint64_t h)
+{
+    size_t cap;
+    const uint64_t *t = table_of(r, h, &cap);
+    __builtin_prefetch(t + home(h, cap));
+}
+
+int64_t dg_registry_candidate(const DgRegistry *r, uint64_t h)
+{
+    size_t cap;
+    const uint64_t *t = table_of(r, h, &cap);
+    uint32_t tag = (uint32_t)h;
+    for (size_t j = home(h, cap);; j = j + 1 == cap ? 0 : j + 1) {
+        uint64_t e = t[j];
+        if (e == REG_EMPTY)
             return -1;
-        const char *q = r->person_id[p];
-        if (strlen(q) == len && memcmp(q, id, len) == 0)
-            return p;
-        j = j + 1 == cap ? 0 : j + 1;
+        if ((uint32_t)(e >> 32) == tag)
+            return (uint32_t)e;
     }
+}
+
+int64_t dg_registry_find_h(const DgRegistry *r, const char *id, size_t len, uint64_t h)
+{
+    size_t cap;
+    const uint64_t *t = table_of(r, h, &cap);
+    uint32_t tag = (uint32_t)h;
+    for (size_t j = home(h, cap);; j = j + 1 == cap ? 0 : j + 1) {
+        uint64_t e = t[j];
+        if (e == REG_EMPTY)
+            return -1;
+        if ((uint32_t)(e >> 32) == tag) {
+            uint32_t p = (uint32_t)e;
+            const char *q = r->person_id[p];
+            if (strncmp(q, id, len) == 0 && q[len] == 0)
+                return p;
+        }
+    }
+}
+
+int64_t dg_registry_find(const DgRegistry *r, const char *id, size_t len)
+{
+    return dg_registry_find_h(r, id, len, dg_hash_bytes(id, len));
 }

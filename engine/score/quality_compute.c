@@ -27,6 +27,7 @@
 
 #define NO_PERSON UINT32_MAX
 #define ROW_BLOCK ((size_t)1 << 16) /* rows per block of the row pass */
+#define PREP_BLOCK 32               /* patients resolved together (prefetching) */
 
 struct DgQualityPrep {
     size_t n_patients;
@@ -49,11 +50,38 @@ DgQualityPrep *dg_quality_prepare(const DgScheme *s, const DgDataset *d)
     size_t n = dg_dataset_patient_limit(d);
     p->n_patients = n;
     p->person = dg_xmalloc((n ? n : 1) * sizeof *p->person);
-#pragma omp parallel for schedule(dynamic, 4096)
-    for (size_t i = 0; i < n; i++) {
-        const char *pid = dg_dataset_patient_at(d, (uint32_t)i);
-        int64_t f = pid && pid[0] ? dg_registry_find(reg, pid, strlen(pid)) : -1;
-        p->person[i] = f < 0 ? NO_PERSON : (uint32_t)f;
+    /* in blocks of PREP_BLOCK patients, stage by stage, so that the cache
+     * misses of a block (patient string, table slot, person_id pointer,
+     * person_id bytes) overlap instead of following one another */
+    size_t nb = (n + PREP_BLOCK - 1) / PREP_BLOCK;
+#pragma omp parallel for schedule(dynamic, 16)
+    for (size_t b = 0; b < nb; b++) {
+        size_t i0 = b * PREP_BLOCK, m = i0 + PREP_BLOCK < n ? PREP_BLOCK : n - i0;
+        const char *pid[PREP_BLOCK];
+        size_t len[PREP_BLOCK];
+        uint64_t h[PREP_BLOCK];
+        int64_t c[PREP_BLOCK];
+        for (size_t k = 0; k < m; k++) {
+            pid[k] = dg_dataset_patient_at(d, (uint32_t)(i0 + k));
+            len[k] = pid[k] ? strlen(pid[k]) : 0;
+            h[k] = len[k] ? dg_registry_hash(pid[k], len[k]) : 0;
+            if (len[k])
+                dg_registry_prefetch(reg, h[k]);
+        }
+        for (size_t k = 0; k < m; k++) {
+            c[k] = len[k] ? dg_registry_candidate(reg, h[k]) : -1;
+            if (c[k] >= 0)
+                __builtin_prefetch(&reg->person_id[c[k]]);
+        }
+        for (size_t k = 0; k < m; k++)
+            if (c[k] >= 0)
+                __builtin_prefetch(reg->person_id[c[k]]);
+        for (size_t k = 0; k < m; k++) {
+            int64_t f = c[k];
+            if (f >= 0 && !(strncmp(reg->person_id[f], pid[k], len[k]) == 0 && reg->person_id[f][len[k]] == 0))
+                f = dg_registry_find_h(reg, pid[k], len[k], h[k]); /* another id with the same 32-bit tag */
+            p->person[i0 + k] = f < 0 ? NO_PERSON : (uint32_t)f;
+        }
     }
     return p;
 }

@@ -53,6 +53,17 @@ void dg_registry_free(DgRegistry *r); /* accepts NULL */
 /* Index of the person with this person_id, or -1.  Pure; thread-safe. */
 int64_t dg_registry_find(const DgRegistry *r, const char *id, size_t len);
 
+/* For lookups of many ids in a row, split so that a caller can overlap
+ * their cache misses: h = dg_registry_hash(id, len); dg_registry_prefetch
+ * (r, h) a few ids ahead; then dg_registry_candidate(r, h) is -1 when no
+ * person can have that id, else the first person whose hash agrees (equal
+ * to the id in all but rare cases: compare person_id, and fall back to
+ * dg_registry_find_h when it differs).  All pure and thread-safe. */
+uint64_t dg_registry_hash(const char *id, size_t len);
+void dg_registry_prefetch(const DgRegistry *r, uint64_t h);
+int64_t dg_registry_candidate(const DgRegistry *r, uint64_t h);
+int64_t dg_registry_find_h(const DgRegistry *r, const char *id, size_t len, uint64_t h);
+
 #ifdef __cplusplus
 }
 #endif
