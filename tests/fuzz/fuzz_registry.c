@@ -12,6 +12,8 @@
  * line breaks and UTF-8 sequences are cut), which must give the same
  * persons in the same order, or the same error at the same line and column.
  *
+ * The folder is tests/fuzz/fuzz_fixture.h's.
+ *
  * Seeds: tests/fuzz/corpus/registry/ (valid files with BOM, CRLF, quotes,
  * blank lines, extra columns, and one of each configuration error).
  */
@@ -22,10 +24,7 @@
 #include <unistd.h>
 
 #include "dangliang/registry.h"
-
-static char fz_dir[64];
-static char fz_reg[128];
-static int fz_ready;
+#include "fuzz_fixture.h"
 
 static const char *const fz_files[][2] = {
     {"catalog.csv", "item_code,item_name,category,equivalent,max_per_patient_day\n"
@@ -46,50 +45,15 @@ static const char *const fz_files[][2] = {
      " \"pools\": [{\"id\": \"p\", \"budget\": \"1.00\", \"categories\": [\"public_health\"], \"scope\": \"all\"}]}\n"},
 };
 
-static void fz_path(char *buf, size_t cap, const char *name)
-{
-    snprintf(buf, cap, "%s/%s", fz_dir, name);
-}
-
-static void fz_cleanup(void)
-{
-    char p[160];
-    for (size_t i = 0; i < sizeof fz_files / sizeof fz_files[0]; i++) {
-        fz_path(p, sizeof p, fz_files[i][0]);
-        unlink(p);
-    }
-    unlink(fz_reg);
-    rmdir(fz_dir);
-}
-
-static void fz_setup(void)
-{
-    snprintf(fz_dir, sizeof fz_dir, "/tmp/dg_fuzz_registry_XXXXXX");
-    if (!mkdtemp(fz_dir))
-        abort();
-    for (size_t i = 0; i < sizeof fz_files / sizeof fz_files[0]; i++) {
-        char p[160];
-        fz_path(p, sizeof p, fz_files[i][0]);
-        FILE *f = fopen(p, "wb");
-        if (!f)
-            abort();
-        fputs(fz_files[i][1], f);
-        fclose(f);
-    }
-    fz_path(fz_reg, sizeof fz_reg, "registry.csv");
-    atexit(fz_cleanup);
-    fz_ready = 1;
-}
-
 /* The same load with small chunks: the same result as the default one. */
-static void fz_chunked(const DgScheme *s, DgStatus want, const DgError *e0)
+static void fz_chunked(const char *path, const DgScheme *s, DgStatus want, const DgError *e0)
 {
     static const size_t chunks[] = {1, 3, 64};
     for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
         DgRegistry *r = NULL;
         DgError e;
         memset(&e, 0, sizeof e);
-        DgStatus st = dg_registry_load_chunked(fz_reg, s, chunks[c], &r, &e);
+        DgStatus st = dg_registry_load_chunked(path, s, chunks[c], &r, &e);
         if (st != want)
             abort();
         if (st != DG_OK) {
@@ -111,19 +75,13 @@ static void fz_chunked(const DgScheme *s, DgStatus want, const DgError *e0)
     }
 }
 
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!fz_ready)
-        fz_setup();
-    FILE *f = fopen(fz_reg, "wb");
-    if (!f)
-        abort();
-    if (size && fwrite(data, 1, size, f) != size)
-        abort();
-    fclose(f);
+    char fz_reg[160];
+    fz_fixture_input("registry", fz_files, sizeof fz_files / sizeof fz_files[0], "registry.csv", data, size, fz_reg,
+                     sizeof fz_reg);
     char sp[160];
     fz_path(sp, sizeof sp, "scheme.json");
     DgScheme *s = NULL;
@@ -139,12 +97,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             DgError e2;
             if (dg_scheme_load_no_registry(sp, &s0, &e2) != DG_OK)
                 abort();
-            fz_chunked(s0, st, &err);
+            fz_chunked(fz_reg, s0, st, &err);
             dg_scheme_free(s0);
         }
         return 0;
     }
-    fz_chunked(s, DG_OK, &err);
+    fz_chunked(fz_reg, s, DG_OK, &err);
     const DgRegistry *r = s->registry;
     if (!r || s->n_reg_flags != 3 || r->unit_first[0] != 0 || r->unit_first[s->n_units] != r->n_persons)
         abort();
