@@ -16,6 +16,7 @@
 #include "dangliang/runfolder.h"
 #include "dangliang/quality.h"
 #include "mpi/dgmpi.h"
+#include "dangliang/registry.h"
 
 static uint64_t now_ms(void)
 {
@@ -197,6 +198,8 @@ int dg_cli_run(int argc, char **argv)
         outputs[n_outputs++] = "payouts.xlsx";
     meta.ms_validate = t1 - t0;
     meta.ms_audit = t1a - t1;
+    meta.ms_quality = ps.ms_quality;
+    meta.ms_registry = s->registry ? s->registry->load_us / 1000 : 0;
     meta.ms_score = t2 - t1a;
     meta.ms_write = t3 - t2;
     meta.ms_total = t3 - t0;

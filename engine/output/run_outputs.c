@@ -728,6 +728,7 @@ DgStatus dg_output_manifest(const DgScheme *s, const DgDataset *d, const char *d
         json_object_set_new(t, "audit_ms", json_integer((json_int_t)meta->ms_audit));
         json_object_set_new(t, "score_ms", json_integer((json_int_t)meta->ms_score));
         json_object_set_new(t, "quality_ms", json_integer((json_int_t)meta->ms_quality));
+        json_object_set_new(t, "registry_ms", json_integer((json_int_t)meta->ms_registry));
         json_object_set_new(t, "write_ms", json_integer((json_int_t)meta->ms_write));
         json_object_set_new(t, "total_ms", json_integer((json_int_t)meta->ms_total));
         if (meta->written) {

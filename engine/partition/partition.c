@@ -91,15 +91,27 @@ void dg_partition_quality_merge(const DgScheme *s, const Acc *acc, DgQualityValu
 static DgStatus quality_stage(const DgScheme *s, const DgDataset *part, const uint16_t *q, Acc *acc,
                               DgQualityValues **into, DgError *err)
 {
-    if (!acc->spilled)
-        return dg_quality_compute(s, part, q, into, err);
-    if (!*into) /* not asked for */
+    if (acc->spilled && !*into) /* not asked for */
         return DG_OK;
-    DgQualityValues *qp = NULL;
-    DgStatus st = dg_quality_compute(s, part, q, &qp, err);
-    if (st == DG_OK)
-        dg_partition_quality_merge(s, acc, *into, qp);
-    dg_quality_values_free(qp);
+    int64_t t0 = g_get_monotonic_time();
+    /* the patient numbers are the run's in every partition: resolve them once */
+    if (!acc->qprep && s->registry)
+        acc->qprep = dg_quality_prepare(s, part);
+    DgStatus st;
+    if (!acc->spilled) {
+        st = dg_quality_compute_prep(s, part, q, acc->qprep, NULL, into, err);
+    } else {
+        if (!acc->qunits)
+            acc->qunits = dg_xmalloc(s->n_units + 1);
+        for (size_t u = 0; u < s->n_units; u++)
+            acc->qunits[u] = dg_partition_unit_part((uint32_t)u, acc->parts) == acc->part;
+        DgQualityValues *qp = NULL;
+        st = dg_quality_compute_prep(s, part, q, acc->qprep, acc->qunits, &qp, err);
+        if (st == DG_OK)
+            dg_partition_quality_merge(s, acc, *into, qp);
+        dg_quality_values_free(qp);
+    }
+    acc->us_quality += g_get_monotonic_time() - t0;
     return st;
 }
 
@@ -648,6 +660,9 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
     if (st == DG_OK && acc.before)
         dg_aggregate_finish(s, d, acc.before);
     stats->ms_units = (uint64_t)(g_get_monotonic_time() - t1) / 1000;
+    stats->ms_quality = (uint64_t)acc.us_quality / 1000;
+    dg_quality_prep_free(acc.qprep);
+    free(acc.qunits);
     if (st != DG_OK) {
         dg_quality_values_free(acc.qv);
         dg_quality_values_free(acc.qv_before);

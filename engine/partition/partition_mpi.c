@@ -767,6 +767,8 @@ static void acc_free(Acc *acc)
     dg_intern_free(acc->appealed);
     dg_quality_values_free(acc->qv);
     dg_quality_values_free(acc->qv_before);
+    dg_quality_prep_free(acc->qprep);
+    free(acc->qunits);
     dg_aggregate_free(acc->sums);
     dg_aggregate_free(acc->before);
     dg_audit_free(acc->au);
@@ -894,6 +896,7 @@ DgStatus dg_partition_run_mpi(const DgScheme *s, const char *const *paths, size_
     gather_dataset(dl, g);
     dg_mpi_traffic(&stats->mpi_sent, &stats->mpi_received);
     stats->ranks = (unsigned)size;
+    stats->ms_quality = (uint64_t)acc.us_quality / 1000;
     if (rank == 0) {
         dg_partition_add_dup_rejects(g, &dv);
         dg_partition_finish_flags(g, acc.au, &acc.flags, &acc.kept);

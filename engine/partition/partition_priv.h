@@ -42,6 +42,9 @@ typedef struct Acc {
     Kept kept;
     DgAggregate *sums, *before;
     DgQualityValues *qv, *qv_before; /* computed quality indicators, after and before the appeals */
+    DgQualityPrep *qprep;  /* patients resolved to registry persons, once per run */
+    uint8_t *qunits;       /* [n_units] the units of the partition being processed (spilled) */
+    int64_t us_quality;    /* time spent computing the indicators */
     uint8_t *used;         /* [n_appeals] matched in some partition (spilled) */
     DgIntern *appealed;    /* record ids the appeals name (NULL: none) */
     bool spilled;          /* false: the whole run is one partition */

@@ -617,9 +617,15 @@ DgStatus dg_review_diff_csv(const DgDiff *d, const char *path, bool no_bom, DgEr
         "workload_change", "quality_a",      "quality_b",        "quality_change",   "adjustment_a",
         "adjustment_b", "adjustment_change", "effect_budget",    "effect_scope",     "effect_appeals",   "effect_workload",
         "effect_catalog", "effect_version_mix", "effect_quality",  "effect_adjustment", "effect_rounding", "main_cause",
-        "cause_from",   NULL};
+        "cause_from",   "quality_moved_by", "indicators_moved", "indicator_numerator_a", "indicator_denominator_a",
+        "indicator_attainment_a", "indicator_numerator_b", "indicator_denominator_b", "indicator_attainment_b",
+        "indicator_part_of_quality_change", NULL};
     dg_csvout_header(&w, hdr);
     char b[80];
+    /* the unit's quality move (diff_quality.c), repeated on each of its pool rows */
+    GHashTable *qm = g_hash_table_new(g_str_hash, g_str_equal);
+    for (size_t i = 0; i < d->n_qmoves; i++)
+        g_hash_table_insert(qm, (gpointer)d->qmoves[i].unit_id, (gpointer)&d->qmoves[i]);
     for (size_t i = 0; i < d->n_rows; i++) {
         const DgDiffRow *r = &d->rows[i];
         const DgAttrUnit *u = &r->u;
@@ -657,8 +663,34 @@ DgStatus dg_review_diff_csv(const DgDiff *d, const char *path, bool no_bom, DgEr
 #undef SIDE
         dg_csvout_text(&w, dg_review_cause_name(r->r.cause));
         dg_csvout_text(&w, cause_from(r));
+        const DgDiffQMove *m = g_hash_table_lookup(qm, r->unit_id);
+        dg_csvout_text(&w, m ? m->indicator : "");
+        if (m)
+            snprintf(b, sizeof b, "%zu", m->n_moved);
+        dg_csvout_num(&w, m ? b : "");
+        /* N and D: empty for a given indicator; a: empty when missing */
+#define QCELL(v, scale)                                                                                              \
+    do {                                                                                                             \
+        if (m && *m->indicator && (v) >= 0) {                                                                        \
+            fmt_signed((DgI128)(v), scale, b);                                                                       \
+            dg_csvout_num(&w, b);                                                                                    \
+        } else {                                                                                                     \
+            dg_csvout_num(&w, "");                                                                                   \
+        }                                                                                                            \
+    } while (0)
+        QCELL(m ? m->n_a : -1, 0);
+        QCELL(m ? m->d_a : -1, 0);
+        QCELL(m ? m->a_a : -1, 6);
+        QCELL(m ? m->n_b : -1, 0);
+        QCELL(m ? m->d_b : -1, 0);
+        QCELL(m ? m->a_b : -1, 6);
+#undef QCELL
+        if (m && *m->indicator)
+            fmt_signed((DgI128)m->effect, 6, b);
+        dg_csvout_num(&w, m && *m->indicator ? b : "");
         dg_csvout_end(&w);
     }
+    g_hash_table_destroy(qm);
     return dg_outfile_commit(&o, err);
 }
 

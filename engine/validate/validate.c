@@ -1495,3 +1495,18 @@ const char *dg_dataset_patient_bytes(const DgDataset *d, uint32_t id, size_t *le
     }
     return dg_intern_str(d->ids->pat[id & (SHARDS - 1)], id >> SHARD_BITS, len);
 }
+
+size_t dg_dataset_patient_limit(const DgDataset *d)
+{
+    size_t m = 0;
+    for (uint32_t sh = 0; sh < SHARDS; sh++)
+        if (dg_intern_count(d->ids->pat[sh]) > m)
+            m = dg_intern_count(d->ids->pat[sh]);
+    return m << SHARD_BITS;
+}
+
+const char *dg_dataset_patient_at(const DgDataset *d, uint32_t id)
+{
+    uint32_t sh = id & (SHARDS - 1), l = id >> SHARD_BITS;
+    return l < dg_intern_count(d->ids->pat[sh]) ? dg_intern_str(d->ids->pat[sh], l, NULL) : NULL;
+}

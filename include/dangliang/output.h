@@ -62,7 +62,8 @@ typedef struct DgRunMeta {
     /* wall-clock milliseconds: reading + validation, authenticity checks,
      * checks + aggregation + scoring + allocation, writing, total */
     uint64_t ms_validate, ms_audit, ms_score, ms_write, ms_total;
-    uint64_t ms_quality;        /* computed quality indicators (part of ms_score) */
+    uint64_t ms_quality;        /* computed quality indicators (part of ms_audit: they run with the per-unit stages) */
+    uint64_t ms_registry;       /* loading the person registry (part of ms_validate, which loads the scheme) */
     /* the command line as given (argv[0..argc)), NULL to leave it out */
     const char *const *argv;
     size_t argc;

@@ -42,6 +42,7 @@ typedef struct DgPartitionStats {
     uint64_t ms_units;             /* of the duplicate search (spilled), checks and sums */
     unsigned ranks;                /* MPI ranks of the run (0: not an MPI run) */
     uint64_t mpi_sent, mpi_received; /* bytes this rank sent to and received from the others */
+    uint64_t ms_quality;           /* of the computed quality indicators (part of ms_units) */
 } DgPartitionStats;
 
 /* Memory planned per row (bytes): --memory / this = rows kept in memory. */

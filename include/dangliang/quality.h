@@ -54,6 +54,31 @@ DgStatus dg_quality_compute(const DgScheme *s, const DgDataset *d, const uint16_
 
 void dg_quality_values_free(DgQualityValues *v); /* accepts NULL */
 
+/* What a run computes once and every partition reuses: each patient
+ * number of the dataset resolved to its registry person (looked up in
+ * parallel, one patient at a time, so the thread count changes nothing).
+ * 4 bytes per distinct patient. */
+typedef struct DgQualityPrep DgQualityPrep;
+
+/* Resolve the patients of `d` (its patient numbers are those of every row
+ * the run will pass, partition or not).  NULL when the scheme has no
+ * registry.  Owned by the caller (dg_quality_prep_free).  Thread safety:
+ * reads its inputs only. */
+DgQualityPrep *dg_quality_prepare(const DgScheme *s, const DgDataset *d);
+
+void dg_quality_prep_free(DgQualityPrep *p); /* accepts NULL */
+
+/* dg_quality_compute with a prepared patient map (NULL: built and freed
+ * here) and, when `units` is not NULL, only the units u with units[u] != 0
+ * classified (the others keep num = den = -1 and zero counts; the row
+ * counts still cover every row of d).  A partitioned run passes its
+ * partition's units.  The row pass runs in parallel over fixed blocks of
+ * rows (sums and OR-ed quarter masks: the result does not depend on the
+ * thread count), the per-unit pass in parallel over units. */
+DgStatus dg_quality_compute_prep(const DgScheme *s, const DgDataset *d, const uint16_t *audited_qty,
+                                 const DgQualityPrep *prep, const uint8_t *units, DgQualityValues **out,
+                                 DgError *err);
+
 #ifdef __cplusplus
 }
 #endif

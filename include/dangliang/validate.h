@@ -240,6 +240,14 @@ DgDataset *dg_dataset_new_ids(const char *const *paths, size_t n_paths);
 uint32_t dg_dataset_add_staff(DgDataset *d, uint32_t unit, const char *staff_id, size_t len);
 void dg_dataset_staff_done(DgDataset *d);
 uint32_t dg_dataset_add_patient(DgDataset *d, const char *patient_id, size_t len);
+/* Patient numbers (DgRow.patient) are below this bound, but not every
+ * number below it is used (they are packed per shard); the bound is close
+ * to dg_dataset_n_patients.  For arrays indexed by patient number. */
+size_t dg_dataset_patient_limit(const DgDataset *d);
+
+/* patient_id text of patient number `id`, or NULL when no patient has that
+ * number (id < dg_dataset_patient_limit).  Thread-safe once validated. */
+const char *dg_dataset_patient_at(const DgDataset *d, uint32_t id);
 
 /* ---- Slices: one process's share of every input (docs/scale.md, "How
  * ranks split the inputs") --------------------------------------------

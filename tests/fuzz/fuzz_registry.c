@@ -7,7 +7,10 @@
  * clean DG_E_CONFIG with a message — never a crash, hang or leak (run under
  * ASan/UBSan).  On success the registry's invariants are checked: persons
  * grouped by unit in person_id order, every person found by its id, flags
- * only in the bits of the named flags.
+ * only in the bits of the named flags.  The registry is then loaded again
+ * with tiny chunks (1, 3 and 64 bytes: records cross chunk ends, quoted
+ * line breaks and UTF-8 sequences are cut), which must give the same
+ * persons in the same order, or the same error at the same line and column.
  *
  * The folder is tests/fuzz/fuzz_fixture.h's.
  *
@@ -42,6 +45,36 @@ static const char *const fz_files[][2] = {
      " \"pools\": [{\"id\": \"p\", \"budget\": \"1.00\", \"categories\": [\"public_health\"], \"scope\": \"all\"}]}\n"},
 };
 
+/* The same load with small chunks: the same result as the default one. */
+static void fz_chunked(const char *path, const DgScheme *s, DgStatus want, const DgError *e0)
+{
+    static const size_t chunks[] = {1, 3, 64};
+    for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+        DgRegistry *r = NULL;
+        DgError e;
+        memset(&e, 0, sizeof e);
+        DgStatus st = dg_registry_load_chunked(path, s, chunks[c], &r, &e);
+        if (st != want)
+            abort();
+        if (st != DG_OK) {
+            if (r || e.line != e0->line || e.column != e0->column || strcmp(e.text, e0->text) != 0)
+                abort();
+            continue;
+        }
+        const DgRegistry *r0 = s->registry;
+        if (r->n_persons != r0->n_persons)
+            abort();
+        for (size_t u = 0; u <= s->n_units; u++)
+            if (r->unit_first[u] != r0->unit_first[u])
+                abort();
+        for (size_t p = 0; p < r->n_persons; p++)
+            if (strcmp(r->person_id[p], r0->person_id[p]) != 0 || r->unit[p] != r0->unit[p] ||
+                r->flags[p] != r0->flags[p])
+                abort();
+        dg_registry_free(r);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -58,8 +91,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (st != DG_OK) {
         if (s || st != DG_E_CONFIG || err.status != st || !err.text[0])
             abort();
+        /* a registry error: the same with any chunk size (against a scheme loaded without it) */
+        if (strstr(err.file, "registry.csv")) {
+            DgScheme *s0 = NULL;
+            DgError e2;
+            if (dg_scheme_load_no_registry(sp, &s0, &e2) != DG_OK)
+                abort();
+            fz_chunked(fz_reg, s0, st, &err);
+            dg_scheme_free(s0);
+        }
         return 0;
     }
+    fz_chunked(fz_reg, s, DG_OK, &err);
     const DgRegistry *r = s->registry;
     if (!r || s->n_reg_flags != 3 || r->unit_first[0] != 0 || r->unit_first[s->n_units] != r->n_persons)
         abort();

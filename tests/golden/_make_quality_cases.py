@@ -41,7 +41,10 @@ def case(name, what, why, files, contains, cmd=None):
     d = HERE / name
     (d / "expected").mkdir(parents=True, exist_ok=True)
     for f, text in files.items():
-        (d / f).write_text(text)
+        if isinstance(text, bytes):
+            (d / f).write_bytes(text)
+        else:
+            (d / f).write_text(text)
     (d / "cmd").write_text((cmd or "$DG run --scheme scheme.json --out $OUT --no-bom ../_qual/log.csv") + "\n")
     (d / "expected" / "exit").write_text("3\n")
     (d / "expected" / "stderr_contains").write_text("".join(c + "\n" for c in contains))
@@ -180,6 +183,63 @@ def main():
          {"scheme.json": scheme([HTN, WAIT], indicators_file="indicators.csv"), "registry.csv": REG_OK,
           "indicators.csv": "unit_id,indicator,value\nU1,wait_days,1.5\nU1,htn_managed,\n"},
          ["indicators.csv:3: indicator \"htn_managed\" is computed from the registry and the logs"])
+
+    # ---- more of the registry file ---------------------------------------------------
+    case("qe_reg_no_unit_column", "the header lacks unit_id",
+         "The second column is called `unit`; the registry is read by header name, so unit_id is missing (line 1).",
+         {"scheme.json": scheme([HTN, SIGN]), "registry.csv": "person_id,unit,htn,signed\nP01,U1,1,1\n"},
+         ["registry.csv:1: required column \"unit_id\" is missing from the registry header"])
+    case("qe_reg_empty", "an empty registry file",
+         "registry.csv has no bytes at all: not even the header.",
+         {"scheme.json": scheme([HTN, SIGN]), "registry.csv": ""},
+         ["registry.csv:1: the registry is empty; its first line must be the header person_id,unit_id"])
+    case("qe_reg_bad_quote", "a malformed CSV row",
+         "Line 3 has a quote inside an unquoted field (`P\"02`); the §1 CSV rules apply to the registry.",
+         {"scheme.json": scheme([HTN, SIGN]), "registry.csv": "person_id,unit_id,htn,signed\nP01,U1,1,1\nP\"02,U1,0,1\n"},
+         ["registry.csv:3: quote inside an unquoted field; wrap a field holding commas, quotes or line breaks in "
+          "\"...\""])
+    case("qe_reg_not_utf8", "a registry that is not UTF-8",
+         "Line 3 holds the byte 0xFF (e.g. a file saved as GBK); the registry must be UTF-8, and the whole file is "
+         "checked before any row is read.",
+         {"scheme.json": scheme([HTN, SIGN]),
+          "registry.csv": b"person_id,unit_id,htn,signed\nP01,U1,1,1\nP\xff02,U1,0,1\n"},
+         ["registry.csv:3: the file is not valid UTF-8 here; save the registry as UTF-8"])
+    # ---- more of the compute rule --------------------------------------------------
+    bad = dict(SIGN, compute="population")
+    case("qe_compute_not_object", "compute is not an object",
+         "`\"compute\": \"population\"` — compute must be an object such as {\"of\": \"population\", ...}.",
+         {"scheme.json": scheme([bad]), "registry.csv": REG_OK},
+         ["scheme.json:", "quality.indicators[0].compute must be an object, not a string"])
+    bad = dict(SIGN, compute={"of": "population", "count": "signed"})
+    case("qe_compute_count_not_list", "count is not a list",
+         "`count` is a list of flags, even for one flag: [\"signed\"].",
+         {"scheme.json": scheme([bad]), "registry.csv": REG_OK},
+         ["scheme.json:", "quality.indicators[0].compute.count must be an array, not a string"])
+    bad = dict(HTN, compute={"of": [""], "services": {"items": ["PH-HTN-FU"]}})
+    case("qe_compute_flag_empty", "an empty flag name",
+         "`\"of\": [\"\"]` names no flag column.",
+         {"scheme.json": scheme([bad]), "registry.csv": REG_OK},
+         ["scheme.json:", "quality.indicators[0].compute.of[0] is an empty string; name a flag column of the registry"])
+    bad = dict(HTN, compute={"of": ["htn"], "services": ["PH-HTN-FU"]})
+    case("qe_services_not_object", "services is not an object",
+         "`services` is an object with items/categories, min and quarters, not a list of items.",
+         {"scheme.json": scheme([bad]), "registry.csv": REG_OK},
+         ["scheme.json:", "quality.indicators[0].compute.services must be an object, not an array"])
+    bad = dict(HTN, compute={"of": ["htn"], "services": {"items": ["PH-HTN-FU"], "quarters": 0}})
+    case("qe_services_quarters_zero", "quarters below 1",
+         "quarters is 1–4 (leave it out for no quarter rule).",
+         {"scheme.json": scheme([bad]), "registry.csv": REG_OK},
+         ["scheme.json:", "services.quarters \"0\" must be at least 1"])
+    bad = dict(HTN, compute={"of": ["htn"], "services": {"items": ["PH-HTN-FU"], "min": "2.5"}})
+    case("qe_services_min_fraction", "min is not a whole number",
+         "min counts services (a row of quantity 2 is two services), so it is a whole number.",
+         {"scheme.json": scheme([bad]), "registry.csv": REG_OK},
+         ["scheme.json:", "services.min \"2.5\" must be a whole number"])
+    many = [dict(SIGN, id=f"i{k}", compute={"of": "population", "count": [f"f{k}"]}) for k in range(33)]
+    case("qe_too_many_flags", "more than 32 registry flags",
+         "33 indicators each count a different flag f0 … f32; flags are bits of one 32-bit word per person.",
+         {"scheme.json": scheme(many), "registry.csv": REG_OK},
+         ["scheme.json:", "the scheme names more than 32 registry flags; at most 32 are supported"])
 
 
 if __name__ == "__main__":

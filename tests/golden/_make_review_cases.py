@@ -285,7 +285,10 @@ def dec(fr, scale):  # exact Fraction with at most `scale` decimals -> integer
 DIFF_HEADER = ("pool_id,pool_name,unit_id,unit_name,status,payout_a,payout_b,change,workload_a,workload_b,"
                "workload_change,quality_a,quality_b,quality_change,adjustment_a,adjustment_b,adjustment_change,"
                "effect_budget,effect_scope,effect_appeals,effect_workload,effect_catalog,effect_version_mix,"
-               "effect_quality,effect_adjustment,effect_rounding,main_cause,cause_from\n")
+               "effect_quality,effect_adjustment,effect_rounding,main_cause,cause_from,quality_moved_by,"
+               "indicators_moved,indicator_numerator_a,indicator_denominator_a,indicator_attainment_a,"
+               "indicator_numerator_b,indicator_denominator_b,indicator_attainment_b,"
+               "indicator_part_of_quality_change\n")
 
 
 INPUT_ROLES = ["scheme", "catalog", "units", "indicators", "appeals", "registry", "logs"]
@@ -313,10 +316,12 @@ def inputs_line(files_a, files_b):
     return "inputs (SHA-256 in manifest.json): " + "; ".join(parts), "catalog" not in changed
 
 
-def diff_case(pools, names, run_a_scheme, run_b_scheme, files_a, files_b, top=20):
+def diff_case(pools, names, run_a_scheme, run_b_scheme, files_a, files_b, top=20, qmoves=None):
     """pools: list of (id, name, budget_a, budget_b, {unit: dict(in_a, in_b, wa, wmid, wb, qa, qb, aa, ab)}).
     files_a, files_b: scheme_files() of each run.  With the same catalog file, the catalog step is a
-    shift in the mix of catalog versions: its effect and cause are reported as version_mix."""
+    shift in the mix of catalog versions: its effect and cause are reported as version_mix.
+    qmoves: {unit: [indicator, indicators moved, N A, D A, a A, N B, D B, a B, part]} (text cells, worked
+    out by hand in the case's README) for the units whose Q changed; the other rows leave them empty."""
     line, catalog_same = inputs_line(files_a, files_b)
     rows = []
     for k, (pid, pname, ba, bb, units) in enumerate(pools):
@@ -349,6 +354,7 @@ def diff_case(pools, names, run_a_scheme, run_b_scheme, files_a, files_b, top=20
                  fmt(dec(x["aa"], 4), 4) if ia else "", fmt(dec(x["ab"], 4), 4) if ib else "",
                  fmt(dec(x["ab"] - x["aa"], 4), 4) if ia and ib else ""]
         cells += [fmt(e, 4) for e in shown] + [cause, frm]
+        cells += (qmoves or {}).get(u, [""] * 9)
         csv += ",".join(cells) + "\n"
     # terminal table
     T = ["dangliang diff", f"A: $OUT/a  scheme {run_a_scheme}, 2020-01-01 to 2020-12-31",
@@ -412,8 +418,10 @@ def diff_whatif():
         bb = 110000 if pid == "phs" else b
         units = {u: unit(True, True, w, w, u=u, qb="1" if u == "A2" else None) for u, w in ws.items()}
         pools.append((pid, name, b, bb, units))
+    # diff.csv: A2's rows (every pool it is in) name signing_rate, a given indicator (no N/D)
     csv, out = diff_case(pools, NAMES, "golden-pay", "golden-pay-whatif", RUN_A_FILES,
-                         scheme_files("diff_whatif/scheme_b.json", ["run_basic/log.csv"]))
+                         scheme_files("diff_whatif/scheme_b.json", ["run_basic/log.csv"]),
+                         qmoves={"A2": ["signing_rate", "1", "", "", "0.900000", "", "", "1.000000", "0.060000"]})
     # quality block: only A2's Q changes; signing_rate a 0.36/0.40 = 0.9 -> 1, part = 60 x 0.1 / 100
     qb = ("\nquality: 1 unit with a changed Q, and the indicator that moved it most "
           "(its part of the change = weight × Δa / Σ weights):\n"
@@ -462,6 +470,29 @@ def diff_mix():
         pools.append((pid, name, b, b, units))
     return diff_case(pools, NAMES, "golden-pay", "golden-pay", RUN_A_FILES,
                      scheme_files("_pay/scheme.json", ["diff_mix/log_b.csv"]))
+
+
+def diff_quality():
+    # A: quality_basic (computed indicators).  B: the same log and scheme, but registry_b.csv no longer
+    # flags P02 htn: U1's htn_managed D 4 -> 3, N 1, a 0.416667 -> 0.555556, Q 0.7417 -> 0.7833 (README).
+    one = F(1)
+    units = {"U1": dict(in_a=True, in_b=True, wa=F("33.8"), wb=F("33.8"), wmid=F("33.8"), qa=F("0.7417"),
+                        qb=F("0.7833"), aa=one, ab=one),
+             "U2": dict(in_a=True, in_b=True, wa=F("14.5"), wb=F("14.5"), wmid=F("14.5"), qa=F("0.96"),
+                        qb=F("0.96"), aa=one, ab=one)}
+    csv, out = diff_case([("phs", "基本公共卫生服务经费", 100000, 100000, units)],
+                         {"U1": "定海区城东街道社区卫生服务中心", "U2": "定海区金塘镇卫生院"},
+                         "golden-quality", "golden-quality-b",
+                         scheme_files("quality_basic/scheme.json", ["_qual/log.csv"]),
+                         scheme_files("diff_quality/scheme_b.json", ["_qual/log.csv"]),
+                         qmoves={"U1": ["htn_managed", "1", "1", "4", "0.416667", "1", "3", "0.555556", "0.041667"]})
+    qb = ("\nquality: 1 unit with a changed Q, and the indicator that moved it most "
+          "(its part of the change = weight × Δa / Σ weights):\n"
+          + "%-12s %7s %7s  %-18s %-28s %-28s %10s\n" % ("unit", "Q A", "Q B", "indicator", "a A", "a B", "part of ΔQ")
+          + "%-12s %7s %7s  %-18s %-28s %-28s %10s\n" % ("U1", "0.7417", "0.7833", "htn_managed",
+                                                          "0.416667 (N/D 1/4)", "0.555556 (N/D 1/3)", "+0.041667"))
+    tail = "every row with the effect of each cause: $OUT/diff.csv\n"
+    return csv, out[:-len(tail)] + qb + tail
 
 
 def main():
@@ -549,6 +580,11 @@ def main():
           "$DG run --scheme ../_appeal/scheme_noappeals.json --out $OUT/a --threads 2 ../_appeal/log.csv > /dev/null && "
           "$DG run --scheme ../_appeal/scheme_review.json --out $OUT/b --threads 2 ../_appeal/log.csv > /dev/null && "
           "$DG diff $OUT/a $OUT/b --out $OUT/diff.csv --no-bom", stdout=out, files={"diff.csv": csv})
+    csv, out = diff_quality()
+    write("diff_quality",
+          "$DG run --scheme ../quality_basic/scheme.json --out $OUT/a --threads 2 ../_qual/log.csv 2> /dev/null "
+          "> /dev/null && $DG run --scheme scheme_b.json --out $OUT/b --threads 1 ../_qual/log.csv 2> /dev/null "
+          "> /dev/null && $DG diff $OUT/a $OUT/b --out $OUT/diff.csv --no-bom", stdout=out, files={"diff.csv": csv})
     write("diff_e_usage", "$DG diff only_one_dir", exit_code=2, stderr_contains=["give exactly two run folders"])
     write("diff_e_missing_run", RUN + " && $DG diff $OUT/run $OUT/none", exit_code=4,
           stderr_contains=["/none: cannot open the run folder: No such file or directory"])

@@ -267,7 +267,6 @@ Test(quality, registry_grouped_sorted_and_found)
     cr_expect_eq(r->flags[0], 2u); /* a7: a=1 b=0 */
     cr_expect_eq(r->flags[1], 1u); /* b,1: a empty b=1 */
     cr_expect_eq(r->flags[2], 3u);
-    cr_expect_eq(r->line[1], 3);
     cr_expect_eq(dg_registry_find(r, "z9", 2), 2);
     cr_expect_eq(dg_registry_find(r, "b,1", 3), 1);
     cr_expect_eq(dg_registry_find(r, "q", 1), -1);
@@ -277,6 +276,162 @@ Test(quality, registry_grouped_sorted_and_found)
     cr_expect(s->registry == NULL);
     cr_expect_eq(s->n_computed, 1);
     dg_scheme_free(s);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_expect_eq(system(cmd), 0);
+}
+
+/* ---- registry: chunk size and thread count change nothing ------------------------ */
+
+#include <omp.h>
+
+static void reg_world(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/dg_test_qregc_XXXXXX");
+    cr_assert(mkdtemp(dir) != NULL);
+    put("catalog.csv", "item_code,item_name,category,equivalent\nA,a,public_health,1\n");
+    put("units.csv", "unit_id,unit_name\nU1,一\nU2,二\nU3,三\n");
+    put("scheme.json", "{\"id\": \"r\", \"period\": {\"from\": \"2020-01-01\", \"to\": \"2020-12-31\"},"
+                       " \"catalog\": \"catalog.csv\", \"units\": \"units.csv\", \"registry\": \"registry.csv\","
+                       " \"quality\": {\"indicators\": [{\"id\": \"k\", \"weight\": 1, \"target\": \"0.5\","
+                       " \"compute\": {\"of\": [\"b\"], \"count\": [\"a\"]}}]},"
+                       " \"pools\": [{\"id\": \"p\", \"budget\": \"1.00\", \"categories\": [\"public_health\"],"
+                       " \"scope\": \"all\"}]}");
+}
+
+static DgScheme *reg_scheme(void)
+{
+    char sp[128];
+    snprintf(sp, sizeof sp, "%s/scheme.json", dir);
+    DgScheme *s = NULL;
+    DgError e = {0};
+    cr_assert_eq(dg_scheme_load_no_registry(sp, &s, &e), DG_OK, "%s", e.text);
+    return s;
+}
+
+static const size_t reg_chunks[] = {0, 1, 2, 3, 7, 64, 333, 4096};
+static const int reg_threads[] = {1, 2, 3};
+
+/* Load registry.csv with every chunk size and thread count: the same
+ * persons in the same order, found by id, or the same error. */
+static void reg_same_everywhere(DgScheme *s, DgStatus want, const char *want_where)
+{
+    char rp[128];
+    snprintf(rp, sizeof rp, "%s/registry.csv", dir);
+    DgRegistry *base = NULL;
+    DgError e0 = {0};
+    omp_set_num_threads(1);
+    DgStatus st0 = dg_registry_load_chunked(rp, s, 0, &base, &e0);
+    cr_assert_eq(st0, want, "%s", e0.text);
+    if (want_where) {
+        char where[1200];
+        snprintf(where, sizeof where, "%s:%llu:%u", e0.file, (unsigned long long)e0.line, e0.column);
+        cr_expect(strstr(where, want_where) != NULL, "error at %s, expected %s (%s)", where, want_where, e0.text);
+    }
+    for (size_t c = 0; c < sizeof reg_chunks / sizeof *reg_chunks; c++)
+        for (size_t t = 0; t < sizeof reg_threads / sizeof *reg_threads; t++) {
+            omp_set_num_threads(reg_threads[t]);
+            DgRegistry *r = NULL;
+            DgError e = {0};
+            DgStatus st = dg_registry_load_chunked(rp, s, reg_chunks[c], &r, &e);
+            cr_assert_eq(st, st0, "chunk %zu threads %d: %s", reg_chunks[c], reg_threads[t], e.text);
+            if (st) {
+                cr_expect_str_eq(e.text, e0.text, "chunk %zu threads %d", reg_chunks[c], reg_threads[t]);
+                cr_expect_eq(e.line, e0.line, "chunk %zu threads %d: %s", reg_chunks[c], reg_threads[t], e.text);
+                cr_expect_eq(e.column, e0.column, "chunk %zu threads %d", reg_chunks[c], reg_threads[t]);
+                continue;
+            }
+            cr_assert_eq(r->n_persons, base->n_persons);
+            for (size_t u = 0; u <= s->n_units; u++)
+                cr_expect_eq(r->unit_first[u], base->unit_first[u]);
+            for (size_t p = 0; p < r->n_persons; p++) {
+                cr_expect_str_eq(r->person_id[p], base->person_id[p], "chunk %zu person %zu", reg_chunks[c], p);
+                cr_expect_eq(r->unit[p], base->unit[p]);
+                cr_expect_eq(r->flags[p], base->flags[p]);
+                cr_expect_eq(dg_registry_find(r, base->person_id[p], strlen(base->person_id[p])), (int64_t)p);
+            }
+            cr_expect_eq(dg_registry_find(r, "nobody", 6), -1);
+            dg_registry_free(r);
+        }
+    omp_set_num_threads(2);
+    if (base) {
+        /* grouped by unit, byte order inside a unit */
+        for (size_t p = 1; p < base->n_persons; p++)
+            if (base->unit[p] == base->unit[p - 1])
+                cr_expect_lt(strcmp(base->person_id[p - 1], base->person_id[p]), 0, "%s %s",
+                             base->person_id[p - 1], base->person_id[p]);
+    }
+    dg_registry_free(base);
+}
+
+Test(quality, registry_chunk_and_thread_independent)
+{
+    reg_world();
+    DgScheme *s = reg_scheme();
+    /* quoted ids with commas and line breaks, CRLF, blank lines, long ids
+     * that share their first 16 and 32 bytes, multi-byte UTF-8 */
+    size_t cap = 1 << 20, len = 0;
+    char *t = malloc(cap);
+    len += (size_t)snprintf(t + len, cap - len, "\xEF\xBB\xBFperson_id,unit_id,a,b,note\r\n");
+    rng_state = 77;
+    for (int i = 0; i < 1500; i++) {
+        const char *u = rnd(3) == 0 ? "U1" : rnd(2) ? "U2" : "U3";
+        switch (rnd(6)) {
+        case 0:
+            len += (size_t)snprintf(t + len, cap - len, "\"q,%d\n\",%s,1,,\"x\"\"y\"\r\n", i, u);
+            break;
+        case 1:
+            len += (size_t)snprintf(t + len, cap - len, "PERSON-LONG-PREFIX-%06d,%s,0,1,\n\n", i, u);
+            break;
+        case 2:
+            len += (size_t)snprintf(t + len, cap - len, "PERSON-LONG-PREFIX-SHARED-BY-MANY-%06d-Z,%s,1,1,n\n", i, u);
+            break;
+        case 3:
+            len += (size_t)snprintf(t + len, cap - len, "居民%d,%s,,0,备注\n", i, u);
+            break;
+        default:
+            len += (size_t)snprintf(t + len, cap - len, "P%d, %s ,1,0,x\n", i * 7919 % 100000, u);
+        }
+    }
+    FILE *f;
+    char rp[128];
+    snprintf(rp, sizeof rp, "%s/registry.csv", dir);
+    cr_assert((f = fopen(rp, "wb")));
+    fwrite(t, 1, len, f);
+    fclose(f);
+    reg_same_everywhere(s, DG_OK, NULL);
+    /* faults: each must be reported at the same place whatever the chunking,
+     * the first in file order winning as in a serial read */
+    static const struct {
+        const char *text, *where;
+    } bad[] = {
+        /* a duplicate far from its first row */
+        {"person_id,unit_id,a,b\nA1,U1,1,0\nA2,U2,0,0\nA3,U1,,\nA4,U2,1,1\nA1,U3,0,1\n", "registry.csv:6:1"},
+        /* the duplicate row also has an unknown unit: the duplicate is named */
+        {"person_id,unit_id,a,b\nA1,U1,1,0\nA2,U2,0,0\nA1,U9,0,0\n", "registry.csv:4:1"},
+        /* an unknown unit before a duplicate */
+        {"person_id,unit_id,a,b\nA1,U1,1,0\nA2,U9,0,0\nA1,U1,0,0\n", "registry.csv:3:2"},
+        /* a bad flag after a duplicate */
+        {"person_id,unit_id,a,b\nA1,U1,1,0\nA1,U1,0,0\nA3,U1,x,0\n", "registry.csv:3:1"},
+        /* two duplicates: the earlier second occurrence */
+        {"person_id,unit_id,a,b\nB,U1,,\nA,U1,,\nC,U1,,\nA,U2,,\nB,U2,,\n", "registry.csv:5:1"},
+        /* a malformed row after a quoted line break, then a duplicate */
+        {"person_id,unit_id,a,b\n\"x\ny\",U1,1,0\nA\"B,U1,0,0\nx\ny,U1,,\n", "registry.csv:4:0"},
+        /* a short row, then invalid UTF-8 later: the encoding is checked first */
+        {"person_id,unit_id,a,b\nA1,U1\nA2,U1,1,\xff\n", "registry.csv:3:0"},
+        /* an unterminated quote runs to the end */
+        {"person_id,unit_id,a,b\nA1,U1,1,0\n\"A2,U1,1,0\nA3,U1,1,0\n", "registry.csv:3:0"},
+        /* an empty person_id after blank lines and CRLF */
+        {"person_id,unit_id,a,b\r\n\r\nA1,U1,1,0\r\n\r\n ,U2,1,0\r\n", "registry.csv:5:1"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        cr_assert((f = fopen(rp, "wb")));
+        fputs(bad[i].text, f);
+        fclose(f);
+        reg_same_everywhere(s, DG_E_CONFIG, bad[i].where);
+    }
+    free(t);
+    dg_scheme_free(s);
+    char cmd[160];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     cr_expect_eq(system(cmd), 0);
 }
