@@ -98,6 +98,11 @@ static void count_qn(const char *p, size_t n, bool want_q, uint64_t *nq, uint64_
     *nn = l;
 }
 
+void dg_chunk_count(const char *p, size_t n, bool want_quotes, uint64_t *nq, uint64_t *nn)
+{
+    count_qn(p, n, want_quotes, nq, nn);
+}
+
 /* First record start p with r <= p < lim (r < lim), given the quote state at
  * r; NONE if there is none. */
 static size_t first_start(const char *buf, size_t r, size_t lim, bool inq, bool qa)

@@ -36,4 +36,8 @@ typedef struct DgChunk {
 void dg_chunk_split(const char *buf, size_t len, bool eof, bool quote_aware, size_t chunk_size, uint64_t line0,
                     DgChunk **chunks, size_t *n_chunks, size_t *consumed);
 
+/* Count '"' (when want_quotes; else *nq = 0) and '\n' bytes in p[0..n):
+ * the chunker's SIMD counter, for the slices of a run (slices.h). */
+void dg_chunk_count(const char *p, size_t n, bool want_quotes, uint64_t *nq, uint64_t *nn);
+
 #endif

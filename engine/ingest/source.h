@@ -89,6 +89,24 @@ DgStatus dg_source_skip_record(DgSource *s, bool quote_aware, size_t window, uin
 /* Size of the file on disk, 0 if unknown. */
 uint64_t dg_source_size(const DgSource *s);
 
+/* Stream offset of the current window's first byte (bytes consumed so far,
+ * a skipped BOM included): the file offset for a pass-through source. */
+uint64_t dg_source_offset(const DgSource *s);
+
+/* A regular file read without decoding (no gzip, no encoding): its stream
+ * bytes are its file bytes, so a byte range of it can be read alone. */
+bool dg_source_passthrough(const DgSource *s);
+
+/* From now on the source is the file's bytes [begin, end) only (slices of
+ * a run, docs/scale.md): whatever the window held is dropped, the next
+ * window starts at file offset `begin`, and the input ends at `end`, where
+ * the change check of the end of a file runs (same size and modification
+ * time as at open, and every byte of the range read).  Hashing stops and
+ * dg_source_bytes_in counts from 0 again.  begin >= end: an empty input
+ * (any source).  Otherwise the source must be pass-through
+ * (DG_E_INTERNAL).  Errors: DG_E_IO (seek failure). */
+DgStatus dg_source_restrict(DgSource *s, uint64_t begin, uint64_t end, DgError *err);
+
 void dg_source_close(DgSource *s); /* accepts NULL */
 
 #endif

@@ -36,6 +36,7 @@
 #include "fieldparse.h"
 #include "logheader.h"
 #include "recids.h"
+#include "slicing.h"
 
 #define DEFAULT_CHUNK (512u << 10)
 #define DEFAULT_WINDOW (8u << 20)
@@ -671,6 +672,7 @@ typedef struct Builder {
     DgFieldTabs tabs;        /* the scheme's unit ids and item codes, for the row checks */
     uint64_t bytes_total;
     uint64_t proj;           /* candidates projected for the run (spilling) */
+    DgSlicing *sl;           /* this process's share of each input; NULL: all of it */
 } Builder;
 
 /* Fill one reject and count it. */
@@ -1078,11 +1080,15 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
                              uint64_t *bytes_before, uint64_t bytes_total, DgError *err)
 {
     const char *path = b->d->files[fi];
+    DgSliceMode mode = dg_slicing_mode(b->sl, fi);
+    if (mode == DG_SLICE_NONE)
+        return DG_OK;
     DgSource *src = NULL;
     DgStatus st = dg_source_open(path, opt->encoding, &src, err);
     if (st != DG_OK)
         return st;
-    if (opt->hash_inputs)
+    uint64_t cand0 = b->n_cand, rej0 = b->d->rows_rejected;
+    if (opt->hash_inputs && mode == DG_SLICE_WHOLE)
         dg_source_want_hash(src);
     Ctx x = {.s = s,
              .tabs = &b->tabs,
@@ -1136,6 +1142,8 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
                 goto out;
         }
     }
+    if (mode != DG_SLICE_WHOLE && (st = dg_slicing_enter(b->sl, fi, path, src, &line, err)) != DG_OK)
+        goto out;
 
     int nthreads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
     ChunkOut *outs = NULL;
@@ -1170,6 +1178,7 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
                               (unsigned long long)rlen, x.max_record);
             add_reject(b, fi, line, DG_REASON_MALFORMED, "", 0, det, (size_t)dn);
             b->d->rows_read++;
+            b->d->file_rows[fi]++;
             line += nl;
             want = opt->window_size ? opt->window_size : DEFAULT_WINDOW;
             if (opt->progress)
@@ -1285,12 +1294,17 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
     for (size_t i = 0; i < outs_cap; i++)
         chunk_free(&outs[i]);
     free(outs);
-    if (opt->hash_inputs && st == DG_OK && !dg_source_sha256(src, b->d->input_sha256[fi]))
+    if (opt->hash_inputs && st == DG_OK && mode != DG_SLICE_WHOLE)
+        st = dg_slicing_sha256(b->sl, fi, path, b->d->input_sha256[fi], err);
+    else if (opt->hash_inputs && st == DG_OK && !dg_source_sha256(src, b->d->input_sha256[fi]))
         st = dg_error_set(err, DG_E_INTERNAL, path, 0, 0, "the input was not read to its end");
+    b->d->slice_cands[fi] = b->n_cand - cand0;
+    b->d->slice_rejects[fi] = b->d->rows_rejected - rej0;
 out:
     if (src) {
-        *bytes_before += dg_source_bytes_in(src);
-        b->d->bytes_in += dg_source_bytes_in(src);
+        uint64_t got = mode == DG_SLICE_WHOLE ? dg_source_bytes_in(src) : dg_slicing_bytes_in(b->sl, fi);
+        *bytes_before += got;
+        b->d->bytes_in += got;
     }
     dg_source_close(src);
     return st;
@@ -1318,6 +1332,8 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
     d->file_rows = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->file_rows);
     d->file_bad_text = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->file_bad_text);
     d->file_bad_text_gb = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->file_bad_text_gb);
+    d->slice_cands = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->slice_cands);
+    d->slice_rejects = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->slice_rejects);
     d->encoding_given = opt->encoding && opt->encoding[0] && strcasecmp(opt->encoding, "UTF-8") != 0 &&
                         strcasecmp(opt->encoding, "UTF8") != 0;
     for (size_t i = 0; i < n_paths; i++)
@@ -1330,15 +1346,19 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
         if (stat(paths[i], &sb) == 0)
             total += (uint64_t)sb.st_size;
     }
+    DgStatus st = dg_slicing_new(paths, n_paths, opt, &b.sl, err);
+    if (b.sl)
+        total = dg_slicing_bytes_total(b.sl);
     b.bytes_total = total;
-    DgStatus st = DG_OK;
     for (size_t i = 0; i < n_paths && st == DG_OK; i++)
         st = process_file(scheme, (uint32_t)i, opt, &b, &done, total, err);
     dg_fieldtabs_free(&b.tabs);
+    bool sliced = b.sl != NULL; /* the caller finds the duplicate record ids across slices */
+    dg_slicing_free(b.sl);
     if (st == DG_OK && d->ids->too_many)
         st = dg_error_set(err, DG_E_CONFIG, NULL, 0, 0,
                           "too many distinct staff or patient ids for one run; split the period");
-    if (st == DG_OK && !d->ids->spill) {
+    if (st == DG_OK && !d->ids->spill && !sliced) {
         int64_t t0 = g_get_monotonic_time();
         uint32_t *first = NULL;
         d->ids->n_dup = dg_recids_dups(d->ids->rec, opt->threads, &d->ids->dup, &first);
@@ -1389,6 +1409,8 @@ void dg_dataset_free(DgDataset *d)
     free(d->file_rows);
     free(d->file_bad_text);
     free(d->file_bad_text_gb);
+    free(d->slice_cands);
+    free(d->slice_rejects);
     if (d->ids) {
         for (uint32_t sh = 0; sh < SHARDS; sh++) {
             dg_intern_free(d->ids->staff[sh]);

@@ -113,6 +113,24 @@ typedef struct DgValidateOptions {
     uint64_t spill_rows;
     DgStatus (*spill)(void *ctx, const DgDataset *d, const DgRowBatch *b, DgError *err);
     void *spill_ctx;
+    /* Slices (see "Slices" below): this process is slice `slice` of
+     * `n_slices` and validates only its share of every input.  n_slices 0
+     * or 1: whole files, the ordinary run (slice must then be 0). */
+    unsigned slice, n_slices;
+    /* The gathered slice table: n_slices rows of dg_slice_words(n_paths)
+     * words, row j = what dg_validate_slice_counts gave on slice j.  When
+     * NULL (and n_slices > 1), dg_validate_files computes this slice's row
+     * itself and calls `gather` to get the table. */
+    const uint64_t *slice_table;
+    /* All-gather: copy every slice's `mine` (n words) into all[j * n ..]
+     * in slice order (MPI_Allgather).  Called exactly once per
+     * dg_validate_files when n_slices > 1 and slice_table is NULL, from
+     * the calling thread, before any row is read, even when this slice
+     * failed to count (its row then carries the failure, see
+     * dg_validate_slice_counts), so that no slice waits for one that
+     * stopped.  An error it returns is returned as is. */
+    DgStatus (*gather)(void *ctx, const uint64_t *mine, size_t n, uint64_t *all, DgError *err);
+    void *gather_ctx;
 } DgValidateOptions;
 
 struct DgDataset {
@@ -145,6 +163,13 @@ struct DgDataset {
      * the input encoding, and how many of those are well-formed GB18030 */
     uint64_t *file_rows, *file_bad_text, *file_bad_text_gb;
     bool encoding_given;      /* an --encoding other than UTF-8 was given */
+    /* [n_files] candidates (rows passing the row checks; duplicate record
+     * ids included) and rows rejected by the row checks (every reason but
+     * duplicate_record_id) that this process read from each file: of the
+     * whole file in an ordinary run, of its share in a sliced one.  Its
+     * candidates are numbered from 0 in (file, line) order, so candidate c
+     * of file f is the run's candidate c + dg_slice_cand_offsets(..)[f]. */
+    uint64_t *slice_cands, *slice_rejects;
     struct DgDatasetIds *ids; /* private */
 };
 
@@ -199,6 +224,98 @@ uint32_t dg_dataset_provisional_unit(const DgDataset *d, uint32_t provisional);
 void dg_dataset_keep_rows(DgDataset *d, DgRow *rows, size_t n, const char *const *record_ids,
                           const uint32_t *record_id_lens);
 size_t dg_dataset_n_patients(const DgDataset *d);
+
+/* ---- Slices: one process's share of every input (docs/scale.md, "How
+ * ranks split the inputs") --------------------------------------------
+ *
+ * n processes (MPI ranks) validate one run together: slice k of n reads
+ * only its share of each input, and the union of the n slices' results is
+ * exactly the one-process validation.  No MPI here; the caller moves the
+ * slice table between processes (a sequential test can run the n slices
+ * one after the other).
+ *
+ * Who reads what.  A plain input (a regular file, not gzip, no
+ * --encoding conversion) of S bytes whose header record ends at byte H is
+ * cut into raw slices: slice k gets bytes [H + k(S-H)/n, H + (k+1)(S-H)/n).
+ * Every slice counts the '"' and '\n' bytes of its raw slice (phase 1,
+ * dg_validate_slice_counts); once the counts are gathered, every slice
+ * knows the quote parity and the line number at every raw boundary, and
+ * slice k validates the records that *start* in its raw slice: from the
+ * first record start at or after its raw start to the first at or after
+ * the next raw start (a record start is the byte after a '\n' preceded by
+ * an even number of '"' since H: the rule of the chunker and the serial
+ * scanner, docs/architecture.md).  JSON Lines inputs are cut the same way
+ * with '\n' only (quotes are not special there).  A gzip input or one
+ * decoded from --encoding GB18030/GBK goes whole to slice (file index mod
+ * n); an input that cannot be read twice (a FIFO, a pipe, "-") goes whole
+ * to slice 0 and no other slice opens it.  Every slice reads the header of
+ * every regular input (so a header error is the same error on every
+ * slice); slice 0 also reads the FIFOs and standard input.
+ *
+ * What a sliced dataset holds (n_slices > 1):
+ *  - per-slice partials, to be summed over the slices: rows_read,
+ *    rows_accepted (= candidates: a sliced run finds no duplicate record
+ *    ids, the caller does, as in spill mode), rows_rejected, by_reason[],
+ *    bytes_in (each plain input's bytes are counted once, by the slice
+ *    whose records they hold, the header's by slice 0), file_rows[],
+ *    file_bad_text[], file_bad_text_gb[], slice_cands[], slice_rejects[],
+ *    and the us_* timings (per slice, not summed);
+ *  - rows (the slice's candidates, in input order, with the run's
+ *    (file, line)) and rejects (the run's (file, line); merge the slices'
+ *    lists by (file, line));
+ *  - slice-local: staff and patient numbers (dg_dataset_staff and
+ *    dg_dataset_patient give the strings to match them across slices);
+ *  - whole-run, identical to the one-process run on slice 0: files,
+ *    encoding_given, unknown_columns / unknown_column_file (slice 0 reads
+ *    every header; other slices miss only those of FIFOs and standard
+ *    input) and input_sha256 on every slice that set hash_inputs: a sliced
+ *    slice computes the digest of each whole regular input by reading it
+ *    once more (the bytes outside its range only to hash them), so set
+ *    hash_inputs on one slice, normally 0;
+ *  - dg_validate_review must be given the summed counts (one slice's
+ *    counts are not the run's).
+ * Spill (DgRowBatch) works per slice: batches hold the slice's candidates
+ * numbered from 0.  The candidate-count limit (2^32 - 1) is checked per
+ * slice; the caller checks the sum.
+ *
+ * Input changes: each slice checks, as an ordinary run does, that a file's
+ * size and modification time are the same at its end as when it opened it
+ * and that its range was read in full; all slices must also have seen the
+ * same size and header end in phase 1 (else "the input changed while it
+ * was being read", DG_E_IO).  Node-local copies of an input must be
+ * byte-identical. */
+
+/* Words per slice in the slice table of a run over n_paths inputs:
+ * 1 + 5 * n_paths. */
+size_t dg_slice_words(size_t n_paths);
+
+/* Phase 1 on slice opt->slice of opt->n_slices (n_slices >= 1): fill
+ * mine[dg_slice_words(n_paths)] with this slice's row of the slice table
+ * (for each input: how it is shared, its size, its header end, and the
+ * '"' and '\n' bytes of this slice's raw slice).  Reads each plain
+ * input's header and this slice's raw slice, nothing else; opens no FIFO.
+ * Uses opt->slice, n_slices, format, encoding and max_record.  On failure mine[0]
+ * holds the status (mine is always filled, so the caller can still gather
+ * it; the other slices then fail with "slice k could not ..." and the same
+ * status) and the error is returned.  Errors: DG_E_IO (cannot open or read
+ * an input), DG_E_USAGE (bad slice numbers, or unknown encoding). */
+DgStatus dg_validate_slice_counts(const char *const *paths, size_t n_paths, const DgValidateOptions *opt,
+                                  uint64_t *mine, DgError *err);
+
+/* Phase 2 is dg_validate_files with opt->slice / n_slices and the
+ * gathered table in opt->slice_table (or opt->gather).  Its extra errors
+ * for a sliced run: the failure status of the first slice whose row says
+ * it failed (DG_E_* as that slice had it), DG_E_IO when the slices saw
+ * different sizes or header ends of an input or this slice's view changed
+ * since phase 1, DG_E_USAGE for bad slice numbers or no table and no
+ * gather. */
+
+/* Candidate-number offsets of slice `slice`: cands_all[j * n_files + f] is
+ * slice j's slice_cands[f] (gathered).  off[f] (n_files entries) is what
+ * to add to this slice's number of a candidate of file f to get its number
+ * in the one-process run.  Pure. */
+void dg_slice_cand_offsets(const uint64_t *cands_all, unsigned n_slices, unsigned slice, size_t n_files,
+                           uint64_t *off);
 
 #ifdef __cplusplus
 }
