@@ -54,6 +54,31 @@ static inline uint64_t mix(uint64_t a, uint64_t b)
     return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
+/* The last n < 8 bytes at p as a little-endian word with zero high bytes —
+ * what memcpy into a zeroed word gives — from two overlapping loads
+ * instead of a variable-length copy (a call per id in the hot loop).
+ * Overlapping bytes are the same bytes, so OR-ing them is exact. */
+static inline uint64_t tail_word(const char *p, size_t n)
+{
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+    uint64_t w = 0;
+    if (n)
+        memcpy(&w, p, n);
+    return w;
+#else
+    const unsigned char *u = (const unsigned char *)p;
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, u, 4);
+        memcpy(&hi, u + n - 4, 4);
+        return (uint64_t)lo | (uint64_t)hi << (8 * (n - 4));
+    }
+    if (n == 0)
+        return 0;
+    return (uint64_t)u[0] | (uint64_t)u[n / 2] << (8 * (n / 2)) | (uint64_t)u[n - 1] << (8 * (n - 1));
+#endif
+}
+
 uint64_t dg_hash_bytes(const char *s, size_t len)
 {
     const uint64_t k0 = 0xa0761d6478bd642fULL, k1 = 0xe7037ed1a0b428dbULL, k2 = 0x8ebc6af09c88c6e3ULL;
@@ -65,9 +90,7 @@ uint64_t dg_hash_bytes(const char *s, size_t len)
         h = mix(h ^ w, k1);
         i += 8;
     }
-    uint64_t w = 0;
-    if (i < len)
-        memcpy(&w, s + i, len - i);
+    uint64_t w = tail_word(s + i, len - i);
     h = mix(h ^ w ^ k2, k1 ^ (uint64_t)len);
     return mix(h, k2) ^ h;
 }
@@ -176,6 +199,13 @@ void dg_intern_reserve(DgIntern *t, size_t n)
 void dg_intern_prefetch(const DgIntern *t, uint64_t h)
 {
     __builtin_prefetch(&t->slots[(uint32_t)h & t->mask]);
+}
+
+void dg_intern_prefetch_entry(const DgIntern *t, uint64_t h)
+{
+    const Slot *sl = &t->slots[(uint32_t)h & t->mask];
+    if (sl->ref1 && sl->tag == (uint32_t)h)
+        __builtin_prefetch(entry(t, sl->ref1 - 1));
 }
 
 int64_t dg_intern_find(const DgIntern *t, const char *s, size_t len)

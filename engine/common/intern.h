@@ -32,6 +32,12 @@ void dg_intern_reserve(DgIntern *t, size_t n);
  * over many ids call this a few ids ahead so cache misses overlap. */
 void dg_intern_prefetch(const DgIntern *t, uint64_t h);
 
+/* Second stage of the same hint, a few ids later, once the slot is in the
+ * cache: start loading the string the slot points to (when its tag
+ * matches), so that a hit's two misses (slot, string) both overlap with
+ * other work instead of the second one stalling the lookup. */
+void dg_intern_prefetch_entry(const DgIntern *t, uint64_t h);
+
 /* Id of the string or -1.  Pure. */
 int64_t dg_intern_find(const DgIntern *t, const char *s, size_t len);
 

@@ -97,7 +97,7 @@ enum { K_REC, K_STAFF, K_PAT, K_N };
 #define NO_ID UINT32_MAX /* IdRef.len of a row without patient_id */
 
 typedef struct IdRef {
-    uint32_t off, len;   /* bytes in the chunk arena */
+    uint32_t off, len;   /* its bytes (id_bytes) */
     uint64_t h;          /* hash, computed in the parallel phase */
     uint32_t packed;     /* packed id, set by the shard phase */
 } IdRef;
@@ -125,9 +125,12 @@ typedef struct ChunkOut {
     char *arena;
     size_t alen, acap;
     uint64_t rows_read;
+    uint64_t end_line;    /* physical line after the chunk's last record */
     uint64_t bad_text, bad_text_gb; /* rows not valid text; of those, well-formed GB18030 */
     uint64_t cand_base;   /* candidates (rows passing the row checks) before this chunk */
     uint32_t n_cand, n_rej;
+    const char *win;      /* the window being parsed, and its length */
+    size_t win_len;
     uint64_t rec_bytes;   /* record-id store bytes of the chunk's candidates */
     uint64_t rec_base;    /* store offset of its first candidate */
     /* accepted rows of the chunk grouped by shard, per kind: rows of shard
@@ -155,6 +158,26 @@ static uint32_t arena_put(ChunkOut *c, const char *s, size_t len)
     return off;
 }
 
+/* An id's bytes are named by a 32-bit reference: an offset into the chunk
+ * arena, or, with IN_WIN set, into the window itself.  The window stays
+ * put until the window's rows are merged, so a field that the scanner left
+ * in place (no quotes, no escapes: nearly all of them) is not copied; a
+ * field unescaped into the scanner's scratch is copied into the arena. */
+#define IN_WIN 0x80000000u
+
+static inline const char *id_bytes(const ChunkOut *c, uint32_t ref)
+{
+    return ref & IN_WIN ? c->win + (ref & ~IN_WIN) : c->arena + ref;
+}
+
+static uint32_t id_ref(ChunkOut *c, const char *p, size_t len)
+{
+    uintptr_t a = (uintptr_t)p, w = (uintptr_t)c->win;
+    if (a >= w && a - w <= c->win_len && len <= c->win_len - (a - w) && a - w < IN_WIN)
+        return IN_WIN | (uint32_t)(a - w);
+    return arena_put(c, p, len);
+}
+
 /* Extend the string just written by arena_put (drop its NUL, append, re-terminate). */
 static void arena_put_more(ChunkOut *c, const char *s, size_t len)
 {
@@ -179,9 +202,14 @@ static void chunk_reset(ChunkOut *c)
     c->alen = 0;
     c->rows_read = 0;
     c->bad_text = c->bad_text_gb = 0;
+    memset(c->first, 0, sizeof c->first);
+    c->n_cand = 0;
+    c->rec_bytes = 0;
 }
 
-/* Group the chunk's accepted rows by shard (counting sort, input order kept). */
+/* Group the chunk's accepted rows by shard (counting sort, input order
+ * kept).  The counts per shard were taken as rows were accepted
+ * (count_accepted), so this is one pass over the rows. */
 static void chunk_shard(ChunkOut *c)
 {
     if (c->n > c->idx_cap) {
@@ -192,21 +220,7 @@ static void chunk_shard(ChunkOut *c)
             c->res[k] = dg_xrealloc(c->res[k], c->idx_cap * sizeof *c->res[k]);
         }
     }
-    memset(c->first, 0, sizeof c->first);
-    c->n_cand = c->n_rej = 0;
-    c->rec_bytes = 0;
-    for (size_t i = 0; i < c->n; i++) {
-        Pending *p = &c->p[i];
-        if (p->reason != ACCEPTED) {
-            c->n_rej++;
-            continue;
-        }
-        c->n_cand++;
-        c->rec_bytes += dg_recids_entry_size(p->id[K_REC].len);
-        for (int k = 0; k < K_N; k++)
-            if (p->id[k].len != NO_ID)
-                c->first[k][shard_of(p->id[k].h) + 1]++;
-    }
+    c->n_rej = (uint32_t)c->n - c->n_cand;
     uint32_t pos[K_N][SHARDS];
     for (int k = 0; k < K_N; k++) {
         for (uint32_t sh = 0; sh < SHARDS; sh++)
@@ -220,7 +234,7 @@ static void chunk_shard(ChunkOut *c)
         for (int k = 0; k < K_N; k++)
             if (p->id[k].len != NO_ID) {
                 uint32_t at = pos[k][shard_of(p->id[k].h)]++;
-                c->idx[k][at] = (uint32_t)i;
+                c->idx[k][at] = (uint32_t)i; /* unused for K_REC, but cheaper than a branch */
                 c->keys[k][at] = (IdKey){p->id[k].h, p->id[k].off, p->id[k].len};
             }
     }
@@ -336,6 +350,36 @@ static void note_bad_text(ChunkOut *c, const char *s, size_t len)
     c->bad_text_gb += looks_gb18030(s, len);
 }
 
+/* End of the ASCII-only prefix of buf[from, to), rounded down to a word:
+ * records inside it need no UTF-8 check.  A tight loop the compiler
+ * vectorizes, over bytes the scanner is about to read anyway. */
+static size_t ascii_until(const char *buf, size_t from, size_t to)
+{
+    enum { BLK = 256 };
+    size_t i = from;
+    while (i + BLK <= to) {
+        uint64_t acc = 0;
+        for (size_t k = 0; k < BLK; k += 8) {
+            uint64_t w;
+            memcpy(&w, buf + i + k, 8);
+            acc |= w;
+        }
+        if (acc & 0x8080808080808080ULL)
+            return i;
+        i += BLK;
+    }
+    for (; i + 8 <= to; i += 8) {
+        uint64_t w;
+        memcpy(&w, buf + i, 8);
+        if (w & 0x8080808080808080ULL)
+            return i;
+    }
+    for (; i < to; i++)
+        if ((unsigned char)buf[i] & 0x80)
+            return i;
+    return to;
+}
+
 typedef struct Ctx {
     const DgScheme *s;
     const DgFieldTabs *tabs; /* unit and code lookups without hashing a string */
@@ -355,6 +399,15 @@ static const int id_cols[] = {C_RECORD, C_UNIT, C_STAFF, C_PATIENT, C_ITEM};
 static void check_row(const Ctx *x, ChunkOut *c, Pending *p, Field *f)
 {
     char b1[64];
+    /* CSV fields are never of a bad type and are present exactly when they
+     * have bytes, so the three generic checks below pass exactly when every
+     * required id has 1..DG_MAX_ID_BYTES bytes, the patient id at most
+     * DG_MAX_ID_BYTES and the date some: one test instead of three loops
+     * over flags (the slow path still decides what a failing row says) */
+    if (!x->jsonl && f[C_RECORD].len - 1 < DG_MAX_ID_BYTES && f[C_UNIT].len - 1 < DG_MAX_ID_BYTES &&
+        f[C_STAFF].len - 1 < DG_MAX_ID_BYTES && f[C_ITEM].len - 1 < DG_MAX_ID_BYTES &&
+        f[C_PATIENT].len <= DG_MAX_ID_BYTES && f[C_DATE].len > 0)
+        goto fields_ok;
     for (size_t i = 0; i < sizeof id_cols / sizeof id_cols[0]; i++) {
         int k = id_cols[i];
         if (f[k].present && !f[k].bad_type && f[k].len > DG_MAX_ID_BYTES) {
@@ -373,6 +426,7 @@ static void check_row(const Ctx *x, ChunkOut *c, Pending *p, Field *f)
             reject(c, p, DG_REASON_MISSING_FIELD, "%s is empty", col_names[k]);
             return;
         }
+fields_ok:;
     uint64_t q = 1;
     if (f[C_QTY].bad_type) {
         reject(c, p, DG_REASON_BAD_QUANTITY, "quantity is not a string or integer");
@@ -434,13 +488,19 @@ static void check_row(const Ctx *x, ChunkOut *c, Pending *p, Field *f)
     st->len = 4 + (uint32_t)f[C_STAFF].len;
     st->h = dg_hash_bytes(c->arena + st->off, st->len);
     if (f[C_PATIENT].present && f[C_PATIENT].len > 0) {
-        pat->off = arena_put(c, f[C_PATIENT].p, f[C_PATIENT].len);
+        pat->off = id_ref(c, f[C_PATIENT].p, f[C_PATIENT].len);
         pat->len = (uint32_t)f[C_PATIENT].len;
         pat->h = dg_hash_bytes(f[C_PATIENT].p, f[C_PATIENT].len);
     } else {
         pat->len = NO_ID;
     }
     p->id[K_REC].h = dg_hash_bytes(f[C_RECORD].p, f[C_RECORD].len);
+    /* counted here, while the row is in the cache, for chunk_shard */
+    c->n_cand++;
+    c->rec_bytes += dg_recids_entry_size(p->id[K_REC].len);
+    for (int k = 0; k < K_N; k++)
+        if (p->id[k].len != NO_ID)
+            c->first[k][shard_of(p->id[k].h) + 1]++;
 }
 
 /* The record id for the rejects file: "" when absent or longer than an id
@@ -448,7 +508,7 @@ static void check_row(const Ctx *x, ChunkOut *c, Pending *p, Field *f)
 static void keep_record_id(ChunkOut *c, Pending *p, const Field *f)
 {
     if (f->present && !f->bad_type && f->len <= DG_MAX_ID_BYTES) {
-        p->id[K_REC].off = arena_put(c, f->p, f->len);
+        p->id[K_REC].off = id_ref(c, f->p, f->len);
         p->id[K_REC].len = (uint32_t)f->len;
     } else {
         p->id[K_REC].off = arena_put(c, "", 0);
@@ -481,13 +541,18 @@ static void process_chunk(const Ctx *x, const char *buf, size_t limit, const DgC
     /* ch->end is a record boundary, so records starting in the chunk end
      * there at the latest: the cursor indexes no byte past it */
     DgCsvCursor cur;
-    if (!x->jsonl)
+    size_t ascii_end = ch->begin;
+    if (!x->jsonl) {
         dg_csv_cursor_init(&cur, buf, ch->begin, ch->end, DG_SCAN_AUTO);
+        ascii_end = ascii_until(buf, ch->begin, ch->end);
+    }
     DgJsonScratch js = {0};
     static const char *const keys[C_N] = {"record_id", "unit_id",      "staff_id", "patient_id",
                                           "item_code", "service_date", "quantity"};
     uint64_t line = ch->first_line;
     size_t pos = ch->begin;
+    c->win = buf;
+    c->win_len = limit;
     while (pos < ch->end) {
         size_t start = pos;
         Field f[C_N];
@@ -525,7 +590,7 @@ static void process_chunk(const Ctx *x, const char *buf, size_t limit, const DgC
                        x->n_cols);
                 continue;
             }
-            if (!valid_utf8(buf + start, pos - start)) {
+            if (pos > ascii_end && !valid_utf8(buf + start, pos - start)) {
                 note_bad_text(c, buf + start, pos - start);
                 keep_record_id(c, p, &f[C_RECORD]);
                 reject(c, p, DG_REASON_MALFORMED, "the row is not valid text in the input encoding");
@@ -543,7 +608,7 @@ static void process_chunk(const Ctx *x, const char *buf, size_t limit, const DgC
             size_t lend = nl ? (size_t)(nl - buf) : limit;
             pos = nl ? lend + 1 : limit;
             uint64_t this_line = line;
-            line++;
+            line += nl != NULL; /* a last line without "\n" ends no line */
             size_t l = lend;
             if (l > start && buf[l - 1] == '\r')
                 l--;
@@ -589,6 +654,7 @@ static void process_chunk(const Ctx *x, const char *buf, size_t limit, const DgC
         keep_record_id(c, p, &f[C_RECORD]);
         check_row(x, c, p, f);
     }
+    c->end_line = line;
     dg_csv_record_clear(&rec);
     if (!x->jsonl)
         dg_csv_cursor_free(&cur);
@@ -633,9 +699,12 @@ static void add_reject(Builder *b, uint32_t file, uint64_t line, DgReason r, con
     reject_set(d, &d->rejects[d->n_rejects++], file, line, r, rec, rec_len, detail, det_len);
 }
 
-/* How far ahead intern_window asks for slots: enough misses in flight to
- * cover memory latency, few enough that the lines are still in L1. */
-#define PREFETCH_AHEAD 8
+/* How far ahead intern_window asks for slots, and then for the strings
+ * those slots point to: enough misses in flight to cover memory latency,
+ * few enough that the lines are still in L1.  The string is asked for
+ * PREFETCH_ENTRY ids ahead, when its slot has (mostly) arrived. */
+#define PREFETCH_AHEAD 16
+#define PREFETCH_ENTRY 8
 
 /* Intern the staff and patient ids of every accepted row of one window, and
  * note the key of its record id, one thread per shard.  The tables of a big
@@ -660,7 +729,9 @@ static void intern_window(struct DgDatasetIds *ids, ChunkOut *outs, size_t n_chu
                 for (uint32_t j = c->first[k][sh]; j < z; j++) {
                     if (j + PREFETCH_AHEAD < z)
                         dg_intern_prefetch(t, key[j + PREFETCH_AHEAD].h);
-                    uint32_t local = dg_intern_add_h(t, c->arena + key[j].off, key[j].len, key[j].h, NULL);
+                    if (j + PREFETCH_ENTRY < z)
+                        dg_intern_prefetch_entry(t, key[j + PREFETCH_ENTRY].h);
+                    uint32_t local = dg_intern_add_h(t, id_bytes(c, key[j].off), key[j].len, key[j].h, NULL);
                     c->res[k][j] = pack(local, sh);
                     over |= local > LOCAL_MAX;
                 }
@@ -733,7 +804,7 @@ static void emit_chunk(DgDataset *d, uint32_t file, ChunkOut *c)
         if (p->reason != ACCEPTED)
             continue;
         fill_row(&d->rows[cand], file, p);
-        off = dg_recids_put(rec, cand, off, c->arena + p->id[K_REC].off, p->id[K_REC].len);
+        off = dg_recids_put(rec, cand, off, id_bytes(c, p->id[K_REC].off), p->id[K_REC].len);
         cand++;
     }
 }
@@ -759,7 +830,7 @@ static DgStatus spill_window(DgDataset *d, uint32_t file, ChunkOut *outs, size_t
             if (p->reason != ACCEPTED)
                 continue;
             fill_row(&rows[k], file, p);
-            idv[k] = c->arena + p->id[K_REC].off;
+            idv[k] = id_bytes(c, p->id[K_REC].off);
             lens[k] = p->id[K_REC].len;
             hs[k] = p->id[K_REC].h;
             k++;
@@ -818,7 +889,7 @@ static void reject_chunk(Builder *b, uint32_t file, const ChunkOut *c)
     for (size_t i = 0; i < c->n; i++) {
         const Pending *p = &c->p[i];
         if (p->reason != ACCEPTED)
-            add_reject(b, file, p->line, (DgReason)p->reason, c->arena + p->id[K_REC].off, p->id[K_REC].len,
+            add_reject(b, file, p->line, (DgReason)p->reason, id_bytes(c, p->id[K_REC].off), p->id[K_REC].len,
                        c->arena + p->det_off, p->det_len);
     }
 }
@@ -1205,9 +1276,14 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
         d->us_parse += (uint64_t)(t1 - t0);
         d->us_ids += (uint64_t)(t2 - t1);
         d->us_merge += (uint64_t)(t3 - t2);
-        /* lines: count what the window consumed */
-        for (const char *q = buf; (q = memchr(q, '\n', (size_t)(buf + consumed - q))) != NULL; q++)
-            line++;
+        /* lines: the window ends where its last record does, so the line
+         * after it is the one after the last chunk holding a record (no
+         * serial pass counting the window's newlines again) */
+        for (size_t i = n_chunks; i-- > 0;)
+            if (chunks[i].begin < chunks[i].end) {
+                line = outs[i].end_line;
+                break;
+            }
         free(chunks);
         dg_source_consume(src, consumed);
         if (opt->progress)

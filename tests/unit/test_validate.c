@@ -299,3 +299,65 @@ Test(validate, input_sha256_while_parsing)
     unlink(path);
     dg_scheme_free(s);
 }
+
+/* The CSV rows' one-test check of id lengths and required fields must agree
+ * with the per-field rules at their edges: ids of 256 bytes pass, 257 do
+ * not (malformed, whichever id), an empty patient id passes, an empty
+ * required field is missing_field, and the first failing rule words the
+ * reject (record_id before unit_id).  Rows by hand, line by line. */
+Test(validate, id_lengths_and_required_fields_at_the_edges)
+{
+    DgScheme *s = load_small();
+    const char *path = "/tmp/dg_test_validate_edges.csv";
+    char l256[257], l257[258];
+    memset(l256, 'x', 256);
+    l256[256] = 0;
+    memset(l257, 'y', 257);
+    l257[257] = 0;
+    FILE *fp = fopen(path, "wb");
+    fputs("record_id,unit_id,staff_id,patient_id,item_code,service_date,quantity\n", fp);
+    fprintf(fp, "%s,U01,S1,P1,MED-VISIT,2020-01-05,1\n", l256);        /* 2: accepted */
+    fprintf(fp, "%s,U01,S1,P1,MED-VISIT,2020-01-05,1\n", l257);        /* 3: malformed record_id */
+    fprintf(fp, "A3,U01,%s,P1,MED-VISIT,2020-01-05,1\n", l256);        /* 4: accepted */
+    fprintf(fp, "A4,U01,%s,P1,MED-VISIT,2020-01-05,1\n", l257);        /* 5: malformed staff_id */
+    fprintf(fp, "A5,U01,S1,%s,MED-VISIT,2020-01-05,1\n", l257);        /* 6: malformed patient_id */
+    fputs("A6,U01,S1,,MED-VISIT,2020-01-05,\n", fp);                  /* 7: accepted, no patient */
+    fputs("A7,U01,S1,P1,MED-VISIT,,1\n", fp);                         /* 8: missing service_date */
+    fputs(",U01,S1,P1,,2020-01-05,1\n", fp);                          /* 9: missing record_id first */
+    fprintf(fp, "%s,,S1,P1,MED-VISIT,2020-01-05,1\n", l257);          /* 10: length before emptiness */
+    fputs("A10,U01,\"\",P1,MED-VISIT,2020-01-05,1\n", fp);            /* 11: missing staff_id (quoted "") */
+    fclose(fp);
+    const char *paths[] = {path};
+    DgDataset *d = NULL;
+    DgError e = {0};
+    cr_assert_eq(dg_validate_files(s, paths, 1, NULL, &d, &e), DG_OK, "%s", e.text);
+    cr_assert_eq(d->rows_read, 10);
+    cr_assert_eq(d->n_rows, 3);
+    cr_assert_eq(d->rows[0].line, 2);
+    cr_assert_eq(d->rows[1].line, 4);
+    cr_assert_eq(d->rows[2].line, 7);
+    cr_assert_eq(d->rows[2].patient, DG_NO_PATIENT);
+    static const struct {
+        uint64_t line;
+        DgReason r;
+        const char *detail;
+    } want[] = {
+        {3, DG_REASON_MALFORMED, "record_id is 257 bytes long; an id may have at most 256 bytes"},
+        {5, DG_REASON_MALFORMED, "staff_id is 257 bytes long; an id may have at most 256 bytes"},
+        {6, DG_REASON_MALFORMED, "patient_id is 257 bytes long; an id may have at most 256 bytes"},
+        {8, DG_REASON_MISSING_FIELD, "service_date is empty"},
+        {9, DG_REASON_MISSING_FIELD, "record_id is empty"},
+        {10, DG_REASON_MALFORMED, "record_id is 257 bytes long; an id may have at most 256 bytes"},
+        {11, DG_REASON_MISSING_FIELD, "staff_id is empty"},
+    };
+    cr_assert_eq(d->n_rejects, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < d->n_rejects; i++) {
+        cr_expect_eq(d->rejects[i].line, want[i].line, "reject %zu", i);
+        cr_expect_eq(d->rejects[i].reason, want[i].r, "reject %zu", i);
+        cr_expect_str_eq(d->rejects[i].detail, want[i].detail, "reject %zu", i);
+    }
+    cr_assert_str_eq(dg_dataset_record_id(d, 0), l256);
+    dg_dataset_free(d);
+    dg_scheme_free(s);
+    unlink(path);
+}
