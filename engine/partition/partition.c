@@ -28,6 +28,9 @@
 #include "dangliang/registry.h"
 
 #include <glib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,9 +224,34 @@ static size_t get_len(const char *p, uint32_t *len)
 
 enum { UNIT_FIXED = sizeof(DgRow) + 4, ID_FIXED = 4 + 2 + 4 + 4 };
 
+/* Past the switch the run alternates big short-lived blocks (a partition
+ * read back, its keys) with small long-lived ones (flags, kept rows).
+ * glibc raises its mmap threshold each time a big mmapped block is freed,
+ * so later big blocks land in the heap between the small ones and their
+ * pages are not given back: the resident set grows with every partition.
+ * A fixed threshold (which also turns the raising off) keeps every block of
+ * 256 KiB or more in its own mapping, returned whole on free. */
+static void allocator_for_spilling(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 256 << 10);
+#endif
+}
+
+/* Give the free pages of the heaps back after a partition. */
+static void allocator_trim(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
 static DgStatus open_dir(Spill *sp, uint64_t proj, DgError *err)
 {
-    uint64_t budget = sp->memory / 4; /* units are lumpy: aim at a quarter, so most partitions fit in half */
+    allocator_for_spilling();
+    /* units are lumpy: aim at an eighth, so that most partitions, even with
+     * several big units hashed together, fit in half */
+    uint64_t budget = sp->memory / 8;
     unsigned max = MAX_PARTS;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 2 * MAX_PARTS + 64)
@@ -248,19 +276,23 @@ static DgStatus spill_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, D
         return st;
     for (size_t k = 0; k < b->n && st == DG_OK; k++) {
         const DgRow *r = &b->rows[k];
-        uint32_t len = b->record_id_lens[k], cand = (uint32_t)(b->first + k);
-        size_t need = UNIT_FIXED + 5 + len;
+        uint32_t len = b->record_id_lens[k], cand = (uint32_t)(b->first + k), plen = b->patient_id_lens[k];
+        size_t need = UNIT_FIXED + 10 + len + plen;
         if (need > sp->tmp_cap) {
             sp->tmp_cap = need * 2;
             sp->tmp_rec = dg_xrealloc(sp->tmp_rec, sp->tmp_cap);
         }
         char *p = sp->tmp_rec;
-        /* unit partition: row, candidate number, record id */
+        /* unit partition: row, candidate number, record id, patient id
+         * (empty when the row has none: row.patient is DG_NO_PATIENT) */
         memcpy(p, r, sizeof *r);
         memcpy(p + sizeof *r, &cand, 4);
         size_t n = UNIT_FIXED + put_len(p + UNIT_FIXED, len);
         memcpy(p + n, b->record_ids[k], len);
         n += len;
+        n += put_len(p + n, plen);
+        memcpy(p + n, b->patient_ids[k], plen);
+        n += plen;
         unsigned up = unit_part(dg_dataset_provisional_unit(d, r->staff), sp->P);
         sp->rows_in[up]++;
         st = dg_spill_write(sp->dir, up, p, n, err);
@@ -319,9 +351,9 @@ static DgStatus check_size(const Spill *sp, unsigned i, size_t per_row, DgError 
 
 /* Read partition i of the spill whole (after checking it fits the cap at
  * per_entry bytes an entry in memory) and count its entries: each is
- * `fixed` bytes, then a length and that many id bytes.  *buf is NULL for an
- * empty partition. */
-static DgStatus take_part(Spill *sp, unsigned i, size_t per_entry, size_t fixed, char **buf, size_t *len,
+ * `fixed` bytes, then n_ids times a length and that many id bytes.  *buf
+ * is NULL for an empty partition. */
+static DgStatus take_part(Spill *sp, unsigned i, size_t per_entry, size_t fixed, int n_ids, char **buf, size_t *len,
                           size_t *n, DgError *err)
 {
     *buf = NULL;
@@ -332,7 +364,8 @@ static DgStatus take_part(Spill *sp, unsigned i, size_t per_entry, size_t fixed,
     for (size_t at = 0; at < *len; (*n)++) {
         uint32_t l;
         at += fixed;
-        at += get_len(*buf + at, &l) + l;
+        for (int k = 0; k < n_ids; k++)
+            at += get_len(*buf + at, &l) + l;
     }
     return DG_OK;
 }
@@ -342,7 +375,7 @@ static DgStatus find_dups(Spill *sp, unsigned i, DupVec *out, DgError *err)
 {
     char *buf;
     size_t len, n;
-    DgStatus st = take_part(sp, i, 24, ID_FIXED, &buf, &len, &n, err);
+    DgStatus st = take_part(sp, i, 24, ID_FIXED, 1, &buf, &len, &n, err);
     if (st != DG_OK || !buf)
         return st;
     size_t *off = dg_xmalloc((n ? n : 1) * sizeof *off);
@@ -471,16 +504,19 @@ static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, DgDataset
 {
     char *buf;
     size_t len, n;
-    DgStatus st = take_part(sp, i, DG_PARTITION_ROW_BYTES, UNIT_FIXED, &buf, &len, &n, err);
+    DgStatus st = take_part(sp, i, DG_PARTITION_ROW_BYTES, UNIT_FIXED, 2, &buf, &len, &n, err);
     if (st != DG_OK || !buf)
         return st;
     DgRow *rows = dg_xmalloc((n ? n : 1) * sizeof *rows);
     uint32_t *num = dg_xmalloc((n ? n : 1) * sizeof *num);
     const char **idv = dg_xmalloc((n ? n : 1) * sizeof *idv);
     uint32_t *idlen = dg_xmalloc((n ? n : 1) * sizeof *idlen);
+    /* the partition's patients, numbered in input order (no row of another
+     * partition's units shares a check or an indicator with them) */
+    DgIntern *pat = dg_intern_new();
     size_t m = 0, at = 0;
     for (size_t e = 0; e < n; e++) {
-        uint32_t cand, l;
+        uint32_t cand, l, pl;
         memcpy(&rows[m], buf + at, sizeof *rows);
         memcpy(&cand, buf + at + sizeof *rows, 4);
         at += UNIT_FIXED;
@@ -488,15 +524,21 @@ static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, DgDataset
         idv[m] = buf + at;
         idlen[m] = l;
         at += l;
+        at += get_len(buf + at, &pl);
+        const char *pid = buf + at;
+        at += pl;
         bool is_dup;
         size_t below = dups_below(dv, cand, &is_dup);
         if (is_dup)
             continue;
         num[m] = cand - (uint32_t)below;
         rows[m].staff = dg_dataset_staff_final(d, rows[m].staff);
+        if (rows[m].patient != DG_NO_PATIENT)
+            rows[m].patient = dg_intern_add(pat, pid, pl, NULL);
         m++;
     }
     dg_dataset_keep_rows(d, rows, m, idv, idlen); /* takes rows */
+    dg_dataset_set_patients(d, pat);
     DgAudit *au = NULL;
     st = unit_stages(s, d, &au, acc, acc->qv != NULL, err);
     if (st == DG_OK) {
@@ -530,6 +572,9 @@ static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, DgDataset
                 kept->lens = dg_xrealloc(kept->lens, kept->cap * sizeof *kept->lens);
             }
             kept->rows[kept->n] = d->rows[r];
+            /* a partition's patient numbers mean nothing after it, and no
+             * output reads the patient of a row (flag details name it) */
+            kept->rows[kept->n].patient = DG_NO_PATIENT;
             kept->num[kept->n] = num[r];
             kept->ids[kept->n] = dg_xstrndup(idv[r], idlen[r]);
             kept->lens[kept->n] = idlen[r];
@@ -551,6 +596,7 @@ static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, DgDataset
     free(idv);
     free(idlen);
     free(buf);
+    allocator_trim();
     return st;
 }
 
@@ -592,6 +638,7 @@ static void finish_flags(DgDataset *d, DgAudit *au, FlagVec *fv, Kept *kept)
         au->flags[f].row = (uint32_t)k;
     }
     dg_dataset_keep_rows(d, rows, n, ids, lens);
+    dg_dataset_set_patients(d, NULL);
     for (size_t j = 0; j < n; j++)
         free(kept->ids[j]);
     free(ids);
