@@ -16,7 +16,7 @@
 # usage: benchmarks/run.sh build/dangliang
 #   BENCH_QUICK=1  the 1M-row file only, one repetition (writes benchmarks/data/performance-quick.md)
 #   BENCH_REPS=N   repetitions (default 3; quick mode 1)
-#   BENCH_BIG=1    also 200M rows with --memory 2G (benchmarks/scale.sh, run after the main table)
+#   BENCH_BIG=1    also 200M rows with --memory 2G (benchmarks/big.sh, run after the main table)
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -219,3 +219,5 @@ python3 $B/report.py "$RESULTS" "$META" "$DOC"
 
 # ---- bounded memory (docs/scale.md): 20M rows in memory vs --memory 256M, BENCH_BIG=1 200M rows ----
 [ "$QUICK" = 1 ] || benchmarks/scale.sh "$DG"
+# ---- BENCH_BIG=1: 200M rows (about 13 GB, generated once) with --memory 2G ----
+[ "$QUICK" = 1 ] || [ "${BENCH_BIG:-0}" != 1 ] || benchmarks/big.sh "$DG"

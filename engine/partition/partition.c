@@ -93,6 +93,7 @@ typedef struct Acc {
     uint8_t *used;         /* [n_appeals] matched in some partition (spilled) */
     DgIntern *appealed;    /* record ids the appeals name (NULL: none) */
     bool spilled;          /* false: the whole run is one partition */
+    const uint32_t *part_of; /* [n_units] the unit partition of each unit (spilled) */
     unsigned part, parts;  /* the partition being processed, of how many */
 } Acc;
 
@@ -111,7 +112,7 @@ static void quality_merge(const DgScheme *s, const Acc *acc, DgQualityValues *ds
     size_t nk = dst->n_indicators;
     const DgRegistry *reg = s->registry;
     for (size_t u = 0; u < dst->n_units; u++) {
-        if (unit_part((uint32_t)u, acc->parts) != acc->part)
+        if (acc->part_of[u] != acc->part)
             continue;
         for (size_t k = 0; k < nk; k++) {
             size_t c = u * nk + k;
@@ -191,6 +192,8 @@ typedef struct Spill {
     char *tmp_rec;
     size_t tmp_cap;
     uint64_t *rows_in; /* [P + R] entries written to each file */
+    uint32_t *part_of; /* [n_units] unit partition of each unit */
+    size_t n_units;
     uint64_t kept_rows; /* handed over from memory at the switch */
 } Spill;
 
@@ -246,6 +249,55 @@ static void allocator_trim(void)
 #endif
 }
 
+/* Which unit partition each unit goes to.  Units are lumpy (one unit of the
+ * bundled scheme holds a tenth of the rows), and a hash puts two big units
+ * together in one partition as often as not.  The first batch handed over
+ * is a sample of the run (the rows kept before the switch, or the first
+ * window's): its units, largest first, each go to the partition with the
+ * fewest sampled rows so far; units not in the sample go by hash.  Any
+ * assignment gives the same results (every per-unit stage is exact on its
+ * own units); this one only evens out the partitions' sizes. */
+static void assign_units(Spill *sp, const DgDataset *d, const DgRowBatch *b)
+{
+    size_t nu = sp->n_units;
+    uint64_t *seen = dg_xcalloc(nu ? nu : 1, sizeof *seen);
+    for (size_t k = 0; k < b->n; k++) {
+        uint32_t u = dg_dataset_provisional_unit(d, b->rows[k].staff);
+        if (u < nu)
+            seen[u]++;
+    }
+    uint32_t *order = dg_xmalloc((nu ? nu : 1) * sizeof *order);
+    size_t n = 0;
+    sp->part_of = dg_xmalloc((nu ? nu : 1) * sizeof *sp->part_of);
+    for (size_t u = 0; u < nu; u++) {
+        sp->part_of[u] = unit_part((uint32_t)u, sp->P);
+        if (seen[u])
+            order[n++] = (uint32_t)u;
+    }
+    /* largest first (ties: lower unit index), insertion sort: units are few */
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = order[i];
+        size_t j = i;
+        while (j > 0 && (seen[order[j - 1]] < seen[x] || (seen[order[j - 1]] == seen[x] && order[j - 1] > x))) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = x;
+    }
+    uint64_t *load = dg_xcalloc(sp->P, sizeof *load);
+    for (size_t i = 0; i < n; i++) {
+        unsigned best = 0;
+        for (unsigned q = 1; q < sp->P; q++)
+            if (load[q] < load[best])
+                best = q;
+        sp->part_of[order[i]] = best;
+        load[best] += seen[order[i]];
+    }
+    free(load);
+    free(order);
+    free(seen);
+}
+
 static DgStatus open_dir(Spill *sp, uint64_t proj, DgError *err)
 {
     allocator_for_spilling();
@@ -271,9 +323,12 @@ static DgStatus spill_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, D
     DgStatus st = DG_OK;
     if (b->kept)
         sp->kept_rows += b->n;
-    if (!sp->dir && (st = open_dir(sp, b->rows_projected > b->first + b->n ? b->rows_projected : b->first + b->n,
-                                   err)) != DG_OK)
-        return st;
+    if (!sp->dir) {
+        if ((st = open_dir(sp, b->rows_projected > b->first + b->n ? b->rows_projected : b->first + b->n, err)) !=
+            DG_OK)
+            return st;
+        assign_units(sp, d, b);
+    }
     for (size_t k = 0; k < b->n && st == DG_OK; k++) {
         const DgRow *r = &b->rows[k];
         uint32_t len = b->record_id_lens[k], cand = (uint32_t)(b->first + k), plen = b->patient_id_lens[k];
@@ -293,7 +348,8 @@ static DgStatus spill_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, D
         n += put_len(p + n, plen);
         memcpy(p + n, b->patient_ids[k], plen);
         n += plen;
-        unsigned up = unit_part(dg_dataset_provisional_unit(d, r->staff), sp->P);
+        uint32_t unit = dg_dataset_provisional_unit(d, r->staff);
+        unsigned up = unit < sp->n_units ? sp->part_of[unit] : unit_part(unit, sp->P);
         sp->rows_in[up]++;
         st = dg_spill_write(sp->dir, up, p, n, err);
         if (st != DG_OK)
@@ -664,7 +720,8 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
     if (!popt)
         popt = &po0;
     DgValidateOptions v = vopt ? *vopt : (DgValidateOptions){0};
-    Spill sp = {.po = popt, .memory = popt->memory ? popt->memory : dg_partition_default_memory()};
+    Spill sp = {.po = popt, .memory = popt->memory ? popt->memory : dg_partition_default_memory(),
+                .n_units = s->n_units};
     v.spill_rows = sp.memory / DG_PARTITION_ROW_BYTES;
     v.spill = spill_rows;
     v.spill_ctx = &sp;
@@ -687,6 +744,7 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
     free(sp.tmp_rec);
     if (st != DG_OK) {
         free(sp.rows_in);
+        free(sp.part_of);
         dg_spill_close(sp.dir);
         return st;
     }
@@ -718,6 +776,7 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
         acc.au = dg_xcalloc(1, sizeof *acc.au);
         acc.spilled = true;
         acc.parts = sp.P;
+        acc.part_of = sp.part_of;
         /* quality values of units without rows (no rows in d yet); each
          * partition then overwrites those of its units */
         if (st == DG_OK && qv_out)
@@ -750,6 +809,7 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
         free(acc.used);
         dg_intern_free(acc.appealed);
         free(sp.rows_in);
+        free(sp.part_of);
         dg_spill_close(sp.dir);
     }
     if (st == DG_OK && acc.sums)
