@@ -4,15 +4,16 @@
  * Flow: dg_validate_files with a spill callback.  While the rows fit in
  * --memory nothing else happens and the per-unit stages run once, on the
  * whole dataset (unit_stages below).  Past the cap, the callback writes
- * each row to unit partition hash(unit) mod P (with its candidate number
- * and record id) and each record id to id partition hash(id) mod R (with
- * its candidate number, file and line).  Then:
+ * each row to its unit's partition of P (assign_units; with its candidate
+ * number, record id and patient id) and each record id to id partition
+ * hash(id) mod R (with its candidate number, file and line).  Then:
  *   1. duplicates: one id partition at a time, the first occurrence of an
  *      id (lowest candidate number) wins; repeats become rejects merged
  *      into the others by (file, line), as validation does in memory;
  *   2. one unit partition at a time: repeats dropped, each row numbered
  *      as in memory (candidate number minus the repeats before it), the
- *      per-unit stages run on the partition; flags are renumbered to the
+ *      partition's patients numbered on their own, the per-unit stages
+ *      run on the partition; flags are renumbered to the
  *      run's rows and the flagged rows kept (with their record ids);
  *   3. flags sorted by (row, check), sums finished, the flagged rows
  *      become the dataset's rows.
