@@ -99,7 +99,10 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB)
 	$(say) CC $<
 	$(Q)$(CC) $(CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIB) $(LDFLAGS) $(LDLIBS)
 
-check-build: $(LIB) $(BIN) $(UNIT_BIN) $(FUZZ_BIN)
+# the micro-benchmarks of make bench, compiled by check so they keep up with the engine
+BENCH_TOOLS := $(BUILD)/bench/bound_bench $(BUILD)/bench/scan_bench $(BUILD)/bench/keysort_bench
+
+check-build: $(LIB) $(BIN) $(UNIT_BIN) $(FUZZ_BIN) $(BENCH_TOOLS)
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs 2; done
@@ -165,7 +168,7 @@ demo:
 
 bench:
 	@scripts/install-deps.sh
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BENCH_TOOLS)
 	@benchmarks/run.sh $(BIN)
 
 $(BUILD)/bench/%: benchmarks/%.c $(LIB)

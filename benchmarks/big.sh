@@ -105,15 +105,5 @@ if [ "$QUICK" = 1 ]; then
     say "big: written to $DATA/big-quick.md"
     exit 0
 fi
-python3 - docs/performance.md "$WORK/section.md" <<'EOF'
-import sys
-doc, sec = sys.argv[1], open(sys.argv[2], encoding="utf-8").read()
-text = open(doc, encoding="utf-8").read()
-b, e = "<!-- big:begin (written by benchmarks/big.sh; edit outside these markers) -->", "<!-- big:end -->"
-if b in text and e in text:
-    text = text[: text.index(b) + len(b)] + "\n\n" + sec + "\n" + text[text.index(e):]
-else:
-    text = text.rstrip("\n") + "\n\n" + b + "\n\n" + sec + "\n" + e + "\n"
-open(doc, "w", encoding="utf-8").write(text)
-EOF
+python3 $B/markers.py docs/performance.md big "$WORK/section.md" benchmarks/big.sh
 say "big: written to docs/performance.md"

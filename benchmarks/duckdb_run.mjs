@@ -58,8 +58,14 @@ function configSql() {
   table('cfg_adjustment', 'tag VARCHAR, factor VARCHAR',
     (scheme.adjustments || []).map((a) => [lit(a.tag), lit(decText(a.factor, 'factor'))]));
   const pools = scheme.pools || [];
-  table('cfg_pool', 'pool_ord INTEGER, pool_id VARCHAR, pool_name VARCHAR, budget VARCHAR, scope_all BOOLEAN',
-    pools.map((p, i) => [i, lit(p.id), lit(p.name), lit(decText(p.budget, 'budget')), p.scope === 'all']));
+  // a budget is an amount, or {"per_capita": rate}: B = rate x the population of the units in scope
+  const perCapita = (b) => (b !== null && typeof b === 'object' && !Array.isArray(b) ? b.per_capita : undefined);
+  table('cfg_pool', 'pool_ord INTEGER, pool_id VARCHAR, pool_name VARCHAR, budget VARCHAR, per_capita VARCHAR, scope_all BOOLEAN',
+    pools.map((p, i) => {
+      const pc = perCapita(p.budget);
+      return [i, lit(p.id), lit(p.name), lit(pc === undefined ? decText(p.budget, 'budget') : null),
+        lit(pc === undefined ? null : decText(pc, 'budget per_capita')), p.scope === 'all'];
+    }));
   table('cfg_pool_category', 'pool_id VARCHAR, category VARCHAR',
     pools.flatMap((p) => (p.categories || []).map((c) => [lit(p.id), lit(c)])));
   table('cfg_pool_item', 'pool_id VARCHAR, pattern VARCHAR',

@@ -38,15 +38,82 @@ CASES = [
 ]
 LABEL = dict(CASES)
 # manifest.json timings kept per run, in table order
-STAGES = ("validate_parse_ms", "validate_ids_ms", "validate_merge_ms", "validate_ms", "audit_ms", "score_ms",
-          "write_ms", "total_ms")
-STAGE_NAMES = ("parse", "ids", "merge", "validate", "audit", "score", "write", "total")
+STAGES = ("validate_parse_ms", "validate_ids_ms", "validate_merge_ms", "validate_ms", "audit_ms", "quality_ms",
+          "score_ms", "write_ms", "total_ms")
+STAGE_NAMES = ("parse", "ids", "merge", "validate", "audit", "quality", "score", "write", "total")
+SI = {n: i for i, n in enumerate(STAGE_NAMES)}
+WITHIN = 1.3  # a stage "runs at its bound" when it takes at most this many times the bound
 
 
 def manifest(run_dir):
     with open(os.path.join(run_dir, "manifest.json"), encoding="utf-8") as f:
         t = json.load(f).get("timings", {})
     print("\t".join(str(t.get(k, "")) for k in STAGES))
+
+
+def load_bounds(path, label):
+    """{name: (ms, detail)} of the micro-bounds (kind "bound"), of the same
+    bounds on one thread (kind "bound1") and of the single-thread
+    micro-benchmarks (kind "info") measured on file `label`."""
+    b, b1, info = {}, {}, {}
+    if not path or not os.path.exists(path):
+        return b, b1, info
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            p = line.rstrip("\n").split("\t")
+            if len(p) < 5 or p[0] != label:
+                continue
+            try:
+                ms = float(p[3])
+            except ValueError:
+                continue
+            {"bound": b, "bound1": b1}.get(p[1], info)[p[2]] = (ms, p[4])
+    return b, b1, info
+
+
+# stage -> (bound name, what the bound does; docs/performance.md "Micro-bounds" explains each)
+BOUND_OF = [
+    ("parse", "parse", "block scanner + per-record field work (ASCII test, unit/code tables, date, quantity, 3 id hashes) + SHA-256 / threads"),
+    ("ids", "ids", "hash-partitioned numbering of staff and patient ids (strings compared) + record-id keys in 1 024 partitions"),
+    ("merge", "merge", "copy of the rows (24 B) and packed record ids (12 B) into fresh memory"),
+    ("validate, rest", "file-read-T", "reading the log from the page cache (read(2), T threads); nothing for the scheme load, window bookkeeping, rejects, densifying staff"),
+    ("audit", "audit", "audit keys of both passes built, radix-sorted per bucket, walked + one summing pass over the rows"),
+    ("score", None, "Q, A, exact allocation over units × pools and staff: no bound (not per row)"),
+    ("write", "write", "the output bytes written and fsync'd, and the workbook's XML deflated (no formatting)"),
+]
+
+
+def bound_rows(med, wall, bounds):
+    """[(stage, measured ms, bound ms or None, ratio or None, verdict, note)]"""
+    g = lambda n: med[SI[n]] or 0
+    measured = {
+        "parse": g("parse"), "ids": g("ids"), "merge": g("merge"),
+        "validate, rest": max(0, g("validate") - g("parse") - g("ids") - g("merge")),
+        "audit": g("audit"), "score": g("score"), "write": g("write"),
+    }
+    rows = []
+    for stage, bname, what in BOUND_OF:
+        m = measured[stage]
+        if bname and bname in bounds:
+            bm = bounds[bname][0]
+            k = m / bm if bm > 0 else None
+            if k is None:
+                verdict = "—"
+            elif k <= WITHIN:
+                verdict = f"within {WITHIN}×"
+            else:
+                verdict = f"over (needs ≤ {bm * WITHIN:.0f} ms)"
+            rows.append((stage, m, bm, k, verdict, what))
+        else:
+            share = m / wall * 100 if wall else 0
+            rows.append((stage, m, None, None, f"no bound ({share:.0f} % of the run)", what))
+    out = max(0, wall - (med[SI["total"]] or 0))
+    rows.append(("outside the timed stages", out, None, None, f"no bound ({out / wall * 100 if wall else 0:.0f} % of the run)",
+                 "process start, scheme load before the clock, manifest, exit"))
+    bsum = sum(r[2] for r in rows if r[2] is not None)
+    rows.append(("whole run (wall)", wall, bsum, wall / bsum if bsum else None,
+                 "sum of the bounds", "the bounds are additive: the stages run one after the other"))
+    return rows
 
 
 def load(path):
@@ -155,6 +222,97 @@ def targets(big, cases, alias, meta):
     return res
 
 
+def bounds_section(fm, runs, alias, meta):
+    """The micro-bounds table and the distances from `wc -l` and memory
+    bandwidth, for file fm: (markdown lines, text lines)."""
+    bounds, bounds1, info = load_bounds(meta.get("bounds"), fm["label"])
+    if not bounds:
+        return [], []
+    cases = runs[fm["label"]]
+    ref = None
+    for cid in ("run-t2", "run"):
+        rs = cases.get(alias.get(cid, cid))
+        if rs and any(r.get("stages") for r in rs):
+            ref, rsel = cid, rs
+            break
+    if not ref:
+        return [], []
+    st = [r["stages"] for r in rsel if r.get("stages")]
+    med = [statistics.median([x[i] for x in st if x[i] is not None] or [0]) for i in range(len(STAGES))]
+    wall = statistics.median(r["ms"] for r in rsel)
+    T = meta.get("bound_threads", 2)
+    rows = bound_rows(med, wall, bounds)
+    md = ["", f"#### Each stage against its micro-bound ({fm['label']} file, `dangliang run --threads {T}` medians)", "",
+          f"Bounds: `build/bench/bound_bench` on the same file with {T} threads, minimum of its repetitions "
+          f"(what each bound does and why it is the floor: \"Micro-bounds\" below).  Verdict: within {WITHIN}× of the bound, or over.",
+          "", "| stage | measured ms | bound ms | ratio | verdict | the bound's work |", "|---|---:|---:|---:|---|---|"]
+    txt = ["", f"  stage against its micro-bound ({fm['label']}, {ref}, {T} threads; verdict at {WITHIN}x):",
+           f"  {'stage':<26} {'measured':>9} {'bound':>9} {'ratio':>6}  verdict"]
+    for stage, m, b, k, verdict, what in rows:
+        bs = f"{b:.0f}" if b is not None else "—"
+        ks = f"{k:.2f}" if k is not None else "—"
+        md.append(f"| {stage} | {m:.0f} | {bs} | {ks} | {verdict} | {what} |")
+        txt.append(f"  {stage:<26} {m:9.0f} {bs:>9} {ks:>6}  {verdict}")
+    judged = [r for r in rows[:-2] if r[2] is not None]
+    ok = [r for r in judged if r[3] is not None and r[3] <= WITHIN]
+    unb = [r[0] for r in rows[:-1] if r[2] is None]
+    line = (f"{len(ok)} of {len(judged)} bounded stages within {WITHIN}× of their bound; "
+            f"without a bound: {', '.join(unb)}.")
+    md += ["", line]
+    txt.append("  " + line)
+    # thread scaling: each stage's speed-up from 1 to T threads against its bound's
+    r1 = cases.get("run-t1")
+    st1 = [r["stages"] for r in (r1 or []) if r.get("stages")]
+    if bounds1 and st1 and ref != "run-t1":
+        med1 = [statistics.median([x[i] for x in st1 if x[i] is not None] or [0]) for i in range(len(STAGES))]
+        wall1 = statistics.median(r["ms"] for r in r1)
+        rows1 = {r[0]: r for r in bound_rows(med1, wall1, bounds1)}
+        md += ["", f"#### Thread scaling, stage by stage ({fm['label']} file): `--threads 1` against `--threads {T}`", "",
+               f"The same bounds measured on one thread.  A stage whose bound gains little from a second thread "
+               f"is limited by what both share (memory bandwidth, the disk); one whose bound scales while the stage "
+               f"does not is where the 2-thread target is lost.", "",
+               f"| stage | run t1 ms | run t{T} ms | speed-up | bound t1 ms | bound t{T} ms | bound speed-up |",
+               "|---|---:|---:|---:|---:|---:|---:|"]
+        txt += ["", f"  thread scaling (1 -> {T} threads): stage, run t1, run t{T}, speed-up; bound t1, t{T}, speed-up",]
+        for stage, m, b, k, verdict, what in rows:
+            o = rows1.get(stage)
+            if not o:
+                continue
+            su = f"{o[1] / m:.2f}" if m else "—"
+            if b is not None and o[2] is not None:
+                bsu = f"{o[2] / b:.2f}" if b else "—"
+                b1s, bs = f"{o[2]:.0f}", f"{b:.0f}"
+            else:
+                bsu = b1s = bs = "—"
+            md.append(f"| {stage} | {o[1]:.0f} | {m:.0f} | {su} | {b1s} | {bs} | {bsu} |")
+            txt.append(f"  {stage:<26} {o[1]:9.0f} {m:9.0f} {su:>6}   {b1s:>9} {bs:>9} {bsu:>6}")
+    # distances: wc -l, the page cache, memory bandwidth
+    wc = cases.get("wc")
+    dist = []
+    if wc:
+        wcm = statistics.median(r["ms"] for r in wc)
+        dist.append(f"`wc -l` {wcm:.0f} ms: the run takes {wall / wcm:.1f}× as long" if wcm else "`wc -l` under 1 ms")
+    for name, what in (("file-read-1", "reading the file from the page cache, 1 thread"),
+                       ("file-read-T", f"reading the file from the page cache, {T} threads"),
+                       ("mem-read-1", "summing the file's bytes in memory, 1 thread"),
+                       ("mem-read-T", f"summing the file's bytes in memory, {T} threads (memory bandwidth)")):
+        if name in bounds:
+            ms, det = bounds[name]
+            dist.append(f"{what}: {ms:.0f} ms ({det}): the run takes {wall / ms:.0f}× as long" if ms else f"{what}: under 1 ms")
+    for name, what in (("sha256", "the input's SHA-256, 1 thread"),):
+        if name in bounds:
+            dist.append(f"{what}: {bounds[name][0]:.0f} ms ({bounds[name][1]})")
+    for name in ("scan", "keysort"):
+        if name in info:
+            ms, det = info[name]
+            dist.append(f"{'scan_bench' if name == 'scan' else 'keysort_bench'}: {det} ({ms:.0f} ms CPU"
+                        + (" for the whole file)" if name == "scan" else " for all buckets on one thread)"))
+    if dist:
+        md += ["", f"Distance of the whole run ({wall:.0f} ms) from the floors, same file:", ""] + [f"- {d}" for d in dist]
+        txt += ["", f"  distance of the whole run ({wall:.0f} ms) from the floors:"] + [f"    {d.replace('`', '')}" for d in dist]
+    return md, txt
+
+
 def main(tsv, meta_path, out_md):
     with open(meta_path, encoding="utf-8") as f:
         meta = json.load(f)
@@ -174,16 +332,19 @@ def main(tsv, meta_path, out_md):
             md += ["", "Stages of `dangliang run` (manifest.json `timings`, medians, ms; validate = "
                    "parse + ids + merge + reading, and parse includes hashing a mapped input for the manifest; "
                    "the wall time also holds loading the scheme, writing the manifest and exiting):", "",
-                   "| run | parse | ids | merge | validate | audit | score | write | total (in-process) | wall (whole process) |",
-                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                   "| run | parse | ids | merge | validate | audit | quality | score | write | total (in-process) | wall (whole process) |",
+                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
             for label, m, wall in st:
                 md.append(f"| {label} | " + " | ".join(f"{v:.0f}" for v in m) + f" | {wall:.0f} |")
-            text += ["  stages (median ms): " + "; ".join(
-                f"{label.replace('dangliang ', '')}: " + ", ".join(
-                    f"{n} {v:.0f}" for n, v in zip(STAGE_NAMES, m))
-                for label, m, wall in st)]
+            text += ["", "  stages of dangliang run (manifest.json timings, median ms):",
+                     "  " + " ".join(f"{h:>9}" for h in ("run",) + STAGE_NAMES + ("wall",))]
+            text += ["  " + f"{label.replace('dangliang run ', '').replace('--threads ', 't'):>9} " +
+                     " ".join(f"{v:9.0f}" for v in m) + f" {wall:9.0f}" for label, m, wall in st]
 
     big = files[-1] if files else None
+    bmd, btxt = bounds_section(big, runs, alias, meta) if big else ([], [])
+    text += btxt
+    md += bmd
     tg = []
     if big:
         cases = {c: stats(rs) for c, rs in runs[big["label"]].items()}

@@ -16,7 +16,16 @@
 # usage: benchmarks/run.sh build/dangliang
 #   BENCH_QUICK=1  the 1M-row file only, one repetition (writes benchmarks/data/performance-quick.md)
 #   BENCH_REPS=N   repetitions (default 3; quick mode 1)
-#   BENCH_BIG=1    also 200M rows with --memory 2G (benchmarks/big.sh, run after the main table)
+#   BENCH_BIG=1    also 200M rows with --memory 2G (benchmarks/big.sh when it exists, else
+#                  benchmarks/scale.sh; run after the main table)
+#
+# After the peers, on the largest file: the micro-bounds of the stages (bound_bench.c, at the
+# default thread count), the scanner alone (scan_bench.c) and the audit sort alone
+# (keysort_bench.c on the bucket size of that file's keys); report.py sets each stage of
+# `dangliang run` against its bound.  A full run then calls, when present, benchmarks/scale.sh,
+# benchmarks/mpi.sh (only when `dangliang -V` says "MPI: built in") and benchmarks/big.sh
+# (only with BENCH_BIG=1); each writes between its own markers of docs/performance.md
+# (benchmarks/markers.py).
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -31,6 +40,7 @@ DATA=$B/data
 SCHEME=$DATA/scheme-2000/scheme.json
 QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then REPS=${BENCH_REPS:-1}; else REPS=${BENCH_REPS:-3}; fi
+BREPS=$(( REPS > 3 ? REPS : 3 )) # the micro-bounds: minimum of at least 3
 WORK=$DATA/work
 RESULTS=$WORK/results.tsv
 NPROC=$(nproc)
@@ -173,6 +183,64 @@ for f in "${FILES[@]}"; do
     EQUALS+=("$EQUAL")
 done
 
+# ---- micro-bounds, on the largest file (docs/performance.md, "Micro-bounds") ----------------
+BENCHBIN=$(dirname "$DG")/bench
+IFS=: read -r BLABEL _ BLOG <<<"${FILES[-1]}"
+BOUT=$WORK/$BLABEL
+BREF=$BOUT/run-t2
+[ -d "$BREF" ] || BREF=$BOUT/run
+BOUNDS=$WORK/bounds.tsv
+: >"$BOUNDS"
+for b in bound_bench scan_bench keysort_bench; do
+    [ -x "$BENCHBIN/$b" ] || die "missing $BENCHBIN/$b: run make bench (it builds the micro-benchmarks)"
+done
+# the bytes the run wrote (every output but the manifest, which the write timing does not hold)
+out_bytes=$(find "$BREF" -maxdepth 1 -type f ! -name manifest.json -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+# the workbook's members, uncompressed: the bound deflates them as the workbook's zip must
+DEFLATE=()
+if [ -f "$BREF/payouts.xlsx" ]; then
+    python3 -c 'import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, open(sys.argv[2], "wb") as o:
+    for i in z.infolist():
+        o.write(z.read(i))' "$BREF/payouts.xlsx" "$WORK/xlsx-members.bin"
+    DEFLATE=(--deflate "$WORK/xlsx-members.bin")
+fi
+BTHREADS=$NPROC
+[ -d "$BOUT/run-t2" ] && BTHREADS=2
+say "$BLABEL: micro-bounds of the stages ($BTHREADS threads, $BREPS repetition(s), min)"
+"$BENCHBIN/bound_bench" --scheme "$SCHEME" --threads "$BTHREADS" --reps "$BREPS" --out-bytes "$out_bytes" \
+    --tmp "$WORK" "${DEFLATE[@]}" "$BLOG" >"$WORK/bound.out" 2>"$WORK/bound.err" || {
+    cat "$WORK/bound.err" >&2
+    die "bound_bench failed on $BLOG"
+}
+sed 's/^/   /' "$WORK/bound.out" >&2
+sed "s/^/$BLABEL\tbound\t/" "$WORK/bound.out" >>"$BOUNDS"
+# the same bounds on one thread, for the thread-scaling table (how far 2 threads can go per stage)
+if [ "$BTHREADS" != 1 ] && [ -d "$BOUT/run-t1" ]; then
+    say "$BLABEL: micro-bounds on 1 thread"
+    "$BENCHBIN/bound_bench" --scheme "$SCHEME" --threads 1 --reps "$BREPS" --out-bytes "$out_bytes" \
+        --tmp "$WORK" "${DEFLATE[@]}" "$BLOG" >"$WORK/bound1.out" 2>"$WORK/bound.err" || {
+        cat "$WORK/bound.err" >&2
+        die "bound_bench --threads 1 failed on $BLOG"
+    }
+    sed 's/^/   /' "$WORK/bound1.out" >&2
+    sed "s/^/$BLABEL\tbound1\t/" "$WORK/bound1.out" >>"$BOUNDS"
+fi
+# the scanner alone, one thread (GB/s per core), and the audit sort on the bucket size of this file
+"$BENCHBIN/scan_bench" --reps "$BREPS" "$BLOG" >"$WORK/scan.out" || die "scan_bench failed"
+auto=$(sed -n 's/.*run-time choice: //p' "$WORK/scan.out")
+scanline=$(grep -F "| records $auto |" "$WORK/scan.out" | head -1)
+printf '%s\tinfo\tscan\t%s\t%s\n' "$BLABEL" "$(echo "$scanline" | awk -F'|' '{gsub(/ /, "", $5); print $5 * 1000}')" \
+    "records split into fields, $auto, 1 thread: $(echo "$scanline" | awk -F'|' '{gsub(/ /, "", $6); print $6}') GB/s per core (CPU time)" >>"$BOUNDS"
+pkeys=$(sed -n 's/.*patient keys \([0-9]*\).*/\1/p' "$WORK/bound.out")
+bucket=$(( ${pkeys:-0} / 256 ))
+[ "$bucket" -ge 1000 ] || bucket=1000
+"$BENCHBIN/keysort_bench" "$bucket" 9 >"$WORK/keysort.out" || die "keysort_bench failed"
+ksline=$(grep -F "| LSD radix" "$WORK/keysort.out")
+printf '%s\tinfo\tkeysort\t%s\t%s\n' "$BLABEL" "$(echo "$ksline" | awk -F'|' '{gsub(/ /, "", $3); print $3 * 256}')" \
+    "one bucket of $bucket keys (the patient keys / 256), 1 thread: $(echo "$ksline" | awk -F'|' '{gsub(/ /, "", $4); print $4}') M keys/s; × 256 buckets" >>"$BOUNDS"
+grep -F "$BLABEL	info" "$BOUNDS" | cut -f3- | sed 's/^/   /' >&2
+
 # ---- report --------------------------------------------------------------------------------
 META=$WORK/meta.json
 files_json=""
@@ -183,7 +251,8 @@ for f in "${FILES[@]}"; do
     files_json+="{\"label\": \"$label\", \"rows\": $rows, \"bytes\": $bytes, \"path\": \"$path\"},"
 done
 duck_ver=$(cd $B && node -e "import('@duckdb/node-api').then(async m => { const i = await m.DuckDBInstance.create(':memory:'); const c = await i.connect(); const r = await c.runAndReadAll('select version()'); console.log(r.getRows()[0][0]); })")
-export META_FILES="[${files_json%,}]" META_ALIAS="$ALIAS" META_QUICK="$QUICK" \
+export META_FILES="[${files_json%,}]" META_ALIAS="$ALIAS" META_QUICK="$QUICK" META_BOUNDS="$BOUNDS" \
+    META_BTHREADS="$BTHREADS" \
     META_EQUAL="$(printf '%s; ' "${EQUALS[@]}")" \
     META_VERSIONS="$("$DG" --version 2>&1 | head -1); DuckDB $duck_ver (@duckdb/node-api $(node -p "require('./$B/node_modules/@duckdb/node-api/package.json').version")); sqlite3 $(sqlite3 --version | cut -d' ' -f1); node $(node --version); $(python3 --version)" \
     META_CPU="$(lscpu | sed -n 's/^Model name: *//p' | head -1)" \
@@ -200,6 +269,9 @@ node benchmarks/duckdb_run.mjs groupby \$S \$LOG      # read_csv + GROUP BY unit
 node benchmarks/duckdb_run.mjs spec \$S \$LOG DIR     # benchmarks/spec.sql, then benchmarks/compare.py
 sqlite3 -batch :memory: ".read SCRIPT"             # .import \$LOG, same GROUP BY
 wc -l \$LOG
+build/bench/bound_bench --scheme \$S --threads T --out-bytes B --tmp DIR --deflate XLSX-MEMBERS \$LOG   # micro-bounds
+build/bench/scan_bench --reps 3 \$LOG             # the scanner alone, one thread
+build/bench/keysort_bench N 9                     # the audit's radix sort, one bucket of N keys
 EOF
 )
 python3 - "$META" <<'EOF'
@@ -209,6 +281,7 @@ meta = {
     "files": json.loads(e["META_FILES"]), "alias": json.loads(e["META_ALIAS"]),
     "quick": e["META_QUICK"] == "1", "equal": e["META_EQUAL"].strip("; "),
     "versions": e["META_VERSIONS"], "date": e["META_DATE"], "commands": e["META_COMMANDS"].splitlines(),
+    "bounds": e["META_BOUNDS"], "bound_threads": int(e["META_BTHREADS"]),
     "machine": {"nproc": e["META_NPROC"], "cpu": e["META_CPU"], "mem": e["META_MEM"], "kernel": e["META_KERNEL"]},
 }
 with open(sys.argv[1], "w", encoding="utf-8") as f:
@@ -218,6 +291,20 @@ if [ "$QUICK" = 1 ]; then DOC=$DATA/performance-quick.md; else DOC=docs/performa
 python3 $B/report.py "$RESULTS" "$META" "$DOC"
 
 # ---- bounded memory (docs/scale.md): 20M rows in memory vs --memory 256M, BENCH_BIG=1 200M rows ----
-[ "$QUICK" = 1 ] || benchmarks/scale.sh "$DG"
-# ---- BENCH_BIG=1: 200M rows (about 13 GB, generated once) with --memory 2G ----
-[ "$QUICK" = 1 ] || [ "${BENCH_BIG:-0}" != 1 ] || benchmarks/big.sh "$DG"
+# The scale rows are separate scripts, each writing between its own markers of docs/performance.md;
+# a missing one is skipped.  benchmarks/big.sh (200M rows, BENCH_BIG=1) takes the 200M row over
+# from scale.sh when it exists.
+if [ "$QUICK" != 1 ]; then
+    if [ -f $B/scale.sh ]; then
+        if [ -f $B/big.sh ]; then BENCH_BIG=0 bash $B/scale.sh "$DG"; else bash $B/scale.sh "$DG"; fi
+    fi
+    # MPI (docs/scale.md, "Running on a cluster"): mpirun -np 2 on 20M rows, exchange, weak scaling
+    if [ -f $B/mpi.sh ] && "$DG" -V 2>&1 | grep -q '^MPI: built in' && command -v mpirun >/dev/null; then
+        bash $B/mpi.sh "$DG"
+    else
+        say "mpi: not measured ($DG built without MPI, no mpirun, or no $B/mpi.sh)"
+    fi
+    if [ "${BENCH_BIG:-0}" = 1 ] && [ -f $B/big.sh ]; then
+        bash $B/big.sh "$DG"
+    fi
+fi

@@ -65,7 +65,8 @@ CREATE OR REPLACE TEMP TABLE units AS
 SELECT ws_trim(unit_id) AS unit_id, ws_trim(unit_name) AS unit_name, ws_trim(community) AS community,
        ws_trim(county) AS county, coalesce(CAST(nullif(ws_trim(tier), '') AS INTEGER), 1) AS tier,
        list_distinct(list_filter(list_transform(string_split(coalesce(tags, ''), ';'), t -> ws_trim(t)),
-                                 t -> t <> '')) AS tags
+                                 t -> t <> '')) AS tags,
+       CAST(nullif(ws_trim(population), '') AS BIGINT) AS population
 FROM read_csv({{UNITS}}, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"');
 
 CREATE OR REPLACE TEMP TABLE ind AS
@@ -358,7 +359,15 @@ JOIN adjust ad ON ad.unit_id = pu.unit_id;
 
 CREATE OR REPLACE TEMP TABLE payouts AS
 WITH b AS (
-    SELECT p.pool_id, p.pool_ord, dec_int(p.budget, 2, 'pool budget') AS fen FROM cfg_pool p
+    -- an amount, or per capita: rate (fen) x the population of the units in the pool's scope
+    SELECT p.pool_id, p.pool_ord,
+           CASE WHEN p.per_capita IS NULL THEN dec_int(p.budget, 2, 'pool budget')
+                ELSE dec_int(p.per_capita, 2, 'pool budget per_capita')
+                     * (SELECT coalesce(sum(coalesce(u.population,
+                                                      error('spec.sql: a unit in the scope of a per-capita pool has no population'))), 0)
+                        FROM pool_unit pu JOIN units u ON u.unit_id = pu.unit_id WHERE pu.pool_id = p.pool_id)
+           END AS fen
+    FROM cfg_pool p
 ), t AS (
     SELECT w.*, b.pool_ord, b.fen, sum(w.c12) OVER (PARTITION BY w.pool_id) AS total
     FROM pool_w w JOIN b ON b.pool_id = w.pool_id

@@ -9,6 +9,8 @@
  * grouped by unit in person_id order, every person found by its id, flags
  * only in the bits of the named flags.
  *
+ * The folder is tests/fuzz/fuzz_fixture.h's.
+ *
  * Seeds: tests/fuzz/corpus/registry/ (valid files with BOM, CRLF, quotes,
  * blank lines, extra columns, and one of each configuration error).
  */
@@ -19,10 +21,7 @@
 #include <unistd.h>
 
 #include "dangliang/registry.h"
-
-static char fz_dir[64];
-static char fz_reg[128];
-static int fz_ready;
+#include "fuzz_fixture.h"
 
 static const char *const fz_files[][2] = {
     {"catalog.csv", "item_code,item_name,category,equivalent,max_per_patient_day\n"
@@ -43,53 +42,13 @@ static const char *const fz_files[][2] = {
      " \"pools\": [{\"id\": \"p\", \"budget\": \"1.00\", \"categories\": [\"public_health\"], \"scope\": \"all\"}]}\n"},
 };
 
-static void fz_path(char *buf, size_t cap, const char *name)
-{
-    snprintf(buf, cap, "%s/%s", fz_dir, name);
-}
-
-static void fz_cleanup(void)
-{
-    char p[160];
-    for (size_t i = 0; i < sizeof fz_files / sizeof fz_files[0]; i++) {
-        fz_path(p, sizeof p, fz_files[i][0]);
-        unlink(p);
-    }
-    unlink(fz_reg);
-    rmdir(fz_dir);
-}
-
-static void fz_setup(void)
-{
-    snprintf(fz_dir, sizeof fz_dir, "/tmp/dg_fuzz_registry_XXXXXX");
-    if (!mkdtemp(fz_dir))
-        abort();
-    for (size_t i = 0; i < sizeof fz_files / sizeof fz_files[0]; i++) {
-        char p[160];
-        fz_path(p, sizeof p, fz_files[i][0]);
-        FILE *f = fopen(p, "wb");
-        if (!f)
-            abort();
-        fputs(fz_files[i][1], f);
-        fclose(f);
-    }
-    fz_path(fz_reg, sizeof fz_reg, "registry.csv");
-    atexit(fz_cleanup);
-    fz_ready = 1;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!fz_ready)
-        fz_setup();
-    FILE *f = fopen(fz_reg, "wb");
-    if (!f)
-        abort();
-    if (size && fwrite(data, 1, size, f) != size)
-        abort();
-    fclose(f);
+    char fz_reg[160];
+    fz_fixture_input("registry", fz_files, sizeof fz_files / sizeof fz_files[0], "registry.csv", data, size, fz_reg,
+                     sizeof fz_reg);
     char sp[160];
     fz_path(sp, sizeof sp, "scheme.json");
     DgScheme *s = NULL;

@@ -7,7 +7,7 @@
  * success the lookups and the precomputed tables are walked so that a bad
  * index shows up under the sanitizers.
  *
- * The fixed files use the names and ids the seed corpus refers to
+ * The folder is tests/fuzz/fuzz_fixture.h's.  The fixed files use the names and ids the seed corpus refers to
  * (tests/fuzz/corpus/scheme/), so valid seeds reach the deepest checks.
  */
 #include <stdint.h>
@@ -17,10 +17,7 @@
 #include <unistd.h>
 
 #include "dangliang/scheme.h"
-
-static char fz_dir[64];
-static char fz_scheme[128];
-static int fz_ready;
+#include "fuzz_fixture.h"
 
 static const char *const fz_files[][2] = {
     {"catalog.csv",
@@ -54,53 +51,13 @@ static const char *const fz_files[][2] = {
                      "PT06,phs,0,Q1\n"},
 };
 
-static void fz_path(char *buf, size_t cap, const char *name)
-{
-    snprintf(buf, cap, "%s/%s", fz_dir, name);
-}
-
-static void fz_cleanup(void)
-{
-    char p[160];
-    for (size_t i = 0; i < sizeof fz_files / sizeof fz_files[0]; i++) {
-        fz_path(p, sizeof p, fz_files[i][0]);
-        unlink(p);
-    }
-    unlink(fz_scheme);
-    rmdir(fz_dir);
-}
-
-static void fz_setup(void)
-{
-    snprintf(fz_dir, sizeof fz_dir, "/tmp/dg_fuzz_scheme_XXXXXX");
-    if (!mkdtemp(fz_dir))
-        abort();
-    for (size_t i = 0; i < sizeof fz_files / sizeof fz_files[0]; i++) {
-        char p[160];
-        fz_path(p, sizeof p, fz_files[i][0]);
-        FILE *f = fopen(p, "wb");
-        if (!f)
-            abort();
-        fputs(fz_files[i][1], f);
-        fclose(f);
-    }
-    fz_path(fz_scheme, sizeof fz_scheme, "scheme.json");
-    atexit(fz_cleanup);
-    fz_ready = 1;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!fz_ready)
-        fz_setup();
-    FILE *f = fopen(fz_scheme, "wb");
-    if (!f)
-        abort();
-    if (size && fwrite(data, 1, size, f) != size)
-        abort();
-    fclose(f);
+    char fz_scheme[160];
+    fz_fixture_input("scheme", fz_files, sizeof fz_files / sizeof fz_files[0], "scheme.json", data, size, fz_scheme,
+                     sizeof fz_scheme);
 
     DgScheme *s = NULL;
     DgError err;

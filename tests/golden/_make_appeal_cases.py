@@ -10,23 +10,24 @@ case folders; the folders are committed.
 import json
 import pathlib
 
+from _golden_case import write_case
+
 ROOT = pathlib.Path(__file__).resolve().parent
 FIX = "../_appeal"
 
 
 def write(case, cmd, readme, exit_code=None, stderr_contains=None, files=None, inputs=None):
-    d = ROOT / case
-    (d / "expected").mkdir(parents=True, exist_ok=True)
-    (d / "cmd").write_text(cmd + "\n")
-    (d / "README.md").write_text(readme.strip() + "\n")
-    if exit_code is not None:
-        (d / "expected" / "exit").write_text(f"{exit_code}\n")
-    if stderr_contains is not None:
-        (d / "expected" / "stderr_contains").write_text("".join(s + "\n" for s in stderr_contains))
-    for name, text in (files or {}).items():
-        (d / "expected" / name).write_text(text)
-    for name, text in (inputs or {}).items():
-        (d / name).write_text(text)
+    write_case(ROOT, case, cmd, readme=readme, exit_code=exit_code, stderr_contains=stderr_contains, files=files,
+               inputs=inputs)
+
+
+def unit_appeals(unit, overturn, uphold, qty_restored, wl_restored, pay_without, payout, change, wl_without):
+    """summary.json's appeals entry of a unit paid by the one pool `all`"""
+    return {"unit_id": unit, "overturn": overturn, "uphold": uphold, "quantity_restored": qty_restored,
+            "workload_restored": wl_restored, "payout_without_appeals": pay_without, "payout": payout,
+            "payout_change": change,
+            "pools": [{"pool_id": "all", "workload_without_appeals": wl_without, "workload_restored": wl_restored,
+                       "payout_without_appeals": pay_without, "payout_change": change}]}
 
 
 def j(obj):
@@ -85,7 +86,7 @@ def units_line(u, rows, flagged, raw, aud, pay):
 
 
 RUN = "$DG run --scheme " + FIX + "/scheme_{s}.json --out $OUT --no-bom --threads {t} " + FIX + "/log.csv"
-TERM = " > $OUT/terminal.txt && grep -E '^(appeals |  [a-z_]+ +[0-9,]+ overturned|budget of|settlement|phs |visit |all )' $OUT/terminal.txt > $OUT/cycle.txt"
+TERM = " > $OUT.terminal.txt && grep -E '^(appeals |  [a-z_]+ +[0-9,]+ overturned|budget of|settlement|phs |visit |all )' $OUT.terminal.txt > $OUT/cycle.txt"
 PICK = " && python3 " + FIX + "/pick.py $OUT/summary.json {keys} > $OUT/summary_part.json"
 
 def appeals_lines(n, o, u, q, per_check):
@@ -132,18 +133,9 @@ write("appeal_review",
                            "staff_overload": {"overturn": 0, "uphold": 1}},
               "overturn": 2, "uphold": 2, "quantity_restored": 2, "workload_restored": "2.0000",
               "units": [
-                  {"unit_id": "U1", "overturn": 2, "uphold": 0, "quantity_restored": 2, "workload_restored": "2.0000",
-                   "payout_without_appeals": "20.00", "payout": "29.41", "payout_change": "9.41",
-                   "pools": [{"pool_id": "all", "workload_without_appeals": "3.0000", "workload_restored": "2.0000",
-                              "payout_without_appeals": "20.00", "payout_change": "9.41"}]},
-                  {"unit_id": "U2", "overturn": 0, "uphold": 2, "quantity_restored": 0, "workload_restored": "0.0000",
-                   "payout_without_appeals": "66.67", "payout": "58.82", "payout_change": "-7.85",
-                   "pools": [{"pool_id": "all", "workload_without_appeals": "10.0000", "workload_restored": "0.0000",
-                              "payout_without_appeals": "66.67", "payout_change": "-7.85"}]},
-                  {"unit_id": "U3", "overturn": 0, "uphold": 0, "quantity_restored": 0, "workload_restored": "0.0000",
-                   "payout_without_appeals": "13.33", "payout": "11.77", "payout_change": "-1.56",
-                   "pools": [{"pool_id": "all", "workload_without_appeals": "2.0000", "workload_restored": "0.0000",
-                              "payout_without_appeals": "13.33", "payout_change": "-1.56"}]}]}}),
+                  unit_appeals("U1", 2, 0, 2, "2.0000", "20.00", "29.41", "9.41", "3.0000"),
+                  unit_appeals("U2", 0, 2, 0, "0.0000", "66.67", "58.82", "-7.85", "10.0000"),
+                  unit_appeals("U3", 0, 0, 0, "0.0000", "13.33", "11.77", "-1.56", "2.0000")]}}),
       })
 
 # ---- appeal_exclude -----------------------------------------------------------------------------
@@ -172,18 +164,9 @@ write("appeal_exclude",
                            "staff_overload": {"overturn": 1, "uphold": 1}},
               "overturn": 2, "uphold": 2, "quantity_restored": 1, "workload_restored": "1.0000",
               "units": [
-                  {"unit_id": "U1", "overturn": 0, "uphold": 0, "quantity_restored": 0, "workload_restored": "0.0000",
-                   "payout_without_appeals": "60.00", "payout": "50.00", "payout_change": "-10.00",
-                   "pools": [{"pool_id": "all", "workload_without_appeals": "3.0000", "workload_restored": "0.0000",
-                              "payout_without_appeals": "60.00", "payout_change": "-10.00"}]},
-                  {"unit_id": "U2", "overturn": 2, "uphold": 2, "quantity_restored": 1, "workload_restored": "1.0000",
-                   "payout_without_appeals": "0.00", "payout": "16.67", "payout_change": "16.67",
-                   "pools": [{"pool_id": "all", "workload_without_appeals": "0.0000", "workload_restored": "1.0000",
-                              "payout_without_appeals": "0.00", "payout_change": "16.67"}]},
-                  {"unit_id": "U3", "overturn": 0, "uphold": 0, "quantity_restored": 0, "workload_restored": "0.0000",
-                   "payout_without_appeals": "40.00", "payout": "33.33", "payout_change": "-6.67",
-                   "pools": [{"pool_id": "all", "workload_without_appeals": "2.0000", "workload_restored": "0.0000",
-                              "payout_without_appeals": "40.00", "payout_change": "-6.67"}]}]}}),
+                  unit_appeals("U1", 0, 0, 0, "0.0000", "60.00", "50.00", "-10.00", "3.0000"),
+                  unit_appeals("U2", 2, 2, 1, "1.0000", "0.00", "16.67", "16.67", "0.0000"),
+                  unit_appeals("U3", 0, 0, 0, "0.0000", "40.00", "33.33", "-6.67", "2.0000")]}}),
       })
 
 # ---- appeal_check: `check` applies appeals too --------------------------------------------------

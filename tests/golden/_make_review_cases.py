@@ -14,22 +14,14 @@ import json
 import pathlib
 from fractions import Fraction as F
 
+from _golden_case import write_case
+
 ROOT = pathlib.Path(__file__).resolve().parent
 RUN = "$DG run --scheme ../_pay/scheme.json --out $OUT/run --no-bom --threads 2 ../run_basic/log.csv > /dev/null"
 
 
 def write(case, cmd, stdout=None, exit_code=None, stderr_contains=None, files=None):
-    d = ROOT / case
-    (d / "expected").mkdir(parents=True, exist_ok=True)
-    (d / "cmd").write_text(cmd + "\n")
-    if stdout is not None:
-        (d / "expected" / "stdout").write_text(stdout)
-    if exit_code is not None:
-        (d / "expected" / "exit").write_text(f"{exit_code}\n")
-    if stderr_contains is not None:
-        (d / "expected" / "stderr_contains").write_text("".join(s + "\n" for s in stderr_contains))
-    for name, text in (files or {}).items():
-        (d / "expected" / name).write_text(text)
+    write_case(ROOT, case, cmd, stdout=stdout, exit_code=exit_code, stderr_contains=stderr_contains, files=files)
 
 
 # ---- explain: text layout helpers (the layout docs/cli.md shows) -------------------------------------
@@ -489,9 +481,12 @@ def main():
           "> /dev/null && sed -i 's/^A2,signing_rate,0.36$/A2,signing_rate,0.37/' $OUT/s/indicators.csv && "
           "$DG explain --run $OUT/run --unit A2", exit_code=3,
           stderr_contains=["indicators.csv: this indicators file is not the one the run used"])
-    # a payout edited in the folder (A1 phs 303.39 -> 303.40): the recomputation disagrees -> exit 5
+    # a payout edited in the folder (A1 phs 303.39 -> 303.40) and its manifest hash forged: the
+    # recomputation disagrees -> exit 5
     write("explain_e_tampered",
-          RUN + " && sed -i 's/,303.39$/,303.40/' $OUT/run/payouts.csv && { $DG explain --run $OUT/run --unit A1 "
+          RUN + " && old=$(sha256sum < $OUT/run/payouts.csv | cut -c1-64) && sed -i 's/,303.39$/,303.40/' "
+          "$OUT/run/payouts.csv && new=$(sha256sum < $OUT/run/payouts.csv | cut -c1-64) && "
+          "sed -i \"s/$old/$new/\" $OUT/run/manifest.json && { $DG explain --run $OUT/run --unit A1 "
           "> $OUT/x.txt; rc=$?; grep -A1 '^check:' $OUT/x.txt; exit $rc; }", exit_code=5,
           stdout=("check: MISMATCH between the recomputation and the run's files:\n"
                   "  payouts.csv: pool phs unit A1: the run paid 303.40, recomputed 303.39\n"),
