@@ -117,7 +117,10 @@ s["appeals"], s["advances"] = "appeals.csv", "advances.csv"
 json.dump(s, open(dst, "w", encoding="utf-8"), ensure_ascii=False, indent=1)
 PY
 "$DG" run --scheme "$SCHEME" --out "$T/mem" --threads 2 "$T/log.csv" >"$T/mem.stdout" || bad "in-memory run failed"
-for v in "1 24M" "2 32M" "2 48M"; do
+# 16M: the bundled scheme's units are lumpy (the biggest holds a tenth of the rows); hashed to
+# partitions, two big units shared one and the run stopped with exit 4 — units are now spread
+# by their sampled size (docs/scale.md)
+for v in "1 24M" "2 32M" "2 16M"; do
     set -- $v
     "$DG" run --scheme "$SCHEME" --out "$T/s$1-$2" --threads $1 --memory $2 --tmp "$T/tmp" "$T/log.csv" \
         >"$T/s.stdout" || bad "spilled run --memory $2 failed"
@@ -139,7 +142,7 @@ tmp_empty "a spilled run with appeals"
 same_text "$T/c1.stdout" "$T/c2.stdout" "$T/cmem" "$T/cspill" "check --memory 24M: stdout"
 same_outputs "$T/cmem" "$T/cspill" "check $ROWS rows --memory 24M"
 tmp_empty "a spilled check"
-[ $fail = 0 ] && echo "scale: $ROWS rows identical in memory and spilled (--memory 24M, 32M, 48M; run, run with appeals and advances, check)"
+[ $fail = 0 ] && echo "scale: $ROWS rows identical in memory and spilled (--memory 24M, 32M, 16M; run, run with appeals and advances, check)"
 
 
 # --- errors: full temporary folder, a later unreadable file, SIGINT (on 100k rows, 4M: 16 partitions) ---

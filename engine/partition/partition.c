@@ -4,15 +4,16 @@
  * Flow: dg_validate_files with a spill callback.  While the rows fit in
  * --memory nothing else happens and the per-unit stages run once, on the
  * whole dataset (dg_partition_unit_stages below).  Past the cap, the callback writes
- * each row to unit partition hash(unit) mod P (with its candidate number
- * and record id) and each record id to id partition hash(id) mod R (with
- * its candidate number, file and line).  Then:
+ * each row to its unit's partition of P (assign_units; with its candidate
+ * number, record id and patient id) and each record id to id partition
+ * hash(id) mod R (with its candidate number, file and line).  Then:
  *   1. duplicates: one id partition at a time, the first occurrence of an
  *      id (lowest candidate number) wins; repeats become rejects merged
  *      into the others by (file, line), as validation does in memory;
  *   2. one unit partition at a time: repeats dropped, each row numbered
  *      as in memory (candidate number minus the repeats before it), the
- *      per-unit stages run on the partition; flags are renumbered to the
+ *      partition's patients numbered on their own, the per-unit stages
+ *      run on the partition; flags are renumbered to the
  *      run's rows and the flagged rows kept (with their record ids);
  *   3. flags sorted by (row, check), sums finished, the flagged rows
  *      become the dataset's rows.
@@ -28,6 +29,9 @@
 #include "dangliang/registry.h"
 
 #include <glib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +70,7 @@ void dg_partition_quality_merge(const DgScheme *s, const Acc *acc, DgQualityValu
     size_t nk = dst->n_indicators;
     const DgRegistry *reg = s->registry;
     for (size_t u = 0; u < dst->n_units; u++) {
-        if (dg_partition_unit_part((uint32_t)u, acc->parts) != acc->part)
+        if ((acc->part_of ? acc->part_of[u] : dg_partition_unit_part((uint32_t)u, acc->parts)) != acc->part)
             continue;
         for (size_t k = 0; k < nk; k++) {
             size_t c = u * nk + k;
@@ -104,7 +108,7 @@ static DgStatus quality_stage(const DgScheme *s, const DgDataset *part, const ui
         if (!acc->qunits)
             acc->qunits = dg_xmalloc(s->n_units + 1);
         for (size_t u = 0; u < s->n_units; u++)
-            acc->qunits[u] = dg_partition_unit_part((uint32_t)u, acc->parts) == acc->part;
+            acc->qunits[u] = (acc->part_of ? acc->part_of[u] : dg_partition_unit_part((uint32_t)u, acc->parts)) == acc->part;
         DgQualityValues *qp = NULL;
         st = dg_quality_compute_prep(s, part, q, acc->qprep, acc->qunits, &qp, err);
         if (st == DG_OK)
@@ -158,6 +162,8 @@ typedef struct Spill {
     char *tmp_rec;
     size_t tmp_cap;
     uint64_t *rows_in; /* [P + R] entries written to each file */
+    uint32_t *part_of; /* [n_units] unit partition of each unit */
+    size_t n_units;
     uint64_t kept_rows; /* handed over from memory at the switch */
 } Spill;
 
@@ -168,9 +174,83 @@ static unsigned parts_for(uint64_t rows, uint64_t bytes_per_row, uint64_t budget
 }
 
 
+/* Past the switch the run alternates big short-lived blocks (a partition
+ * read back, its keys) with small long-lived ones (flags, kept rows).
+ * glibc raises its mmap threshold each time a big mmapped block is freed,
+ * so later big blocks land in the heap between the small ones and their
+ * pages are not given back: the resident set grows with every partition.
+ * A fixed threshold (which also turns the raising off) keeps every block of
+ * 256 KiB or more in its own mapping, returned whole on free. */
+static void allocator_for_spilling(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 256 << 10);
+#endif
+}
+
+/* Give the free pages of the heaps back after a partition. */
+static void allocator_trim(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
+/* Which unit partition each unit goes to.  Units are lumpy (one unit of the
+ * bundled scheme holds a tenth of the rows), and a hash puts two big units
+ * together in one partition as often as not.  The first batch handed over
+ * is a sample of the run (the rows kept before the switch, or the first
+ * window's): its units, largest first, each go to the partition with the
+ * fewest sampled rows so far; units not in the sample go by hash.  Any
+ * assignment gives the same results (every per-unit stage is exact on its
+ * own units); this one only evens out the partitions' sizes. */
+static void assign_units(Spill *sp, const DgDataset *d, const DgRowBatch *b)
+{
+    size_t nu = sp->n_units;
+    uint64_t *seen = dg_xcalloc(nu ? nu : 1, sizeof *seen);
+    for (size_t k = 0; k < b->n; k++) {
+        uint32_t u = dg_dataset_provisional_unit(d, b->rows[k].staff);
+        if (u < nu)
+            seen[u]++;
+    }
+    uint32_t *order = dg_xmalloc((nu ? nu : 1) * sizeof *order);
+    size_t n = 0;
+    sp->part_of = dg_xmalloc((nu ? nu : 1) * sizeof *sp->part_of);
+    for (size_t u = 0; u < nu; u++) {
+        sp->part_of[u] = dg_partition_unit_part((uint32_t)u, sp->P);
+        if (seen[u])
+            order[n++] = (uint32_t)u;
+    }
+    /* largest first (ties: lower unit index), insertion sort: units are few */
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = order[i];
+        size_t j = i;
+        while (j > 0 && (seen[order[j - 1]] < seen[x] || (seen[order[j - 1]] == seen[x] && order[j - 1] > x))) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = x;
+    }
+    uint64_t *load = dg_xcalloc(sp->P, sizeof *load);
+    for (size_t i = 0; i < n; i++) {
+        unsigned best = 0;
+        for (unsigned q = 1; q < sp->P; q++)
+            if (load[q] < load[best])
+                best = q;
+        sp->part_of[order[i]] = best;
+        load[best] += seen[order[i]];
+    }
+    free(load);
+    free(order);
+    free(seen);
+}
+
 static DgStatus open_dir(Spill *sp, uint64_t proj, DgError *err)
 {
-    uint64_t budget = sp->memory / 4; /* units are lumpy: aim at a quarter, so most partitions fit in half */
+    allocator_for_spilling();
+    /* units are lumpy: aim at an eighth, so that most partitions, even with
+     * several big units hashed together, fit in half */
+    uint64_t budget = sp->memory / 8;
     unsigned max = MAX_PARTS;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 2 * MAX_PARTS + 64)
@@ -190,25 +270,33 @@ static DgStatus spill_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, D
     DgStatus st = DG_OK;
     if (b->kept)
         sp->kept_rows += b->n;
-    if (!sp->dir && (st = open_dir(sp, b->rows_projected > b->first + b->n ? b->rows_projected : b->first + b->n,
-                                   err)) != DG_OK)
-        return st;
+    if (!sp->dir) {
+        if ((st = open_dir(sp, b->rows_projected > b->first + b->n ? b->rows_projected : b->first + b->n, err)) !=
+            DG_OK)
+            return st;
+        assign_units(sp, d, b);
+    }
     for (size_t k = 0; k < b->n && st == DG_OK; k++) {
         const DgRow *r = &b->rows[k];
-        uint32_t len = b->record_id_lens[k], cand = (uint32_t)(b->first + k);
-        size_t need = UNIT_FIXED + 5 + len;
+        uint32_t len = b->record_id_lens[k], cand = (uint32_t)(b->first + k), plen = b->patient_id_lens[k];
+        size_t need = UNIT_FIXED + 10 + len + plen;
         if (need > sp->tmp_cap) {
             sp->tmp_cap = need * 2;
             sp->tmp_rec = dg_xrealloc(sp->tmp_rec, sp->tmp_cap);
         }
         char *p = sp->tmp_rec;
-        /* unit partition: row, candidate number, record id */
+        /* unit partition: row, candidate number, record id, patient id
+         * (empty when the row has none: row.patient is DG_NO_PATIENT) */
         memcpy(p, r, sizeof *r);
         memcpy(p + sizeof *r, &cand, 4);
         size_t n = UNIT_FIXED + dg_partition_put_len(p + UNIT_FIXED, len);
         memcpy(p + n, b->record_ids[k], len);
         n += len;
-        unsigned up = dg_partition_unit_part(dg_dataset_provisional_unit(d, r->staff), sp->P);
+        n += dg_partition_put_len(p + n, plen);
+        memcpy(p + n, b->patient_ids[k], plen);
+        n += plen;
+        uint32_t unit = dg_dataset_provisional_unit(d, r->staff);
+        unsigned up = unit < sp->n_units ? sp->part_of[unit] : dg_partition_unit_part(unit, sp->P);
         sp->rows_in[up]++;
         st = dg_spill_write(sp->dir, up, p, n, err);
         if (st != DG_OK)
@@ -252,9 +340,9 @@ static DgStatus check_size(const Spill *sp, unsigned i, size_t per_row, DgError 
 
 /* Read partition i of the spill whole (after checking it fits the cap at
  * per_entry bytes an entry in memory) and count its entries: each is
- * `fixed` bytes, then a length and that many id bytes.  *buf is NULL for an
- * empty partition. */
-static DgStatus take_part(Spill *sp, unsigned i, size_t per_entry, size_t fixed, char **buf, size_t *len,
+ * `fixed` bytes, then n_ids times a length and that many id bytes.  *buf
+ * is NULL for an empty partition. */
+static DgStatus take_part(Spill *sp, unsigned i, size_t per_entry, size_t fixed, int n_ids, char **buf, size_t *len,
                           size_t *n, DgError *err)
 {
     *buf = NULL;
@@ -265,7 +353,8 @@ static DgStatus take_part(Spill *sp, unsigned i, size_t per_entry, size_t fixed,
     for (size_t at = 0; at < *len; (*n)++) {
         uint32_t l;
         at += fixed;
-        at += dg_partition_get_len(*buf + at, &l) + l;
+        for (int k = 0; k < n_ids; k++)
+            at += dg_partition_get_len(*buf + at, &l) + l;
     }
     return DG_OK;
 }
@@ -275,7 +364,7 @@ static DgStatus find_dups(Spill *sp, unsigned i, DupVec *out, DgError *err)
 {
     char *buf;
     size_t len, n;
-    DgStatus st = take_part(sp, i, 24, ID_FIXED, &buf, &len, &n, err);
+    DgStatus st = take_part(sp, i, 24, ID_FIXED, 1, &buf, &len, &n, err);
     if (st != DG_OK || !buf)
         return st;
     dg_partition_find_dups(buf, n, out);
@@ -409,16 +498,19 @@ static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, DgDataset
 {
     char *buf;
     size_t len, n;
-    DgStatus st = take_part(sp, i, DG_PARTITION_ROW_BYTES, UNIT_FIXED, &buf, &len, &n, err);
+    DgStatus st = take_part(sp, i, DG_PARTITION_ROW_BYTES, UNIT_FIXED, 2, &buf, &len, &n, err);
     if (st != DG_OK || !buf)
         return st;
     DgRow *rows = dg_xmalloc((n ? n : 1) * sizeof *rows);
     uint32_t *num = dg_xmalloc((n ? n : 1) * sizeof *num);
     const char **idv = dg_xmalloc((n ? n : 1) * sizeof *idv);
     uint32_t *idlen = dg_xmalloc((n ? n : 1) * sizeof *idlen);
+    /* the partition's patients, numbered in input order (no row of another
+     * partition's units shares a check or an indicator with them) */
+    DgIntern *pat = dg_intern_new();
     size_t m = 0, at = 0;
     for (size_t e = 0; e < n; e++) {
-        uint32_t cand, l;
+        uint32_t cand, l, pl;
         memcpy(&rows[m], buf + at, sizeof *rows);
         memcpy(&cand, buf + at + sizeof *rows, 4);
         at += UNIT_FIXED;
@@ -426,20 +518,30 @@ static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, DgDataset
         idv[m] = buf + at;
         idlen[m] = l;
         at += l;
+        at += dg_partition_get_len(buf + at, &pl);
+        const char *pid = buf + at;
+        at += pl;
         bool is_dup;
         size_t below = dg_partition_dups_below(dv, cand, &is_dup);
         if (is_dup)
             continue;
         num[m] = cand - (uint32_t)below;
         rows[m].staff = dg_dataset_staff_final(d, rows[m].staff);
+        if (rows[m].patient != DG_NO_PATIENT)
+            rows[m].patient = dg_intern_add(pat, pid, pl, NULL);
         m++;
     }
     dg_dataset_keep_rows(d, rows, m, idv, idlen); /* takes rows */
+    dg_dataset_set_patients(d, pat);
+    /* the partition numbers its own patients: resolve them to registry persons again */
+    dg_quality_prep_free(acc->qprep);
+    acc->qprep = NULL;
     st = dg_partition_collect(s, d, num, idv, idlen, acc, err);
     free(num);
     free(idv);
     free(idlen);
     free(buf);
+    allocator_trim();
     return st;
 }
 
@@ -480,6 +582,9 @@ DgStatus dg_partition_collect(const DgScheme *s, DgDataset *d, const uint32_t *n
                 kept->lens = dg_xrealloc(kept->lens, kept->cap * sizeof *kept->lens);
             }
             kept->rows[kept->n] = d->rows[r];
+            /* a partition's patient numbers mean nothing after it, and no
+             * output reads the patient of a row (flag details name it) */
+            kept->rows[kept->n].patient = DG_NO_PATIENT;
             kept->num[kept->n] = num[r];
             kept->ids[kept->n] = dg_xstrndup(idv[r], idlen[r]);
             kept->lens[kept->n] = idlen[r];
@@ -539,6 +644,7 @@ void dg_partition_finish_flags(DgDataset *d, DgAudit *au, FlagVec *fv, Kept *kep
         au->flags[f].row = (uint32_t)k;
     }
     dg_dataset_keep_rows(d, rows, n, ids, lens);
+    dg_dataset_set_patients(d, NULL);
     for (size_t j = 0; j < n; j++)
         free(kept->ids[j]);
     free(ids);
@@ -567,7 +673,8 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
     if (!popt)
         popt = &po0;
     DgValidateOptions v = vopt ? *vopt : (DgValidateOptions){0};
-    Spill sp = {.po = popt, .memory = popt->memory ? popt->memory : dg_partition_default_memory()};
+    Spill sp = {.po = popt, .memory = popt->memory ? popt->memory : dg_partition_default_memory(),
+                .n_units = s->n_units};
     v.spill_rows = sp.memory / DG_PARTITION_ROW_BYTES;
     v.spill = spill_rows;
     v.spill_ctx = &sp;
@@ -590,6 +697,7 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
     free(sp.tmp_rec);
     if (st != DG_OK) {
         free(sp.rows_in);
+        free(sp.part_of);
         dg_spill_close(sp.dir);
         return st;
     }
@@ -621,6 +729,7 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
         acc.au = dg_xcalloc(1, sizeof *acc.au);
         acc.spilled = true;
         acc.parts = sp.P;
+        acc.part_of = sp.part_of;
         /* quality values of units without rows (no rows in d yet); each
          * partition then overwrites those of its units */
         if (st == DG_OK && qv_out)
@@ -653,6 +762,7 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
         free(acc.used);
         dg_intern_free(acc.appealed);
         free(sp.rows_in);
+        free(sp.part_of);
         dg_spill_close(sp.dir);
     }
     if (st == DG_OK && acc.sums)

@@ -146,9 +146,8 @@ static DgStatus mpi_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, DgE
         put(u, r, sizeof *r);
         put_u32(u, cand);
         put_str(u, b->record_ids[k], len);
-        size_t pl;
-        const char *pat = dg_dataset_patient_bytes(d, r->patient, &pl);
-        put_str(u, pat, pl);
+        /* spilled batches carry patients as text (they are numbered where the unit's rows meet) */
+        put_str(u, b->patient_ids[k], b->patient_id_lens[k]);
         /* to the id's rank: candidate number, file, line, low hash bits, record id (as spilled) */
         uint64_t h = b->record_id_hashes[k];
         Buf *x = &m->ids[(h >> 40) % (uint64_t)m->size];

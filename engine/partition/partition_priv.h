@@ -48,6 +48,7 @@ typedef struct Acc {
     uint8_t *used;         /* [n_appeals] matched in some partition (spilled) */
     DgIntern *appealed;    /* record ids the appeals name (NULL: none) */
     bool spilled;          /* false: the whole run is one partition */
+    const uint32_t *part_of; /* [n_units] the unit partition of each unit (spilled; NULL: by hash, as MPI ranks) */
     unsigned part, parts;  /* the partition being processed, of how many */
 } Acc;
 

@@ -84,6 +84,7 @@ struct DgDatasetIds {
     uint32_t *staff_packed;      /* [n_staff] dense staff id -> packed id */
     uint32_t staff_base[SHARDS]; /* dense id of each shard's first staff id */
     size_t n_staff, n_patients;
+    DgIntern *pat_part;          /* patients numbered per partition (dg_dataset_set_patients) */
     bool too_many;               /* more distinct ids in one shard than LOCAL_MAX */
     bool spill;                  /* rows go to DgValidateOptions.spill, not rows/rec */
 };
@@ -722,7 +723,8 @@ static void intern_window(struct DgDatasetIds *ids, ChunkOut *outs, size_t n_chu
             ChunkOut *c = &outs[ci];
             for (uint32_t j = c->first[K_REC][sh]; j < c->first[K_REC][sh + 1] && !ids->spill; j++)
                 dg_recids_add_hash(ids->rec, c->keys[K_REC][j].h);
-            for (int k = K_STAFF; k < K_N; k++) {
+            /* spilling: patients travel as strings, numbered per partition */
+            for (int k = K_STAFF; k < (ids->spill ? K_PAT : K_N); k++) {
                 DgIntern *t = tabs[k];
                 const IdKey *key = c->keys[k];
                 uint32_t z = c->first[k][sh + 1];
@@ -776,9 +778,9 @@ static void reserve_estimate(Builder *b, uint64_t window_rows, uint64_t window_r
  * prefix sums gave them: chunks are written in parallel.  Every candidate
  * becomes a row; the few that repeat a record id are taken out at the end
  * (apply_duplicates). */
-static void resolve_ids(ChunkOut *c)
+static void resolve_ids(ChunkOut *c, int k_end)
 {
-    for (int k = K_STAFF; k < K_N; k++)
+    for (int k = K_STAFF; k < k_end; k++)
         for (uint32_t j = 0; j < c->first[k][SHARDS]; j++)
             c->p[c->idx[k][j]].id[k].packed = c->res[k][j];
 }
@@ -796,7 +798,7 @@ static void fill_row(DgRow *r, uint32_t file, const Pending *p)
 
 static void emit_chunk(DgDataset *d, uint32_t file, ChunkOut *c)
 {
-    resolve_ids(c);
+    resolve_ids(c, K_N);
     DgRecIds *rec = d->ids->rec;
     uint64_t cand = c->cand_base, off = c->rec_base;
     for (size_t i = 0; i < c->n; i++) {
@@ -820,10 +822,12 @@ static DgStatus spill_window(DgDataset *d, uint32_t file, ChunkOut *outs, size_t
     const char **idv = dg_xmalloc((n ? n : 1) * sizeof *idv);
     uint32_t *lens = dg_xmalloc((n ? n : 1) * sizeof *lens);
     uint64_t *hs = dg_xmalloc((n ? n : 1) * sizeof *hs);
+    const char **pv = dg_xmalloc((n ? n : 1) * sizeof *pv);
+    uint32_t *plens = dg_xmalloc((n ? n : 1) * sizeof *plens);
 #pragma omp parallel for schedule(dynamic, 1)
     for (size_t ci = 0; ci < n_chunks; ci++) {
         ChunkOut *c = &outs[ci];
-        resolve_ids(c);
+        resolve_ids(c, K_PAT); /* patients were not interned (intern_window) */
         uint64_t k = c->cand_base - first;
         for (size_t i = 0; i < c->n; i++) {
             const Pending *p = &c->p[i];
@@ -833,12 +837,18 @@ static DgStatus spill_window(DgDataset *d, uint32_t file, ChunkOut *outs, size_t
             idv[k] = id_bytes(c, p->id[K_REC].off);
             lens[k] = p->id[K_REC].len;
             hs[k] = p->id[K_REC].h;
+            bool no_pat = p->id[K_PAT].len == NO_ID;
+            rows[k].patient = no_pat ? DG_NO_PATIENT : 0;
+            pv[k] = no_pat ? "" : id_bytes(c, p->id[K_PAT].off);
+            plens[k] = no_pat ? 0 : p->id[K_PAT].len;
             k++;
         }
     }
-    DgRowBatch bt = {.rows = rows, .record_ids = idv, .record_id_lens = lens, .record_id_hashes = hs, .first = first,
-                     .n = n, .rows_projected = proj};
+    DgRowBatch bt = {.rows = rows, .record_ids = idv, .record_id_lens = lens, .record_id_hashes = hs,
+                     .patient_ids = pv, .patient_id_lens = plens, .first = first, .n = n, .rows_projected = proj};
     DgStatus st = n ? opt->spill(opt->spill_ctx, d, &bt, err) : DG_OK;
+    free(pv);
+    free(plens);
     free(hs);
     free(rows);
     free(idv);
@@ -855,6 +865,8 @@ static DgStatus spill_start(Builder *b, uint64_t kept, uint64_t proj, const DgVa
     const char **idv = dg_xmalloc(SLICE * sizeof *idv);
     uint32_t *lens = dg_xmalloc(SLICE * sizeof *lens);
     uint64_t *hs = dg_xmalloc(SLICE * sizeof *hs);
+    const char **pv = dg_xmalloc(SLICE * sizeof *pv);
+    uint32_t *plens = dg_xmalloc(SLICE * sizeof *plens);
     DgStatus st = DG_OK;
     for (uint64_t lo = 0; lo < kept && st == DG_OK; lo += SLICE) {
         uint64_t n = kept - lo < SLICE ? kept - lo : SLICE;
@@ -863,14 +875,25 @@ static DgStatus spill_start(Builder *b, uint64_t kept, uint64_t proj, const DgVa
             idv[k] = dg_recids_str(d->ids->rec, lo + k, &len);
             lens[k] = (uint32_t)len;
             hs[k] = dg_hash_bytes(idv[k], len);
+            uint32_t pat = d->rows[lo + k].patient;
+            pv[k] = pat == DG_NO_PATIENT ? "" : dg_intern_str(d->ids->pat[pat & (SHARDS - 1)], pat >> SHARD_BITS, &len);
+            plens[k] = pat == DG_NO_PATIENT ? 0 : (uint32_t)len;
         }
         DgRowBatch bt = {.rows = d->rows + lo, .record_ids = idv, .record_id_lens = lens, .record_id_hashes = hs,
-                         .first = lo, .n = n, .rows_projected = proj, .kept = true};
+                         .patient_ids = pv, .patient_id_lens = plens, .first = lo, .n = n, .rows_projected = proj,
+                         .kept = true};
         st = opt->spill(opt->spill_ctx, d, &bt, err);
     }
     free(idv);
     free(lens);
     free(hs);
+    free(pv);
+    free(plens);
+    /* from here on patients are numbered per partition: the run's tables go */
+    for (uint32_t sh = 0; sh < SHARDS; sh++) {
+        dg_intern_free(d->ids->pat[sh]);
+        d->ids->pat[sh] = dg_intern_new();
+    }
     free(d->rows);
     d->rows = NULL;
     d->n_rows = 0;
@@ -1417,6 +1440,7 @@ void dg_dataset_free(DgDataset *d)
             dg_intern_free(d->ids->pat[sh]);
         }
         dg_recids_free(d->ids->rec);
+        dg_intern_free(d->ids->pat_part);
         free(d->ids->dup);
         free(d->ids->staff_packed);
         free(d->ids);
@@ -1441,7 +1465,15 @@ uint32_t dg_dataset_staff_unit(const DgDataset *d, uint32_t id)
 
 const char *dg_dataset_patient(const DgDataset *d, uint32_t id)
 {
-    return id == DG_NO_PATIENT ? "" : packed_str(d->ids->pat, id);
+    if (id == DG_NO_PATIENT)
+        return "";
+    return d->ids->pat_part ? dg_intern_str(d->ids->pat_part, id, NULL) : packed_str(d->ids->pat, id);
+}
+
+void dg_dataset_set_patients(DgDataset *d, DgIntern *pat)
+{
+    dg_intern_free(d->ids->pat_part);
+    d->ids->pat_part = pat;
 }
 
 /* Rows are the candidates without the repeats: row r is candidate r + k,
@@ -1502,6 +1534,8 @@ size_t dg_dataset_n_staff(const DgDataset *d)
 
 size_t dg_dataset_n_patients(const DgDataset *d)
 {
+    if (d->ids->pat_part)
+        return dg_intern_count(d->ids->pat_part);
     return d->ids->n_patients;
 }
 
@@ -1569,11 +1603,15 @@ const char *dg_dataset_patient_bytes(const DgDataset *d, uint32_t id, size_t *le
         *len = 0;
         return "";
     }
+    if (d->ids->pat_part)
+        return dg_intern_str(d->ids->pat_part, id, len);
     return dg_intern_str(d->ids->pat[id & (SHARDS - 1)], id >> SHARD_BITS, len);
 }
 
 size_t dg_dataset_patient_limit(const DgDataset *d)
 {
+    if (d->ids->pat_part) /* numbered 0.. per partition (spilled) */
+        return dg_intern_count(d->ids->pat_part);
     size_t m = 0;
     for (uint32_t sh = 0; sh < SHARDS; sh++)
         if (dg_intern_count(d->ids->pat[sh]) > m)
@@ -1583,6 +1621,8 @@ size_t dg_dataset_patient_limit(const DgDataset *d)
 
 const char *dg_dataset_patient_at(const DgDataset *d, uint32_t id)
 {
+    if (d->ids->pat_part)
+        return id < dg_intern_count(d->ids->pat_part) ? dg_intern_str(d->ids->pat_part, id, NULL) : NULL;
     uint32_t sh = id & (SHARDS - 1), l = id >> SHARD_BITS;
     return l < dg_intern_count(d->ids->pat[sh]) ? dg_intern_str(d->ids->pat[sh], l, NULL) : NULL;
 }

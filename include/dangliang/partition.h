@@ -60,7 +60,9 @@ uint64_t dg_partition_default_memory(void);
  * *qv_before before the appeals, when `before` is computed).
  * On success *d, *au (and *a, *before, *qv, *qv_before) are the caller's;
  * when the run spilled, (*d)->rows holds only the flagged rows (flags
- * refer to them) and (*au)->audited_qty is NULL.  Errors: those of
+ * refer to them; their patient is DG_NO_PATIENT, since patients are
+ * numbered per partition — the flag details name them) and
+ * (*au)->audited_qty is NULL.  Errors: those of
  * validation and the checks; DG_E_IO when the temporary space cannot be
  * made or written (nothing else is touched), or when one partition needs
  * more memory than --memory; DG_E_CONFIG for an appeal that matches no

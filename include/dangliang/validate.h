@@ -87,6 +87,12 @@ typedef struct DgRowBatch {
     const char *const *record_ids; /* NUL-terminated */
     const uint32_t *record_id_lens;
     const uint64_t *record_id_hashes; /* dg_hash_bytes of each record id (engine/common/intern.h) */
+    /* patient_id of rows[k] (not NUL-terminated) when rows[k].patient is
+     * not DG_NO_PATIENT: once spilling, patients are not numbered across
+     * the run (rows[k].patient is then 0), the spilled run numbers them
+     * per partition (dg_dataset_set_patients) */
+    const char *const *patient_ids;
+    const uint32_t *patient_id_lens;
     uint64_t first;
     size_t n;
     uint64_t rows_projected;       /* candidates expected in the whole run (estimate) */
@@ -340,6 +346,13 @@ DgStatus dg_validate_slice_counts(const char *const *paths, size_t n_paths, cons
  * in the one-process run.  Pure. */
 void dg_slice_cand_offsets(const uint64_t *cands_all, unsigned n_slices, unsigned slice, size_t n_files,
                            uint64_t *off);
+
+struct DgIntern; /* engine/common/intern.h */
+/* Number the rows' patients by `pat` (taken, freed with the dataset or by
+ * the next call; NULL: back to the run's own numbering): patient id k of
+ * d->rows is dg_intern_str(pat, k).  A spilled run numbers the patients of
+ * each partition this way (docs/scale.md). */
+void dg_dataset_set_patients(DgDataset *d, struct DgIntern *pat);
 
 #ifdef __cplusplus
 }
