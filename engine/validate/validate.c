@@ -1342,25 +1342,9 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
     if (n_paths > UINT16_MAX)
         return dg_error_set(err, DG_E_USAGE, NULL, 0, 0, "%zu log files in one run; at most %u are allowed", n_paths,
                             (unsigned)UINT16_MAX);
-    DgDataset *d = dg_xcalloc(1, sizeof *d);
-    d->ids = dg_xcalloc(1, sizeof *d->ids);
-    d->ids->rec = dg_recids_new(DG_RECIDS_KEYMASK);
-    for (uint32_t sh = 0; sh < SHARDS; sh++) {
-        d->ids->staff[sh] = dg_intern_new();
-        d->ids->pat[sh] = dg_intern_new();
-    }
-    d->files = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->files);
-    d->input_sha256 = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->input_sha256);
-    d->n_files = n_paths;
-    d->file_rows = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->file_rows);
-    d->file_bad_text = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->file_bad_text);
-    d->file_bad_text_gb = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->file_bad_text_gb);
-    d->slice_cands = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->slice_cands);
-    d->slice_rejects = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->slice_rejects);
+    DgDataset *d = dg_dataset_new_ids(paths, n_paths);
     d->encoding_given = opt->encoding && opt->encoding[0] && strcasecmp(opt->encoding, "UTF-8") != 0 &&
                         strcasecmp(opt->encoding, "UTF8") != 0;
-    for (size_t i = 0; i < n_paths; i++)
-        d->files[i] = dg_xstrdup(paths[i]);
     Builder b = {.d = d};
     dg_fieldtabs_init(&b.tabs, scheme);
     uint64_t total = 0, done = 0;
@@ -1539,7 +1523,8 @@ size_t dg_dataset_n_patients(const DgDataset *d)
     return d->ids->n_patients;
 }
 
-/* ---- datasets of rows validated elsewhere (MPI, docs/scale.md) ---------- */
+/* ---- an empty dataset: the start of validation, and of the rows validated
+ * elsewhere (MPI, docs/scale.md) --------------------------------------- */
 
 DgDataset *dg_dataset_new_ids(const char *const *paths, size_t n_paths)
 {
@@ -1556,6 +1541,8 @@ DgDataset *dg_dataset_new_ids(const char *const *paths, size_t n_paths)
     d->file_rows = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->file_rows);
     d->file_bad_text = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->file_bad_text);
     d->file_bad_text_gb = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->file_bad_text_gb);
+    d->slice_cands = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->slice_cands);
+    d->slice_rejects = dg_xcalloc(n_paths ? n_paths : 1, sizeof *d->slice_rejects);
     for (size_t i = 0; i < n_paths; i++)
         d->files[i] = dg_xstrdup(paths[i]);
     return d;
