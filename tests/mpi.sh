@@ -41,43 +41,11 @@ case "$B" in
 esac
 cap() { if [ "$1" -gt "$MAXNP" ]; then echo "$MAXNP"; else echo "$1"; fi; }
 LIMIT=300 # seconds: a rank that waits forever fails the test instead of hanging it
-fail=0
-bad() { echo "mpi: $*"; fail=1; }
-tmp_empty() {
-    if [ -n "$(ls -A "$T/tmp")" ]; then bad "temporary files left after $1: $(ls -A "$T/tmp")"; rm -rf "$T/tmp"/*; fi
-}
-same_outputs() { # $1 $2 folders, $3 label: every file (manifest.json without its timings), folder names aside
-    diff -r -q -x manifest.json "$1" "$2" >"$T/diff.txt" 2>&1
-    while read -r w a x b y; do
-        if [ "$w" = Files ]; then
-            sed "s|$1|OUT|g" "$a" >"$T/a.txt"; sed "s|$2|OUT|g" "$b" >"$T/b.txt"
-            cmp -s "$T/a.txt" "$T/b.txt" || bad "$3: $a differs from the one-process run"
-        else
-            bad "$3: $w $a $x $b $y"
-        fi
-    done <"$T/diff.txt"
-    find "$1" -name manifest.json >"$T/manifests.txt"
-    while read -r m; do
-        python3 - "$m" "$2${m#$1}" "$3" <<'PY' || fail=1
-import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-for m in (a, b):
-    # the command line and its options differ by design (--out, --threads)
-    for k in ("timings", "threads", "command_line", "options"):
-        m.pop(k, None)
-if a != b:
-    print("mpi: %s: manifest.json differs beyond timings and the command line" % sys.argv[3]); sys.exit(1)
-PY
-    done <"$T/manifests.txt"
-}
 # Open MPI's embedded libevent sometimes warns on mpirun's stderr when a rank
 # closes its connection first ("[warn] Epoll MOD(1) on fd 28 failed ...", seen
 # on error runs at -np 4): that line is the launcher's, not the engine's.
-same_text() { # $1 $2 files, $3 $4 the output folders named in them, $5 label (thread counts aside)
-    sed -e "s|$3|OUT|g" -e 's/, [0-9]* threads*$//' -e '/^\[warn\] Epoll /d' "$1" >"$T/a.txt"
-    sed -e "s|$4|OUT|g" -e 's/, [0-9]* threads*$//' -e '/^\[warn\] Epoll /d' "$2" >"$T/b.txt"
-    cmp -s "$T/a.txt" "$T/b.txt" || bad "$5 differs: $(diff "$T/a.txt" "$T/b.txt" | head -5)"
-}
+CMP_NAME=mpi CMP_REF="the one-process run" CMP_DROP='^\[warn\] Epoll '
+. "$(dirname "$0")/lib_compare.sh"
 
 # --- golden fixtures: the same command, run and check under mpirun --------
 # Each fixture runs once, with 2, 3, 4 or 1 rank in turn (world size 1 is the
@@ -91,35 +59,20 @@ esac
 exec "$REAL" "$c" "$@"
 W
 chmod +x "$T/dgw"
-here=$(pwd)/tests/golden
-n_cases=0
 runs=0
-for dir in "$here"/*/; do
-    case=$(basename "$dir")
-    case "$case" in _*) continue ;; esac
-    grep -qE '^\$DG (run|check) ' "$dir/cmd" 2>/dev/null || continue
-    grep -qE '&&|;' "$dir/cmd" && continue
-    n_cases=$((n_cases + 1))
-    ref="$T/g/$case/ref"
-    mkdir -p "$ref"
-    ( cd "$dir" && DG="$DG" OUT="$ref" sh -c "$(cat cmd)" ) >"$ref.stdout" 2>"$ref.stderr"
-    echo $? >"$ref.rc"
+golden_case() { # $dir in one process in $ref (each_golden): under mpirun
     for np in $(cap $((1 + n_cases % 4))); do
         thr=$((1 + np % 2))
         out="$T/g/$case/np$np"
         mkdir -p "$out"
-        ( cd "$dir" && REAL="$DG" NP=$np THR=$thr TMPD="$T/tmp" LIMIT=$LIMIT MPIRUN="$MPIRUN" DG="$T/dgw" \
-            OUT="$out" sh -c "$(cat cmd)" ) >"$out.stdout" 2>"$out.stderr"
-        echo $? >"$out.rc"
+        golden_run "$dir" "$out" REAL="$DG" NP=$np THR=$thr TMPD="$T/tmp" LIMIT=$LIMIT MPIRUN="$MPIRUN" DG="$T/dgw"
         runs=$((runs + 1))
-        cmp -s "$ref.rc" "$out.rc" || bad "$case -np $np: exit $(cat "$out.rc"), one process $(cat "$ref.rc")"
-        same_text "$ref.stdout" "$out.stdout" "$ref" "$out" "$case -np $np: stdout"
-        same_text "$ref.stderr" "$out.stderr" "$ref" "$out" "$case -np $np: stderr"
-        same_outputs "$ref" "$out" "$case -np $np"
+        same_run "$ref" "$out" "$case -np $np"
         tmp_empty "$case -np $np"
         rm -rf "$out"
     done
-done
+}
+each_golden golden_case
 [ $fail = 0 ] && echo "mpi: $n_cases golden fixtures identical under mpirun ($runs runs, 1 to 4 ranks) and in one process"
 
 # --- a generated log, whole (every rank reads a byte range of it) and in five files (one gzipped) ---
@@ -130,16 +83,7 @@ SCHEME=$T/scheme/scheme.json
 "$DG" gen --scheme "$SCHEME" --rows "$ROWS" --seed 11 --bad-rate 0.003 -o "$T/log.csv" \
     --appeals "$T/appeals.csv" --advances "$T/advances.csv" --registry "$T/scheme/registry.csv" >/dev/null 2>&1 ||
     bad "gen failed"
-python3 - "$SCHEME" "$T/cycle.json" <<'PY'
-import json, os, sys
-src, dst = sys.argv[1], sys.argv[2]
-s = json.load(open(src, encoding="utf-8"))
-for k in ("catalog", "units", "indicators", "registry"):
-    if k in s:
-        s[k] = os.path.join(os.path.dirname(os.path.abspath(src)), s[k])
-s["appeals"], s["advances"] = "appeals.csv", "advances.csv"
-json.dump(s, open(dst, "w", encoding="utf-8"), ensure_ascii=False, indent=1)
-PY
+cycle_scheme "$SCHEME" "$T/cycle.json"
 # five files of unequal size, each with the header; a repeated record id
 # across files (the generator makes some) is found by its id's rank
 total=$(($(wc -l <"$T/log.csv") - 1))

@@ -16,40 +16,8 @@ mkdir -p "$T/tmp"
 cp -r configs/zhoushan-2020 "$T/scheme"
 rm -f "$T/scheme/registry.csv"
 SCHEME=$T/scheme/scheme.json
-fail=0
-bad() { echo "scale: $*"; fail=1; }
-tmp_empty() { # $1: what just happened
-    if [ -n "$(ls -A "$T/tmp")" ]; then bad "temporary files left after $1: $(ls -A "$T/tmp")"; rm -rf "$T/tmp"/*; fi
-}
-same_outputs() { # $1 $2 folders, $3 label: every file (manifest.json without its timings), folder names aside
-    diff -r -q -x manifest.json "$1" "$2" >"$T/diff.txt" 2>&1
-    while read -r w a x b y; do
-        if [ "$w" = Files ]; then
-            sed "s|$1|OUT|g" "$a" >"$T/a.txt"; sed "s|$2|OUT|g" "$b" >"$T/b.txt"
-            cmp -s "$T/a.txt" "$T/b.txt" || bad "$3: $a differs from the in-memory run"
-        else
-            bad "$3: $w $a $x $b $y"
-        fi
-    done <"$T/diff.txt"
-    find "$1" -name manifest.json >"$T/manifests.txt"
-    while read -r m; do
-        python3 - "$m" "$2${m#$1}" "$3" <<'PY' || fail=1
-import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-for m in (a, b):
-    # the command line and its options differ by design (--memory, --out, --threads)
-    for k in ("timings", "threads", "command_line", "options"):
-        m.pop(k, None)
-if a != b:
-    print("scale: %s: manifest.json differs beyond timings and the command line" % sys.argv[3]); sys.exit(1)
-PY
-    done <"$T/manifests.txt"
-}
-same_text() { # $1 $2 files, $3 $4 the output folders named in them, $5 label (thread counts aside)
-    sed -e "s|$3|OUT|g" -e 's/, [0-9]* threads*$//' "$1" >"$T/a.txt"
-    sed -e "s|$4|OUT|g" -e 's/, [0-9]* threads*$//' "$2" >"$T/b.txt"
-    cmp -s "$T/a.txt" "$T/b.txt" || bad "$5 differs: $(diff "$T/a.txt" "$T/b.txt" | head -5)"
-}
+CMP_NAME=scale CMP_REF="the in-memory run"
+. "$(dirname "$0")/lib_compare.sh"
 
 # --- golden fixtures: the same command with a wrapper that adds the cap ---
 cat > "$T/dgw" <<'W'
@@ -59,30 +27,13 @@ case "$c" in run|check) exec "$REAL" "$c" --threads "$THR" --memory "$MEM" --tmp
 exec "$REAL" "$c" "$@"
 W
 chmod +x "$T/dgw"
-here=$(pwd)/tests/golden
-n_cases=0
-for dir in "$here"/*/; do
-    case=$(basename "$dir")
-    case "$case" in _*) continue ;; esac
-    # single run/check commands (explain and diff cases run the engine the same way)
-    grep -qE '^\$DG (run|check) ' "$dir/cmd" 2>/dev/null || continue
-    grep -qE '&&|;' "$dir/cmd" && continue
-    n_cases=$((n_cases + 1))
-    ref="$T/g/$case/ref"
-    mkdir -p "$ref"
-    ( cd "$dir" && DG="$DG" OUT="$ref" sh -c "$(cat cmd)" ) >"$ref.stdout" 2>"$ref.stderr"
-    echo $? >"$ref.rc"
+golden_case() { # $dir in memory in $ref (each_golden): spilled with each cap, then with a failing temporary folder
     for v in "2 1" "1 2K" "2 40K"; do
         set -- $v
         out="$T/g/$case/t$1-m$2"
         mkdir -p "$out"
-        ( cd "$dir" && REAL="$DG" THR=$1 MEM=$2 TMPD="$T/tmp" EXTRA= DG="$T/dgw" OUT="$out" sh -c "$(cat cmd)" ) \
-            >"$out.stdout" 2>"$out.stderr"
-        echo $? >"$out.rc"
-        cmp -s "$ref.rc" "$out.rc" || bad "$case --memory $2 --threads $1: exit $(cat "$out.rc"), in memory $(cat "$ref.rc")"
-        same_text "$ref.stdout" "$out.stdout" "$ref" "$out" "$case --memory $2 --threads $1: stdout"
-        same_text "$ref.stderr" "$out.stderr" "$ref" "$out" "$case --memory $2 --threads $1: stderr"
-        same_outputs "$ref" "$out" "$case --memory $2 --threads $1"
+        golden_run "$dir" "$out" REAL="$DG" THR=$1 MEM=$2 TMPD="$T/tmp" EXTRA= DG="$T/dgw"
+        same_run "$ref" "$out" "$case --memory $2 --threads $1"
         tmp_empty "$case"
     done
     # proof that --memory 1 spilled: a temporary write that fails must stop the run
@@ -97,7 +48,8 @@ for dir in "$here"/*/; do
         [ -e "$out/o/payouts.csv" ] || [ -e "$out/o/rejects.csv" ] && bad "$case: outputs written although the temporary folder failed"
         tmp_empty "$case with a failing temporary folder"
     fi
-done
+}
+each_golden golden_case
 [ $fail = 0 ] && echo "scale: $n_cases golden fixtures identical in memory and spilled (--memory 1, 2K, 40K; threads 2, 1, 2)"
 
 
@@ -106,16 +58,7 @@ ROWS=${SCALE_ROWS:-1000000}
 "$DG" gen --scheme "$SCHEME" --rows "$ROWS" --seed 7 --bad-rate 0.002 -o "$T/log.csv" \
     --appeals "$T/appeals.csv" --advances "$T/advances.csv" --registry "$T/scheme/registry.csv" >/dev/null 2>&1
 # the same scheme with the generated appeals and advances (paths relative to the new file)
-python3 - "$SCHEME" "$T/cycle.json" <<'PY'
-import json, os, sys
-src, dst = sys.argv[1], sys.argv[2]
-s = json.load(open(src, encoding="utf-8"))
-for k in ("catalog", "units", "indicators", "registry"):
-    if k in s:
-        s[k] = os.path.join(os.path.dirname(os.path.abspath(src)), s[k])
-s["appeals"], s["advances"] = "appeals.csv", "advances.csv"
-json.dump(s, open(dst, "w", encoding="utf-8"), ensure_ascii=False, indent=1)
-PY
+cycle_scheme "$SCHEME" "$T/cycle.json"
 "$DG" run --scheme "$SCHEME" --out "$T/mem" --threads 2 "$T/log.csv" >"$T/mem.stdout" || bad "in-memory run failed"
 # 16M: the bundled scheme's units are lumpy (the biggest holds a tenth of the rows); hashed to
 # partitions, two big units shared one and the run stopped with exit 4 — units are now spread
