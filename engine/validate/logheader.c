@@ -3,11 +3,14 @@
  * lower case, ' ' and '-' read as '_', surrounding spaces dropped), then
  * compared with each known column: equal after normalising, an alias, or a
  * Levenshtein distance of at most 1 (names up to 6 bytes) or 2 (longer).
+ * The format and header record of a log's head: see logheader.h.
  */
 #include "logheader.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "ingest/source.h"
 
 /* Aliases seen in exports from hospital information systems. */
 static const struct {
@@ -102,4 +105,47 @@ int dg_logheader_resembles(const char *name, size_t len, const char *const *cols
         }
     }
     return best;
+}
+
+static bool sniff_jsonl(const char *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        char ch = buf[i];
+        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
+            continue;
+        return ch == '{';
+    }
+    return false;
+}
+
+DgLogFormat dg_logheader_format(DgLogFormat given, const char *path, const char *buf, size_t len)
+{
+    if (given != DG_LOG_AUTO)
+        return given;
+    if (strcmp(path, "-") == 0)
+        return DG_LOG_CSV; /* standard input: --format, else CSV */
+    DgFormat f = dg_format_from_path(path);
+    if (f == DG_FORMAT_JSONL)
+        return DG_LOG_JSONL;
+    if (f == DG_FORMAT_CSV)
+        return DG_LOG_CSV;
+    return sniff_jsonl(buf, len) ? DG_LOG_JSONL : DG_LOG_CSV;
+}
+
+int dg_logheader_walk(const char *buf, size_t len, bool eof, size_t *used, uint64_t *line, DgCsvRecord *rec)
+{
+    size_t pos = 0;
+    for (;;) {
+        size_t end = dg_csv_record_end(buf, len, pos);
+        if (end == len && !eof && (end == pos || buf[end - 1] != '\n'))
+            return 1;
+        if (!dg_csv_scan(buf, len, &pos, rec))
+            return 2;
+        if (rec->blank) {
+            *line += rec->n_newlines;
+            continue;
+        }
+        *used = pos;
+        return 0;
+    }
 }

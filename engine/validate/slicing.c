@@ -5,8 +5,9 @@
  * Phase 1 (dg_validate_slice_counts) classifies each input the same way on
  * every slice — from stat(2) and the source's own gzip/encoding detection —
  * and, for a plain one, finds where its header ends exactly as validation
- * will (the same window, sniffing and blank-record rule as read_header in
- * validate.c) and counts the '"' and '\n' bytes of this slice's raw slice.
+ * will (the same window; the format and header record by logheader.h, as
+ * in process_file and read_header of validate.c) and counts the '"' and
+ * '\n' bytes of this slice's raw slice.
  * The table of every slice's row is then the only shared state: from it
  * each slice derives, with no further exchange, the parity and line number
  * at each raw boundary, hence its first and last record (slices.h).  The
@@ -26,6 +27,7 @@
 
 #include "common/csvscan.h"
 #include "ingest/slices.h"
+#include "logheader.h"
 
 enum { KIND_SLICED = 1, KIND_ROUND = 2, KIND_ZERO = 3, KIND_MASK = 0xFF, FLAG_JSONL = 0x100 };
 enum { W_KIND, W_SIZE, W_HEAD, W_NQ, W_NN, W_PER_FILE };
@@ -53,65 +55,30 @@ static uint64_t raw_start(uint64_t head, uint64_t size, unsigned k, unsigned n)
     return head + (uint64_t)((DgU128)(size - head) * k / n);
 }
 
-static bool sniff_jsonl(const char *buf, size_t len) /* as validate.c */
-{
-    for (size_t i = 0; i < len; i++) {
-        char ch = buf[i];
-        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
-            continue;
-        return ch == '{';
-    }
-    return false;
-}
-
-/* read_header's walk without its checks: 0 = *used is past the first
- * non-blank record, 1 = the window is too short, 2 = no such record. */
-static int header_walk(const char *buf, size_t len, bool eof, size_t *used, DgCsvRecord *rec)
-{
-    size_t pos = 0;
-    for (;;) {
-        size_t end = dg_csv_record_end(buf, len, pos);
-        if (end == len && !eof && (end == pos || buf[end - 1] != '\n'))
-            return 1;
-        if (!dg_csv_scan(buf, len, &pos, rec))
-            return 2;
-        if (rec->blank)
-            continue;
-        *used = pos;
-        return 0;
-    }
-}
-
 /* Format and header end of a plain input, as process_file finds them.  A
  * header validation will refuse (none, too long) gives head = size: no
  * slice reads rows, and every slice reports the header error. */
 static DgStatus plain_head(const char *path, DgSource *src, const DgValidateOptions *opt, bool *jsonl,
                            uint64_t *head, DgError *err)
 {
-    DgLogFormat fmt = opt->format;
-    if (fmt == DG_LOG_AUTO) {
-        DgFormat f = dg_format_from_path(path);
-        fmt = f == DG_FORMAT_JSONL ? DG_LOG_JSONL : f == DG_FORMAT_CSV ? DG_LOG_CSV : DG_LOG_AUTO;
-    }
     const char *buf;
     size_t len;
     bool eof;
     DgStatus st = dg_source_window(src, 4096, &buf, &len, &eof, err);
     if (st != DG_OK)
         return st;
-    if (fmt == DG_LOG_AUTO)
-        fmt = sniff_jsonl(buf, len) ? DG_LOG_JSONL : DG_LOG_CSV;
-    *jsonl = fmt == DG_LOG_JSONL;
+    *jsonl = dg_logheader_format(opt->format, path, buf, len) == DG_LOG_JSONL;
     if (*jsonl) {
         *head = dg_source_offset(src);
         return DG_OK;
     }
     size_t max_record = opt->max_record ? opt->max_record : DG_MAX_RECORD_DEFAULT;
     size_t ask = 4096, used = 0;
+    uint64_t lines = 0; /* not needed here */
     DgCsvRecord rec;
     dg_csv_record_init(&rec);
     for (;;) {
-        int r = header_walk(buf, len, eof, &used, &rec);
+        int r = dg_logheader_walk(buf, len, eof, &used, &lines, &rec);
         if (r == 0) {
             *head = dg_source_offset(src) + used;
             break;

@@ -1016,87 +1016,71 @@ static DgStatus read_header(Ctx *x, const char *buf, size_t len, bool eof, size_
     DgStatus st = DG_OK;
     for (int k = 0; k < C_N; k++)
         x->col[k] = -1;
-    for (;;) {
-        size_t end = dg_csv_record_end(buf, len, pos);
-        if (end == len && !eof && (end == pos || buf[end - 1] != '\n')) {
-            *need_more = true;
-            goto out;
-        }
-        if (!dg_csv_scan(buf, len, &pos, &rec)) {
-            st = dg_error_set(err, DG_E_CONFIG, x->file, 0, 0,
-                              "the file has no header line; the first line must name the columns (%s, %s, …)",
-                              col_names[0], col_names[1]);
-            goto out;
-        }
-        uint64_t hl = *line;
-        *line += rec.n_newlines;
-        if (rec.blank)
-            continue;
-        if (rec.malformed) {
-            st = dg_error_set(err, DG_E_CONFIG, x->file, hl, 0, "the header line is not valid CSV (%s)", rec.why);
-            goto out;
-        }
-        x->n_cols = rec.n_fields;
-        for (size_t i = 0; i < rec.n_fields; i++) {
-            for (size_t j = 0; j < i; j++)
-                if (rec.fields[j].len == rec.fields[i].len &&
-                    memcmp(rec.fields[j].ptr, rec.fields[i].ptr, rec.fields[i].len) == 0) {
-                    st = dg_error_set(err, DG_E_CONFIG, x->file, hl, (uint32_t)i + 1,
-                                      "column \"%.*s\" appears twice in the header; keep one", (int)rec.fields[i].len,
-                                      rec.fields[i].ptr);
-                    goto out;
-                }
-            for (int k = 0; k < C_N; k++)
-                if (strlen(col_names[k]) == rec.fields[i].len &&
-                    memcmp(col_names[k], rec.fields[i].ptr, rec.fields[i].len) == 0)
-                    x->col[k] = (int)i;
-        }
-        /* a name that is almost a known column would silently change payouts */
-        for (size_t i = 0; i < rec.n_fields && st == DG_OK; i++) {
-            int k = dg_logheader_resembles(rec.fields[i].ptr, rec.fields[i].len, col_names, C_N);
-            if (k < 0 || x->col[k] >= 0)
-                continue;
-            char *shown = dg_text_escape(rec.fields[i].ptr, rec.fields[i].len, false);
-            st = dg_error_set(err, DG_E_CONFIG, x->file, hl, (uint32_t)i + 1,
-                              "column \"%s\" is not a log column; did you mean \"%s\"? Rename it in the header "
-                              "(%s)",
-                              shown, col_names[k],
-                              col_required[k] ? "it is required"
-                                              : "read as missing, every row would count with the default");
-            free(shown);
-        }
-        if (st != DG_OK)
-            goto out;
-        for (int k = 0; k < C_N; k++)
-            if (col_required[k] && x->col[k] < 0) {
-                st = dg_error_set(err, DG_E_CONFIG, x->file, hl, 0,
-                                  "required column \"%s\" is missing from the header", col_names[k]);
-                goto out;
-            }
-        for (size_t i = 0; i < rec.n_fields && x->d; i++) {
-            bool known = false;
-            for (int k = 0; k < C_N; k++)
-                known |= x->col[k] == (int)i;
-            if (!known)
-                note_unknown_column(x->d, x->fi, rec.fields[i].ptr, rec.fields[i].len);
-        }
-        *used = pos;
+    int found = dg_logheader_walk(buf, len, eof, &pos, line, &rec);
+    if (found == 1) {
+        *need_more = true;
         goto out;
     }
+    if (found == 2) {
+        st = dg_error_set(err, DG_E_CONFIG, x->file, 0, 0,
+                          "the file has no header line; the first line must name the columns (%s, %s, …)",
+                          col_names[0], col_names[1]);
+        goto out;
+    }
+    uint64_t hl = *line;
+    *line += rec.n_newlines;
+    if (rec.malformed) {
+        st = dg_error_set(err, DG_E_CONFIG, x->file, hl, 0, "the header line is not valid CSV (%s)", rec.why);
+        goto out;
+    }
+    x->n_cols = rec.n_fields;
+    for (size_t i = 0; i < rec.n_fields; i++) {
+        for (size_t j = 0; j < i; j++)
+            if (rec.fields[j].len == rec.fields[i].len &&
+                memcmp(rec.fields[j].ptr, rec.fields[i].ptr, rec.fields[i].len) == 0) {
+                st = dg_error_set(err, DG_E_CONFIG, x->file, hl, (uint32_t)i + 1,
+                                  "column \"%.*s\" appears twice in the header; keep one", (int)rec.fields[i].len,
+                                  rec.fields[i].ptr);
+                goto out;
+            }
+        for (int k = 0; k < C_N; k++)
+            if (strlen(col_names[k]) == rec.fields[i].len &&
+                memcmp(col_names[k], rec.fields[i].ptr, rec.fields[i].len) == 0)
+                x->col[k] = (int)i;
+    }
+    /* a name that is almost a known column would silently change payouts */
+    for (size_t i = 0; i < rec.n_fields && st == DG_OK; i++) {
+        int k = dg_logheader_resembles(rec.fields[i].ptr, rec.fields[i].len, col_names, C_N);
+        if (k < 0 || x->col[k] >= 0)
+            continue;
+        char *shown = dg_text_escape(rec.fields[i].ptr, rec.fields[i].len, false);
+        st = dg_error_set(err, DG_E_CONFIG, x->file, hl, (uint32_t)i + 1,
+                          "column \"%s\" is not a log column; did you mean \"%s\"? Rename it in the header "
+                          "(%s)",
+                          shown, col_names[k],
+                          col_required[k] ? "it is required"
+                                          : "read as missing, every row would count with the default");
+        free(shown);
+    }
+    if (st != DG_OK)
+        goto out;
+    for (int k = 0; k < C_N; k++)
+        if (col_required[k] && x->col[k] < 0) {
+            st = dg_error_set(err, DG_E_CONFIG, x->file, hl, 0,
+                              "required column \"%s\" is missing from the header", col_names[k]);
+            goto out;
+        }
+    for (size_t i = 0; i < rec.n_fields && x->d; i++) {
+        bool known = false;
+        for (int k = 0; k < C_N; k++)
+            known |= x->col[k] == (int)i;
+        if (!known)
+            note_unknown_column(x->d, x->fi, rec.fields[i].ptr, rec.fields[i].len);
+    }
+    *used = pos;
 out:
     dg_csv_record_clear(&rec);
     return st;
-}
-
-static bool sniff_jsonl(const char *buf, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        char ch = buf[i];
-        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
-            continue;
-        return ch == '{';
-    }
-    return false;
 }
 
 static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOptions *opt, Builder *b,
@@ -1126,19 +1110,10 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
     bool eof;
     uint64_t line = 1;
 
-    /* format */
-    DgLogFormat fmt = opt->format;
-    if (fmt == DG_LOG_AUTO && strcmp(path, "-") == 0)
-        fmt = DG_LOG_CSV; /* standard input: --format, else CSV */
-    if (fmt == DG_LOG_AUTO) {
-        DgFormat f = dg_format_from_path(path);
-        fmt = f == DG_FORMAT_JSONL ? DG_LOG_JSONL : f == DG_FORMAT_CSV ? DG_LOG_CSV : DG_LOG_AUTO;
-    }
+    /* format (logheader.h: the slice counting finds the same) */
     if ((st = dg_source_window(src, 4096, &buf, &len, &eof, err)) != DG_OK)
         goto out;
-    if (fmt == DG_LOG_AUTO)
-        fmt = sniff_jsonl(buf, len) ? DG_LOG_JSONL : DG_LOG_CSV;
-    x.jsonl = fmt == DG_LOG_JSONL;
+    x.jsonl = dg_logheader_format(opt->format, path, buf, len) == DG_LOG_JSONL;
 
     if (!x.jsonl) {
         size_t ask = 4096;
