@@ -19,17 +19,7 @@
 #include <zlib.h>
 
 #include "dangliang/validate.h"
-
-#define HEADER "record_id,unit_id,staff_id,patient_id,item_code,service_date,quantity\n"
-
-static DgScheme *load_small(void)
-{
-    DgScheme *s = NULL;
-    DgError e = {0};
-    DgStatus st = dg_scheme_load("tests/golden/_small/scheme.json", &s, &e);
-    cr_assert_eq(st, DG_OK, "%s", e.text);
-    return s;
-}
+#include "unit/validate_fixture.h"
 
 static const char *tpath(const char *name)
 {
@@ -51,7 +41,7 @@ static void write_bytes(const char *path, const char *p, size_t n)
 /* A log of `rows` good rows (about 40 bytes each). */
 static GString *good_log(int rows)
 {
-    GString *g = g_string_new(HEADER);
+    GString *g = g_string_new(LOG_HEADER);
     for (int i = 0; i < rows; i++)
         g_string_append_printf(g, "R%d,U01,S%d,P%d,MED-VISIT,2020-03-%02d,1\n", i, i % 7, i % 50, 1 + i % 28);
     return g;
@@ -212,7 +202,7 @@ Test(robust, decoded_inputs_hashed_in_one_pass)
  * id is huge, so only the cap rejects it as a whole. */
 static GString *log_with_big_record(size_t big, bool jsonl, bool crlf)
 {
-    GString *g = g_string_new(jsonl ? "" : HEADER);
+    GString *g = g_string_new(jsonl ? "" : LOG_HEADER);
     const char *eol = crlf ? "\r\n" : "\n";
     if (jsonl) {
         g_string_append_printf(g, "{\"record_id\":\"A\",\"unit_id\":\"U01\",\"staff_id\":\"S1\",\"item_code\":\"MED-VISIT\","
@@ -301,7 +291,7 @@ Test(robust, cap_is_exact_and_settable)
     char staff[80];
     memset(staff, 's', sizeof staff - 1);
     staff[sizeof staff - 1] = 0;
-    GString *g = g_string_new(HEADER);
+    GString *g = g_string_new(LOG_HEADER);
     /* "A,U01," (6) + 79 + ",P1,MED-VISIT,2020-03-01,1" (26) = 111 bytes */
     g_string_append_printf(g, "A,U01,%s,P1,MED-VISIT,2020-03-01,1\r\n", staff);
     g_string_append_printf(g, "B,U01,%s,P1,MED-VISIT,2020-03-01,10\n", staff); /* 112 */
@@ -348,7 +338,7 @@ Test(robust, long_ids_are_malformed)
     id256[DG_MAX_ID_BYTES] = 0;
     memset(id257, 'b', DG_MAX_ID_BYTES + 1);
     id257[DG_MAX_ID_BYTES + 1] = 0;
-    GString *g = g_string_new(HEADER);
+    GString *g = g_string_new(LOG_HEADER);
     g_string_append_printf(g, "%s,U01,%s,%s,MED-VISIT,2020-03-01,1\n", id256, id256, id256); /* line 2: ok */
     g_string_append_printf(g, "%s,U01,S1,P1,MED-VISIT,2020-03-01,1\n", id257);                /* 3 */
     g_string_append_printf(g, "B,%s,S1,P1,MED-VISIT,2020-03-01,1\n", id257);                  /* 4 */

@@ -22,17 +22,7 @@
 #include <zlib.h>
 
 #include "dangliang/validate.h"
-
-static const char *const HEADER = "record_id,unit_id,staff_id,patient_id,item_code,service_date,quantity\n";
-
-static DgScheme *load_small(void)
-{
-    DgScheme *s = NULL;
-    DgError e = {0};
-    DgStatus st = dg_scheme_load("tests/golden/_small/scheme.json", &s, &e);
-    cr_assert_eq(st, DG_OK, "%s", e.text);
-    return s;
-}
+#include "unit/validate_fixture.h"
 
 static char *tmp_path(const char *name)
 {
@@ -52,26 +42,8 @@ static char *write_file(const char *name, const char *body, size_t len)
 /* Every kind of row, quoted newlines, CRLF, blank lines, duplicate ids. */
 static char *write_mixed(const char *name, unsigned seed, int rows)
 {
-    GString *g = g_string_new(HEADER);
-    srand(seed);
-    static const char *const units[] = {"U01", "U02", "U99"};
-    static const char *const items[] = {"MED-VISIT", "PH-HTN-FU", "PH-ID-REPORT", "OLD-ITEM", "XX"};
-    for (int i = 0; i < rows; i++) {
-        int k = rand() % 20, rid = rand() % (rows + 1);
-        const char *u = units[rand() % 3], *it = items[rand() % 5];
-        int m = 1 + rand() % 12, d = 1 + rand() % 28;
-        switch (k) {
-        case 0: g_string_append_printf(g, "R%d,%s,\"S\n%d\",P%d,%s,2020-%02d-%02d,1\n", rid, u, i % 5, i % 50, it, m, d); break;
-        case 1: g_string_append_printf(g, "R%d,%s,S1,P1,%s,2020-02-30,1\r\n", rid, u, it); break;
-        case 2: g_string_append_printf(g, "R%d,%s,S1,P1,%s,2020-%02d-%02d,0\n", rid, u, it, m, d); break;
-        case 3: g_string_append_printf(g, "R%d,%s,S1,,%s,2019-12-31,2\n", rid, u, it); break;
-        case 4: g_string_append_printf(g, "R%d,%s,S1\n", rid, u); break;
-        case 5: g_string_append(g, "\n"); break;
-        case 6: g_string_append_printf(g, "\"R%d \"\"q\"\"\",%s,S2,P%d,%s,2020/%d/%d,3\r\n", rid, u, i % 7, it, m, d); break;
-        case 7: g_string_append_printf(g, "R%d,%s,\"a,\"\"b\"\"\r\nc\n\n\",P%d,%s,2020-%02d-%02d,2\n", rid, u, i, it, m, d); break;
-        default: g_string_append_printf(g, "R%d,%s,S%d,P%d,%s,2020-%02d-%02d,%d\n", rid, u, i % 9, i % 61, it, m, d, 1 + i % 4);
-        }
-    }
+    GString *g = g_string_new(LOG_HEADER);
+    mixed_rows(g, seed, rows, rows + 1, true);
     char *p = write_file(name, g->str, g->len);
     g_string_free(g, true);
     return p;
@@ -82,7 +54,7 @@ static char *write_mixed(const char *name, unsigned seed, int rows)
  * it, then a few rows. */
 static char *write_straddle(const char *name, int inner, bool final_newline)
 {
-    GString *g = g_string_new(HEADER);
+    GString *g = g_string_new(LOG_HEADER);
     g_string_append(g, "A1,U01,S1,P1,MED-VISIT,2020-03-01,1\nA2,U01,S1,P2,MED-VISIT,2020-03-02,1\n");
     g_string_append(g, "B1,U01,\"long");
     for (int i = 0; i < inner; i++)
@@ -431,7 +403,7 @@ Test(slices, tiny_files)
     };
     for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
         GString *g = g_string_new(i == 1 ? "\n" : "");
-        g_string_append(g, HEADER);
+        g_string_append(g, LOG_HEADER);
         g_string_append(g, bodies[i]);
         char *p = write_file("tiny.csv", g->str, g->len);
         check_one(s, p, bodies[i]);
@@ -520,7 +492,7 @@ Test(slices, fuzz_corpus_replay)
             gchar *body = NULL;
             gsize len = 0;
             cr_assert(g_file_get_contents(src, &body, &len, NULL));
-            GString *g = g_string_new(di == 1 ? HEADER : "");
+            GString *g = g_string_new(di == 1 ? LOG_HEADER : "");
             g_string_append_len(g, body, (gssize)len);
             const char *ext = di == 0 && strstr(e->d_name, ".jsonl") ? "corpus.jsonl" : "corpus.csv";
             char *p = write_file(ext, g->str, g->len);
@@ -645,7 +617,7 @@ static gpointer fifo_writer(gpointer p)
 {
     FILE *fp = fopen(p, "wb");
     if (fp) {
-        fputs(HEADER, fp);
+        fputs(LOG_HEADER, fp);
         fputs("F1,U01,S1,P1,MED-VISIT,2020-03-01,1\nF2,U01,\"S\n2\",P1,MED-VISIT,2020-03-01,1\n", fp);
         fclose(fp);
     }

@@ -13,45 +13,20 @@
 #include "dangliang/validate.h"
 #include "common/intern.h"
 #include "validate/recids.h"
-
-static DgScheme *load_small(void)
-{
-    DgScheme *s = NULL;
-    DgError e = {0};
-    DgStatus st = dg_scheme_load("tests/golden/_small/scheme.json", &s, &e);
-    cr_assert_eq(st, DG_OK, "%s", e.text);
-    return s;
-}
+#include "unit/validate_fixture.h"
 
 /* A log mixing every kind of row, with quoted newlines and CRLF. */
 static char *write_log(unsigned seed, int rows)
 {
     static char path[64];
     snprintf(path, sizeof path, "/tmp/dg_test_validate_%d_%u.csv", (int)getpid(), seed);
+    GString *g = g_string_new(LOG_HEADER);
+    mixed_rows(g, seed, rows, rows / 2 + 1, false); /* many duplicates */
     FILE *fp = fopen(path, "wb");
     cr_assert(fp);
-    fputs("record_id,unit_id,staff_id,patient_id,item_code,service_date,quantity\n", fp);
-    srand(seed);
-    static const char *const units[] = {"U01", "U02", "U99"};
-    static const char *const items[] = {"MED-VISIT", "PH-HTN-FU", "PH-ID-REPORT", "OLD-ITEM", "XX"};
-    for (int i = 0; i < rows; i++) {
-        int k = rand() % 20;
-        int rid = rand() % (rows / 2 + 1); /* many duplicates */
-        const char *u = units[rand() % 3];
-        const char *it = items[rand() % 5];
-        int m = 1 + rand() % 12, d = 1 + rand() % 28;
-        switch (k) {
-        case 0: fprintf(fp, "R%d,%s,\"S\n%d\",P%d,%s,2020-%02d-%02d,1\n", rid, u, i % 5, i % 50, it, m, d); break;
-        case 1: fprintf(fp, "R%d,%s,S1,P1,%s,2020-02-30,1\r\n", rid, u, it); break;
-        case 2: fprintf(fp, "R%d,%s,S1,P1,%s,2020-%02d-%02d,0\n", rid, u, it, m, d); break;
-        case 3: fprintf(fp, "R%d,%s,S1,,%s,2019-12-31,2\n", rid, u, it); break;
-        case 4: fprintf(fp, "R%d,%s,S1\n", rid, u); break;
-        case 5: fprintf(fp, "\n"); break;
-        case 6: fprintf(fp, "\"R%d \"\"q\"\"\",%s,S2,P%d,%s,2020/%d/%d,3\n", rid, u, i % 7, it, m, d); break;
-        default: fprintf(fp, "R%d,%s,S%d,P%d,%s,2020-%02d-%02d,%d\n", rid, u, i % 9, i % 61, it, m, d, 1 + i % 4);
-        }
-    }
+    cr_assert_eq(fwrite(g->str, 1, g->len, fp), g->len);
     fclose(fp);
+    g_string_free(g, true);
     return path;
 }
 
