@@ -18,43 +18,24 @@
 #                        BENCH_BIG_ROWS=2000000 BENCH_BIG_MEMORY=24M benchmarks/big.sh build/dangliang
 #   BENCH_BIG_MEMORY=S   another cap (default 2G)
 set -euo pipefail
-if [ $# -ne 1 ]; then
-    echo "usage: benchmarks/big.sh path/to/dangliang" >&2
-    exit 2
-fi
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-DG=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-cd "$ROOT"
-B=benchmarks
-DATA=$B/data
+BENCH_NAME="bench big"
+. "$(dirname "$0")/lib_bench.sh" # DG, B, DATA, SCHEME, say, die, verdict, gen_log
 BIGDATA=${BENCH_BIG_DATA:-$DATA}
-SCHEME=$DATA/scheme-2000/scheme.json
 ROWS=${BENCH_BIG_ROWS:-200000000}
 MEM=${BENCH_BIG_MEMORY:-2G}
 WORK=$BIGDATA/work-big
-say() { printf '== %s\n' "$*" >&2; }
-die() { printf 'bench big: %s\n' "$*" >&2; exit 1; }
 command -v /usr/bin/time >/dev/null || die "needs /usr/bin/time (Debian package time)"
 mkdir -p "$DATA" "$BIGDATA" "$WORK"
 [ -f "$SCHEME" ] || python3 $B/make_scheme.py --out "$DATA/scheme-2000" >&2
 
-gen() { # gen ROWS FILE: cached; regenerated when the scheme or the engine's version changes (not on
-    # every commit: 13 GB take minutes to write)
-    local stamp="rows=$1 seed=1 bad-rate=0.001 scheme=$(sha256sum "$SCHEME" | cut -c1-16) $("$DG" --version | sed 's/ (commit.*//')"
-    if [ ! -f "$2" ] || [ "$(cat "$2.stamp" 2>/dev/null)" != "$stamp" ]; then
-        say "generating $2 ($1 rows)"
-        "$DG" gen --scheme "$SCHEME" --rows "$1" --seed 1 --bad-rate 0.001 -o "$2" >&2
-        echo "$stamp" >"$2.stamp"
-    fi
-}
 SMALL=$DATA/log-20m.csv
 [ "$ROWS" = 200000000 ] && QUICK=0 || QUICK=1
 [ "$QUICK" = 1 ] && SMALL=$DATA/log-big-ref-$((ROWS / 10)).csv
 # the reference: the bench's own 20M file when run.sh made it, whatever its stamp
-[ -f "$SMALL" ] || gen $((ROWS / 10)) "$SMALL"
+[ -f "$SMALL" ] || gen_log $((ROWS / 10)) "$SMALL" release
 BIG=$BIGDATA/log-$((ROWS / 1000000))m.csv
 [ "$QUICK" = 1 ] && BIG=$BIGDATA/log-big-$ROWS.csv
-gen "$ROWS" "$BIG"
+gen_log "$ROWS" "$BIG" release # not on every commit: 13 GB take minutes to write
 
 run() { # run OUT ARGS... -> "wall_ms cpu_s rss_kb"
     local out=$1
@@ -80,7 +61,6 @@ rm -rf "$WORK/out"
 bytes=$(stat -c %s "$BIG")
 rss_mib=$((b_rss / 1024))
 cap_kib=$(awk "BEGIN{print int(2.2 * 1048576)}")
-verdict() { if awk "BEGIN{exit !($1)}"; then echo met; else echo MISSED; fi; }
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 {
     echo "## $ROWS rows, bounded memory — $(date -u '+%Y-%m-%d %H:%M UTC')"

@@ -28,25 +28,14 @@
 # (benchmarks/markers.py).
 set -euo pipefail
 
-if [ $# -ne 1 ]; then
-    echo "usage: benchmarks/run.sh path/to/dangliang" >&2
-    exit 2
-fi
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-DG=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-cd "$ROOT"
-B=benchmarks
-DATA=$B/data
-SCHEME=$DATA/scheme-2000/scheme.json
+BENCH_NAME=bench
+. "$(dirname "$0")/lib_bench.sh" # DG, B, DATA, SCHEME, say, die, gen_log
 QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then REPS=${BENCH_REPS:-1}; else REPS=${BENCH_REPS:-3}; fi
 BREPS=$(( REPS > 3 ? REPS : 3 )) # the micro-bounds: minimum of at least 3
 WORK=$DATA/work
 RESULTS=$WORK/results.tsv
 NPROC=$(nproc)
-
-say() { printf '== %s\n' "$*" >&2; }
-die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 # ---- tools ------------------------------------------------------------------------------
 APT_UPDATED=0
@@ -74,18 +63,6 @@ fi
 mkdir -p "$DATA" "$WORK"
 python3 $B/make_scheme.py --out "$DATA/scheme-2000" >&2
 
-scheme_sum=$(cat "$DATA"/scheme-2000/* | sha256sum | cut -c1-16)
-gen_log() { # gen_log ROWS FILE
-    local rows=$1 file=$2
-    local stamp="rows=$rows seed=1 bad-rate=0.001 scheme=$scheme_sum $("$DG" --version 2>&1 | head -1)"
-    if [ -f "$file" ] && [ -f "$file.stamp" ] && [ "$(cat "$file.stamp")" = "$stamp" ]; then
-        return 0
-    fi
-    say "generating $file ($rows rows)"
-    rm -f "$file" "$file.stamp"
-    "$DG" gen --scheme "$SCHEME" --rows "$rows" --seed 1 --bad-rate 0.001 -o "$file" >&2
-    printf '%s\n' "$stamp" >"$file.stamp"
-}
 FILES=("1M:1000000:$DATA/log-1m.csv")
 [ "$QUICK" = 1 ] || FILES+=("20M:20000000:$DATA/log-20m.csv")
 for f in "${FILES[@]}"; do

@@ -11,35 +11,18 @@
 # itself on a small file (result in benchmarks/data/scale-quick.md, docs untouched):
 #   BENCH_SCALE_ROWS=300000 BENCH_SCALE_MEMORY=8M benchmarks/scale.sh build/dangliang
 set -euo pipefail
-if [ $# -ne 1 ]; then
-    echo "usage: benchmarks/scale.sh path/to/dangliang" >&2
-    exit 2
-fi
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-DG=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-cd "$ROOT"
-B=benchmarks
-DATA=$B/data
+BENCH_NAME="bench scale"
+. "$(dirname "$0")/lib_bench.sh" # DG, B, DATA, SCHEME, say, die, verdict, gen_log
 WORK=$DATA/work-scale
-SCHEME=$DATA/scheme-2000/scheme.json
 ROWS=${BENCH_SCALE_ROWS:-20000000}
 MEM=${BENCH_SCALE_MEMORY:-256M}
 REPS=${BENCH_REPS:-3}
-say() { printf '== %s\n' "$*" >&2; }
-die() { printf 'bench scale: %s\n' "$*" >&2; exit 1; }
 command -v /usr/bin/time >/dev/null || die "needs /usr/bin/time (Debian package time)"
 mkdir -p "$DATA" "$WORK"
 [ -f "$SCHEME" ] || python3 $B/make_scheme.py --out "$DATA/scheme-2000" >&2
 
-gen() { # gen ROWS FILE
-    if [ ! -f "$2" ] || [ "$(cat "$2.stamp" 2>/dev/null)" != "rows=$1 seed=1 bad-rate=0.001 $("$DG" --version)" ]; then
-        say "generating $2 ($1 rows)"
-        "$DG" gen --scheme "$SCHEME" --rows "$1" --seed 1 --bad-rate 0.001 -o "$2" >&2
-        echo "rows=$1 seed=1 bad-rate=0.001 $("$DG" --version)" >"$2.stamp"
-    fi
-}
 if [ "$ROWS" = 20000000 ]; then LOG=$DATA/log-20m.csv; QUICK=0; else LOG=$DATA/log-scale-$ROWS.csv; QUICK=1; fi
-[ -f "$LOG" ] && [ "$QUICK" = 0 ] || gen "$ROWS" "$LOG"
+[ -f "$LOG" ] && [ "$QUICK" = 0 ] || gen_log "$ROWS" "$LOG"
 
 run() { # run LABEL OUT ARGS... -> "ms rss_kb" of the fastest repetition
     local label=$1 out=$2 best_ms=0 best_rss=0
@@ -65,7 +48,6 @@ same() { # same DIR_A DIR_B: every output but the manifest
     done
     echo yes
 }
-verdict() { if awk "BEGIN{exit !($1)}"; then echo met; else echo MISSED; fi; }
 
 cat "$LOG" >/dev/null
 bytes=$(stat -c %s "$LOG")
