@@ -88,17 +88,7 @@ cat "$WORK/section.md" >&2
 if [ "$QUICK" = 1 ]; then
     cp "$WORK/section.md" "$DOC"
 else
-    python3 - "$DOC" "$WORK/section.md" <<'EOF'
-import sys
-doc, sec = sys.argv[1], open(sys.argv[2], encoding="utf-8").read()
-text = open(doc, encoding="utf-8").read()
-b, e = "<!-- scale:begin (written by benchmarks/scale.sh; edit outside these markers) -->", "<!-- scale:end -->"
-if b in text and e in text:
-    text = text[: text.index(b) + len(b)] + "\n\n" + sec + "\n" + text[text.index(e):]
-else:
-    text = text.rstrip("\n") + "\n\n" + b + "\n\n" + sec + "\n" + e + "\n"
-open(doc, "w", encoding="utf-8").write(text)
-EOF
+    python3 $B/markers.py "$DOC" scale "$WORK/section.md" benchmarks/scale.sh
 fi
 say "scale: written to $DOC"
 [ "$ident" = yes ] || die "outputs differ between the in-memory and the spilled run"
