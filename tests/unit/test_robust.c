@@ -348,10 +348,7 @@ Test(robust, long_ids_are_malformed)
     g_string_append_printf(g, "F,U01,S1,%s,MED-VISIT,2020-03-01,0\n", id257); /* 8: malformed before bad_quantity */
     const char *p = tpath("ids.csv");
     write_bytes(p, g->str, g->len);
-    const char *paths[] = {p};
-    DgDataset *d = NULL;
-    DgError e = {0};
-    cr_assert_eq(dg_validate_files(s, paths, 1, NULL, &d, &e), DG_OK, "%s", e.text);
+    DgDataset *d = validate_one(s, p);
     cr_expect_eq(d->rows_accepted, 1);
     cr_assert_eq(d->n_rejects, 6);
     static const char *const col[] = {"record_id", "unit_id", "staff_id", "patient_id", "item_code", "patient_id"};

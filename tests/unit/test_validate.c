@@ -103,10 +103,7 @@ Test(validate, line_numbers_and_first_duplicate)
           "B,U01,S1,P1,MED-VISIT,2020-01-05,1",              /* line 7, no newline */
           fp);
     fclose(fp);
-    const char *paths[] = {path};
-    DgDataset *d = NULL;
-    DgError e = {0};
-    cr_assert_eq(dg_validate_files(s, paths, 1, NULL, &d, &e), DG_OK, "%s", e.text);
+    DgDataset *d = validate_one(s, path);
     cr_assert_eq(d->rows_read, 3);
     cr_assert_eq(d->n_rows, 2);
     cr_assert_eq(d->rows[0].line, 2);
@@ -302,10 +299,7 @@ Test(validate, id_lengths_and_required_fields_at_the_edges)
     fprintf(fp, "%s,,S1,P1,MED-VISIT,2020-01-05,1\n", l257);          /* 10: length before emptiness */
     fputs("A10,U01,\"\",P1,MED-VISIT,2020-01-05,1\n", fp);            /* 11: missing staff_id (quoted "") */
     fclose(fp);
-    const char *paths[] = {path};
-    DgDataset *d = NULL;
-    DgError e = {0};
-    cr_assert_eq(dg_validate_files(s, paths, 1, NULL, &d, &e), DG_OK, "%s", e.text);
+    DgDataset *d = validate_one(s, path);
     cr_assert_eq(d->rows_read, 10);
     cr_assert_eq(d->n_rows, 3);
     cr_assert_eq(d->rows[0].line, 2);

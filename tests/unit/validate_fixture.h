@@ -1,7 +1,7 @@
 /*
  * Fixtures shared by the validation tests (test_validate.c, test_slices.c,
- * test_robust.c): the small golden scheme, the log header, and a log body
- * that mixes every kind of row.  Each test is one Criterion binary built
+ * test_robust.c): the small golden scheme, the log header, a log body
+ * that mixes every kind of row, and validating one log.  Each test is one Criterion binary built
  * from its own .c file (Makefile), so the helpers are static inline here
  * rather than a second object: a test that does not use one gets no
  * "unused function" warning.
@@ -25,6 +25,16 @@ static inline DgScheme *load_small(void)
     DgStatus st = dg_scheme_load("tests/golden/_small/scheme.json", &s, &e);
     cr_assert_eq(st, DG_OK, "%s", e.text);
     return s;
+}
+
+/* One log validated with the default options; an error fails the test. */
+static inline DgDataset *validate_one(const DgScheme *s, const char *path)
+{
+    const char *paths[] = {path};
+    DgDataset *d = NULL;
+    DgError e = {0};
+    cr_assert_eq(dg_validate_files(s, paths, 1, NULL, &d, &e), DG_OK, "%s", e.text);
+    return d;
 }
 
 /* Appends `rows` records of every kind (good rows, quoted newlines, CRLF,
