@@ -227,19 +227,26 @@ Test(quality, property_order_threads_chunks)
 
 /* ---- registry ------------------------------------------------------------------ */
 
-Test(quality, registry_grouped_sorted_and_found)
+/* A new dir (from the mkdtemp template) with a scheme that reads registry.csv: one
+ * computed indicator k = count a of b, over the given units.csv. */
+static void reg_dir(const char *template, const char *units)
 {
-    snprintf(dir, sizeof dir, "/tmp/dg_test_qreg_XXXXXX");
+    snprintf(dir, sizeof dir, "%s", template);
     cr_assert(mkdtemp(dir) != NULL);
-    char cmd[160];
     put("catalog.csv", "item_code,item_name,category,equivalent\nA,a,public_health,1\n");
-    put("units.csv", "unit_id,unit_name\nU2,二\nU1,一\n");
+    put("units.csv", units);
     put("scheme.json", "{\"id\": \"r\", \"period\": {\"from\": \"2020-01-01\", \"to\": \"2020-12-31\"},"
                        " \"catalog\": \"catalog.csv\", \"units\": \"units.csv\", \"registry\": \"registry.csv\","
                        " \"quality\": {\"indicators\": [{\"id\": \"k\", \"weight\": 1, \"target\": \"0.5\","
                        " \"compute\": {\"of\": [\"b\"], \"count\": [\"a\"]}}]},"
                        " \"pools\": [{\"id\": \"p\", \"budget\": \"1.00\", \"categories\": [\"public_health\"],"
                        " \"scope\": \"all\"}]}");
+}
+
+Test(quality, registry_grouped_sorted_and_found)
+{
+    reg_dir("/tmp/dg_test_qreg_XXXXXX", "unit_id,unit_name\nU2,二\nU1,一\n");
+    char cmd[160];
     /* BOM, CRLF, spaces around fields, an ignored column, quoted id, empty flag */
     put("registry.csv", "\xEF\xBB\xBFnote, unit_id ,a,person_id,b\r\n"
                         "x,U2,1,z9,1\r\n"
@@ -283,20 +290,6 @@ Test(quality, registry_grouped_sorted_and_found)
 /* ---- registry: chunk size and thread count change nothing ------------------------ */
 
 #include <omp.h>
-
-static void reg_world(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/dg_test_qregc_XXXXXX");
-    cr_assert(mkdtemp(dir) != NULL);
-    put("catalog.csv", "item_code,item_name,category,equivalent\nA,a,public_health,1\n");
-    put("units.csv", "unit_id,unit_name\nU1,一\nU2,二\nU3,三\n");
-    put("scheme.json", "{\"id\": \"r\", \"period\": {\"from\": \"2020-01-01\", \"to\": \"2020-12-31\"},"
-                       " \"catalog\": \"catalog.csv\", \"units\": \"units.csv\", \"registry\": \"registry.csv\","
-                       " \"quality\": {\"indicators\": [{\"id\": \"k\", \"weight\": 1, \"target\": \"0.5\","
-                       " \"compute\": {\"of\": [\"b\"], \"count\": [\"a\"]}}]},"
-                       " \"pools\": [{\"id\": \"p\", \"budget\": \"1.00\", \"categories\": [\"public_health\"],"
-                       " \"scope\": \"all\"}]}");
-}
 
 static DgScheme *reg_scheme(void)
 {
@@ -365,7 +358,7 @@ static void reg_same_everywhere(DgScheme *s, DgStatus want, const char *want_whe
 
 Test(quality, registry_chunk_and_thread_independent)
 {
-    reg_world();
+    reg_dir("/tmp/dg_test_qregc_XXXXXX", "unit_id,unit_name\nU1,一\nU2,二\nU3,三\n");
     DgScheme *s = reg_scheme();
     /* quoted ids with commas and line breaks, CRLF, blank lines, long ids
      * that share their first 16 and 32 bytes, multi-byte UTF-8 */
