@@ -351,9 +351,13 @@ static void check_paths(const DgScheme *s, const char *const *paths, size_t n, c
     check_paths_v(s, paths, n, what, true);
 }
 
-static void check_one(const DgScheme *s, const char *path, const char *what)
+/* One written file: checked, then removed and its path freed. */
+static void check_one_and_drop(const DgScheme *s, char *path, const char *what)
 {
-    check_paths(s, &path, 1, what);
+    const char *one = path;
+    check_paths(s, &one, 1, what);
+    unlink(path);
+    g_free(path);
 }
 
 static void check_one_quick(const DgScheme *s, const char *path, const char *what)
@@ -368,9 +372,7 @@ Test(slices, mixed_logs_union_is_the_whole)
         char name[32];
         snprintf(name, sizeof name, "mixed%u.csv", seed);
         char *p = write_mixed(name, seed, 20 + 37 * (int)seed);
-        check_one(s, p, name);
-        unlink(p);
-        g_free(p);
+        check_one_and_drop(s, p, name);
     }
     dg_scheme_free(s);
 }
@@ -382,9 +384,7 @@ Test(slices, a_record_straddling_every_boundary)
     for (int i = 0; i < 3; i++)
         for (int nl = 0; nl < 2; nl++) {
             char *p = write_straddle("straddle.csv", inner[i], nl);
-            check_one(s, p, "straddle");
-            unlink(p);
-            g_free(p);
+            check_one_and_drop(s, p, "straddle");
         }
     dg_scheme_free(s);
 }
@@ -406,18 +406,14 @@ Test(slices, tiny_files)
         g_string_append(g, LOG_HEADER);
         g_string_append(g, bodies[i]);
         char *p = write_file("tiny.csv", g->str, g->len);
-        check_one(s, p, bodies[i]);
-        unlink(p);
-        g_free(p);
+        check_one_and_drop(s, p, bodies[i]);
         g_string_free(g, true);
     }
     /* a BOM and CRLF header */
     const char *bom = "\xEF\xBB\xBFrecord_id,unit_id,staff_id,patient_id,item_code,service_date,quantity,extra\r\n"
                       "A1,U01,S1,P1,MED-VISIT,2020-03-01,1,x\r\nA2,U01,S1,P1,MED-VISIT,2020-03-01,1,y\r\n";
     char *p = write_file("bom.csv", bom, strlen(bom));
-    check_one(s, p, "bom");
-    unlink(p);
-    g_free(p);
+    check_one_and_drop(s, p, "bom");
     dg_scheme_free(s);
 }
 
