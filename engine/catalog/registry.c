@@ -716,36 +716,35 @@ void dg_registry_prefetch(const DgRegistry *r, uint64_t h)
     __builtin_prefetch(t + home(h, cap));
 }
 
+/* From slot j on (linear probing, wrapping): the first slot that is empty
+ * or holds the tag.  The one probe loop of the two lookups below. */
+static inline size_t probe(const uint64_t *t, size_t cap, size_t j, uint32_t tag)
+{
+    for (;; j = j + 1 == cap ? 0 : j + 1)
+        if (t[j] == REG_EMPTY || (uint32_t)(t[j] >> 32) == tag)
+            return j;
+}
+
 int64_t dg_registry_candidate(const DgRegistry *r, uint64_t h)
 {
     size_t cap;
     const uint64_t *t = table_of(r, h, &cap);
-    uint32_t tag = (uint32_t)h;
-    for (size_t j = home(h, cap);; j = j + 1 == cap ? 0 : j + 1) {
-        uint64_t e = t[j];
-        if (e == REG_EMPTY)
-            return -1;
-        if ((uint32_t)(e >> 32) == tag)
-            return (uint32_t)e;
-    }
+    uint64_t e = t[probe(t, cap, home(h, cap), (uint32_t)h)];
+    return e == REG_EMPTY ? -1 : (int64_t)(uint32_t)e;
 }
 
 int64_t dg_registry_find_h(const DgRegistry *r, const char *id, size_t len, uint64_t h)
 {
     size_t cap;
     const uint64_t *t = table_of(r, h, &cap);
-    uint32_t tag = (uint32_t)h;
-    for (size_t j = home(h, cap);; j = j + 1 == cap ? 0 : j + 1) {
-        uint64_t e = t[j];
-        if (e == REG_EMPTY)
-            return -1;
-        if ((uint32_t)(e >> 32) == tag) {
-            uint32_t p = (uint32_t)e;
-            const char *q = r->person_id[p];
-            if (strncmp(q, id, len) == 0 && q[len] == 0)
-                return p;
-        }
+    for (size_t j = probe(t, cap, home(h, cap), (uint32_t)h); t[j] != REG_EMPTY;
+         j = probe(t, cap, j + 1 == cap ? 0 : j + 1, (uint32_t)h)) {
+        uint32_t p = (uint32_t)t[j];
+        const char *q = r->person_id[p];
+        if (strncmp(q, id, len) == 0 && q[len] == 0)
+            return p;
     }
+    return -1;
 }
 
 int64_t dg_registry_find(const DgRegistry *r, const char *id, size_t len)
