@@ -40,9 +40,11 @@
 
 #include <glib.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zlib.h>
 
 #include "outfile.h"
@@ -913,10 +915,38 @@ typedef struct Job {
     Member m;
     const char (*xf)[12];
     char name[40];      /* xl/worksheets/sheetN.xml */
+    bool bare;          /* the empty Sheet1 of a workbook without sheets */
+    pthread_t caller;   /* the thread of dg_xlsxout_write */
+    uint64_t us_other;  /* CPU of this sheet's tasks run by other threads */
 } Job;
+
+static uint64_t thread_cpu_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
+static void job_scan(Job *j);
+static void job_xml(Job *j);
+
+/* A task: run one round of a sheet, counting its CPU when another thread
+ * ran it (the caller's own CPU time already includes the rest). */
+static void job_run(Job *j, bool xml)
+{
+    uint64_t c0 = thread_cpu_us();
+    if (xml)
+        job_xml(j);
+    else
+        job_scan(j);
+    if (!pthread_equal(pthread_self(), j->caller))
+        j->us_other += thread_cpu_us() - c0;
+}
 
 static void job_scan(Job *j)
 {
+    if (j->bare)
+        return;
     Sheet sh = {.spec = j->spec, .ctx = j->ctx, .scan = &j->scan, .limit = j->limit};
     sheet_fill(&sh);
     j->scan.width = sh.width;
@@ -929,6 +959,16 @@ static void job_xml(Job *j)
     if (!member_open(o, j->name))
         return;
     const Scan *sc = &j->scan;
+    if (j->bare) {
+        puts_(o, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+                 "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
+                 "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><dimension ref=\"A1\"/>"
+                 "<sheetViews><sheetView tabSelected=\"1\" workbookViewId=\"0\"/></sheetViews>"
+                 "<sheetFormatPr defaultRowHeight=\"15\"/><sheetData/><pageMargins left=\"0.7\" right=\"0.7\" "
+                 "top=\"0.75\" bottom=\"0.75\" header=\"0.3\" footer=\"0.3\"/></worksheet>");
+        member_close(o);
+        return;
+    }
     puts_(o, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
              "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
              "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><dimension ref=\"A1");
@@ -1294,7 +1334,7 @@ DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *
     o.ordinal = ordinal;
     Job *jobs = dg_xcalloc(n_sheets ? n_sheets : 1, sizeof *jobs);
     size_t n = 0;
-    const char *why = NULL;
+    const char *why = NULL, *why_name = NULL;
     for (size_t i = 0; i < n_sheets; i++) {
         if (sheets[i].present && !sheets[i].present(ctx))
             continue;
@@ -1303,15 +1343,21 @@ DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *
         j->ctx = ctx;
         j->limit = sheets[i].detail && max_detail ? max_detail : UINT64_MAX;
         j->first = n == 0;
+        j->caller = pthread_self();
         snprintf(j->name, sizeof j->name, "xl/worksheets/sheet%zu.xml", n + 1);
-        if (!name_ok(jobs, n)) {
-            why = "Worksheet name is already in use or invalid.";
+        if (!name_ok(jobs, n)) { /* the sheets before it are still filled, as libxlsxwriter did */
+            why_name = "Worksheet name is already in use.";
             break;
         }
         n++;
     }
-    if (!why && !n)
-        why = "Workbook has no sheet.";
+    bool bare = !why_name && !n; /* no sheet: libxlsxwriter adds an empty "Sheet1" */
+    static const DgXlsxSheet sheet1 = {.name = "Sheet1"};
+    if (bare) {
+        jobs[0] = (Job){.spec = &sheet1, .first = true, .bare = true, .caller = pthread_self()};
+        snprintf(jobs[0].name, sizeof jobs[0].name, "xl/worksheets/sheet1.xml");
+        n = 1;
+    }
     /* round 1: scan every sheet (dimension, widths, formats in first use) */
     if (!why) {
 #pragma omp taskgroup
@@ -1319,12 +1365,14 @@ DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *
             for (size_t i = 0; i < n; i++) {
                 Job *j = &jobs[i];
 #pragma omp task firstprivate(j)
-                job_scan(j);
+                job_run(j, false);
             }
         }
         for (size_t i = 0; i < n && !why; i++)
             if (jobs[i].scan.err != XE_OK)
                 why = xerr_str(jobs[i].scan.err);
+        if (!why)
+            why = why_name;
     }
     /* the workbook's xf table: formats in first use, sheet after sheet */
     int xf_of[N_FMT], xf_fmt[N_FMT + 1], n_xf = 1;
@@ -1360,7 +1408,7 @@ DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *
             for (size_t i = 0; i < n; i++) {
                 Job *j = &jobs[order[i]];
 #pragma omp task firstprivate(j)
-                job_xml(j);
+                job_run(j, true);
             }
         }
         free(order);
@@ -1403,6 +1451,9 @@ DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *
             why = "The workbook is too large for a zip without zip64.";
     }
     bool wrote = !why && write_zip(o.fp, ms, nm);
+    uint64_t us_other = 0;
+    for (size_t i = 0; i < n; i++)
+        us_other += jobs[i].us_other;
     for (size_t i = 0; i < n_sheets; i++) {
         free(jobs[i].scan.width);
         member_free(&jobs[i].m);
@@ -1420,5 +1471,8 @@ DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *
         return dg_error_set(err, DG_E_IO, dir, 0, 0, "cannot write the workbook %s: %s", name,
                             "Error creating output xlsx file. Usually a permissions error.");
     }
-    return dg_outfile_commit_done(&o, done, err);
+    st = dg_outfile_commit_done(&o, done, err);
+    if (st == DG_OK && done)
+        done->us_cpu_other = us_other;
+    return st;
 }
