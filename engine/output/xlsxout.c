@@ -1094,7 +1094,7 @@ static void workbook_xml(Member *o, const Job *jobs, size_t n)
                       "<workbookPr defaultThemeVersion=\"124226\"/><bookViews><workbookView xWindow=\"240\" "
                       "yWindow=\"15\" windowWidth=\"16095\" windowHeight=\"9660\"/></bookViews><sheets>");
     for (size_t i = 0; i < n; i++) {
-        char b[64];
+        char b[96];
         puts_(o, "<sheet name=\"");
         put_attr(o, jobs[i].spec->name);
         snprintf(b, sizeof b, "\" sheetId=\"%zu\" r:id=\"rId%zu\"/>", i + 1, i + 1);
