@@ -24,7 +24,8 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 endif
 OPT      ?= -O2
 CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-            -Wpedantic -fopenmp $(SANFLAGS) -Iinclude -Iengine $(shell pkg-config --cflags $(PKGS) xlsxwriter 2>/dev/null)
+            -Wpedantic -fopenmp $(SANFLAGS) -Iinclude -Iengine $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+            $(shell pkg-config --cflags xlsxwriter 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -fopenmp -lm
 LDFLAGS  := $(SANFLAGS)
 
