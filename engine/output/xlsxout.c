@@ -41,6 +41,7 @@
 #include <glib.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -943,6 +944,39 @@ static void job_run(Job *j, bool xml)
         j->us_other += thread_cpu_us() - c0;
 }
 
+/* One round (scans or XML) over the sheets: n tasks that each take the
+ * next sheet in `order` until none is left, so the sheets start in that
+ * order whichever thread is free (largest first: the list scheduling does
+ * not depend on the order in which the runtime picks tasks). */
+typedef struct Round {
+    Job *jobs;
+    const size_t *order;
+    size_t n;
+    atomic_size_t next;
+    bool xml;
+} Round;
+
+static void round_worker(Round *r)
+{
+    size_t i;
+    while ((i = atomic_fetch_add(&r->next, 1)) < r->n)
+        job_run(&r->jobs[r->order[i]], r->xml);
+}
+
+static void run_round(Job *jobs, const size_t *order, size_t n, bool xml)
+{
+    Round r = {.jobs = jobs, .order = order, .n = n, .xml = xml};
+    atomic_init(&r.next, 0);
+    Round *rp = &r;
+#pragma omp taskgroup
+    {
+        for (size_t t = 0; t < n; t++) {
+#pragma omp task firstprivate(rp)
+            round_worker(rp);
+        }
+    }
+}
+
 static void job_scan(Job *j)
 {
     if (j->bare)
@@ -1360,14 +1394,11 @@ DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *
     }
     /* round 1: scan every sheet (dimension, widths, formats in first use) */
     if (!why) {
-#pragma omp taskgroup
-        {
-            for (size_t i = 0; i < n; i++) {
-                Job *j = &jobs[i];
-#pragma omp task firstprivate(j)
-                job_run(j, false);
-            }
-        }
+        size_t *order = dg_xcalloc(n, sizeof *order);
+        for (size_t i = 0; i < n; i++)
+            order[i] = i;
+        run_round(jobs, order, n, false);
+        free(order);
         for (size_t i = 0; i < n && !why; i++)
             if (jobs[i].scan.err != XE_OK)
                 why = xerr_str(jobs[i].scan.err);
@@ -1403,14 +1434,7 @@ DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *
                 order[k] = order[k - 1];
             order[k] = i;
         }
-#pragma omp taskgroup
-        {
-            for (size_t i = 0; i < n; i++) {
-                Job *j = &jobs[order[i]];
-#pragma omp task firstprivate(j)
-                job_run(j, true);
-            }
-        }
+        run_round(jobs, order, n, true);
         free(order);
     }
     /* the small parts, in libxlsxwriter's member order around the sheets */
