@@ -19,8 +19,10 @@
  * and formats in first-use order; the scans are merged in sheet order into
  * the workbook's xf table; then the second fill streams the sheet's XML
  * through zlib into a compressed buffer in memory (the XML itself is never
- * held whole).  Both rounds are OpenMP tasks, one per sheet, each writing
- * only its own slot: the bytes do not depend on the thread count or on
+ * held whole).  Both rounds are OpenMP tasks (nested in the output stage's
+ * parallel loop: a thread done with its own files joins in) taking sheets
+ * from a shared counter, the XML round largest first; each writes only its
+ * own sheet's slot, so the bytes do not depend on the thread count or on
  * which thread ran what.  The workbook's other parts are small and written
  * after; then the zip is laid out in libxlsxwriter's member order.
  *
