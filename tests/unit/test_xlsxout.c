@@ -11,7 +11,8 @@
  * than 26 columns, formats first used in a sheet's last row, sheet names to
  * escape or refused, and the writer inside a parallel region (its sheet
  * tasks run on several threads).  tests/xlsx/oracle.sh does the same for
- * every golden run.
+ * every golden run.  (libxlsxwriter prints a [WARNING] line for each sheet
+ * name it refuses: expected.)
  */
 #include <criterion/criterion.h>
 #include <glib.h>
