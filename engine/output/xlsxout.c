@@ -743,6 +743,8 @@ static void write_num(Sheet *sh, size_t col, const char *s, int bold)
         return;
     int dec = decimals(s);
     x_number(sh, col, s, bold >= 0 ? bold : dec || strchr(s, '.') ? F_DEC0 + dec : F_INT);
+    if (sh->out) /* the widths are the scan's */
+        return;
     size_t len = strlen(s), ip = strcspn(s, ".") - (s[0] == '-');
     fit(sh, col, (double)(len + (ip > 3 ? (ip - 1) / 3 : 0)));
 }
@@ -750,7 +752,8 @@ static void write_num(Sheet *sh, size_t col, const char *s, int bold)
 static void write_text(Sheet *sh, size_t col, const char *s, int f)
 {
     x_text(sh, col, s, f);
-    fit(sh, col, text_width(s));
+    if (!sh->out) /* the widths are the scan's */
+        fit(sh, col, text_width(s));
 }
 
 /* A totals row: key, the cell after it, 合计 in the next, the sum under sum_col. */
