@@ -12,7 +12,10 @@
 # engine/cli/*.c the program, tests/unit/test_*.c one Criterion binary each.
 
 CC       ?= gcc
-PKGS     := glib-2.0 jansson zlib xlsxwriter
+PKGS     := glib-2.0 jansson zlib
+# libxlsxwriter: only the tests' oracle of the workbook writer links it
+# (tests/xlsx/xlsx_oracle.c); the engine writes the workbook itself.
+ORACLE_LIBS := $(shell pkg-config --libs xlsxwriter 2>/dev/null)
 SAN      ?= 0
 BUILD    := build
 ifeq ($(SAN),1)
@@ -21,7 +24,8 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 endif
 OPT      ?= -O2
 CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-            -Wpedantic -fopenmp $(SANFLAGS) -Iinclude -Iengine $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+            -Wpedantic -fopenmp $(SANFLAGS) -Iinclude -Iengine $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+            $(shell pkg-config --cflags xlsxwriter 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -fopenmp -lm
 LDFLAGS  := $(SANFLAGS)
 
@@ -76,7 +80,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 # robust: inputs that are FIFOs, stdin, huge records, gzip bombs (tests/robust/)
-.PHONY: all check check-build check-clang robust deps demo bench scanbench clean unit fuzz-replay golden crosscheck scale mpi safety install install-test FORCE
+.PHONY: all check xlsx-oracle check-build check-clang robust deps demo bench scanbench clean unit fuzz-replay golden crosscheck scale mpi safety install install-test FORCE
 
 all: $(LIB) $(BIN)
 
@@ -109,7 +113,24 @@ $(BIN): $(CLI_OBJ) $(LIB)
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(say) CC $<
-	$(Q)$(CC) $(CFLAGS) -Itests -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) -lcriterion
+	$(Q)$(CC) $(CFLAGS) -Itests -MMD -MP -o $@ $< $(TEST_OBJ) $(LIB) $(LDFLAGS) $(LDLIBS) $(TEST_LIBS) -lcriterion
+
+# The workbook writer's oracle: libxlsxwriter as the engine used it before
+# (tests/xlsx/).  test_xlsxout links it; dangliang-lxw is the program with
+# the oracle in place of the writer, for `make xlsx-oracle`.
+ORACLE_OBJ := $(BUILD)/obj/tests/xlsx/xlsx_oracle.o
+ORACLE_BIN := $(BUILD)/tests/dangliang-lxw
+$(BUILD)/tests/test_xlsxout: $(ORACLE_OBJ)
+$(BUILD)/tests/test_xlsxout: TEST_OBJ := $(ORACLE_OBJ)
+$(BUILD)/tests/test_xlsxout: TEST_LIBS := $(ORACLE_LIBS)
+$(ORACLE_BIN): $(CLI_OBJ) $(ORACLE_OBJ) $(BUILD)/obj/tests/xlsx/oracle_main.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(say) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(ORACLE_OBJ) $(BUILD)/obj/tests/xlsx/oracle_main.o $(LIB) $(LDLIBS) $(ORACLE_LIBS)
+
+# every golden case's workbook written by both writers, compared byte for byte
+xlsx-oracle: $(BIN) $(ORACLE_BIN)
+	@tests/xlsx/oracle.sh $(BIN) $(ORACLE_BIN)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -119,7 +140,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB)
 # the micro-benchmarks of make bench, compiled by check so they keep up with the engine
 BENCH_TOOLS := $(BUILD)/bench/bound_bench $(BUILD)/bench/scan_bench $(BUILD)/bench/keysort_bench
 
-check-build: $(LIB) $(BIN) $(UNIT_BIN) $(FUZZ_BIN) $(BENCH_TOOLS)
+check-build: $(LIB) $(BIN) $(UNIT_BIN) $(FUZZ_BIN) $(BENCH_TOOLS) $(ORACLE_BIN)
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs 2; done
@@ -165,7 +186,7 @@ mpi: $(BIN)
 check:
 	@scripts/install-deps.sh
 	@$(MAKE) --no-print-directory SAN=$(SAN) check-build
-	@scripts/timed.sh "unit, fuzz replay, golden, safety, crosscheck, robust inputs, scale, mpi" $(MAKE) --no-print-directory SAN=$(SAN) unit fuzz-replay golden safety crosscheck robust scale mpi
+	@scripts/timed.sh "unit, fuzz replay, golden, workbook oracle, safety, crosscheck, robust inputs, scale, mpi" $(MAKE) --no-print-directory SAN=$(SAN) unit fuzz-replay golden xlsx-oracle safety crosscheck robust scale mpi
 	@scripts/timed.sh "clang build" $(MAKE) --no-print-directory check-clang
 	@scripts/timed.sh "install, help, man page and completion" $(MAKE) --no-print-directory SAN=$(SAN) install-test
 	@scripts/timed.sh "browser and LibreOffice tests" tests/browser/report_test.sh $(BIN) $(BUILD)
@@ -203,4 +224,4 @@ scanbench: $(BUILD)/bench/scan_bench
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(ORACLE_OBJ:.o=.d)

@@ -53,6 +53,7 @@ typedef struct DgOutFileDone {
     uint64_t bytes;
     uint64_t us_write;   /* inside write(2) */
     uint64_t us_fsync;   /* inside fsync(2) */
+    uint64_t us_cpu_other; /* CPU spent for it by other threads (the workbook's sheet tasks) */
 } DgOutFileDone;
 
 /* Flush, fsync, close and rename into place.  DG_E_IO on failure (the

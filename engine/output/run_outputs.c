@@ -570,7 +570,7 @@ DgStatus dg_output_run(const DgScheme *s, const DgDataset *d, const DgAudit *au,
         uint64_t j0 = mono_us(), c0 = thread_cpu_us();
         jobs[k].st = run_job(&jobs[k], &x, dir);
         jobs[k].us = mono_us() - j0;
-        jobs[k].us_cpu = thread_cpu_us() - c0;
+        jobs[k].us_cpu = thread_cpu_us() - c0 + jobs[k].done.us_cpu_other; /* + its tasks on other threads */
         if (jobs[k].st != DG_OK) {
             size_t f = atomic_load(&failed);
             while (k < f && !atomic_compare_exchange_weak(&failed, &f, k))

@@ -1,5 +1,5 @@
 /*
- * Workbook writer (libxlsxwriter): one sheet per table of a run.  A sheet is
+ * Workbook writer: one sheet per table of a run.  A sheet is
  * described by a DgXlsxSheet — its name and a fill function that writes the
  * table's cells through a DgCsvOut, the very function that writes the CSV —
  * so a workbook sheet and its CSV hold the same rows by construction, and a
@@ -40,13 +40,23 @@ typedef struct DgXlsxSheet {
  * what a spreadsheet allows (1,048,576 rows); a sheet cut short ends with
  * the note "… N more rows not shown here: every row is in X.csv".
  * `created` is the document date, so the same inputs give the same bytes.
+ * The bytes are those libxlsxwriter 1.1.4 wrote (xlsxout.c), sheets built
+ * in parallel (OpenMP tasks, nested in the caller's parallel region if any).
  * ordinal: the file's fault-counter number (0: the next); *done (may be
- * NULL) gets the hash, size, and in us_write the time libxlsxwriter spent
- * closing the workbook (compressing and writing the zip).
+ * NULL) gets the hash, size and write(2)/fsync(2) times.
  * Errors: DG_E_IO. */
 DgStatus dg_xlsxout_write(const char *dir, const char *name, const DgXlsxSheet *sheets, size_t n_sheets,
                           const void *ctx, time_t created, uint64_t max_detail, long ordinal, DgOutFileDone *done,
                           DgError *err);
+
+typedef DgStatus (*DgXlsxWriteFn)(const char *dir, const char *name, const DgXlsxSheet *sheets, size_t n_sheets,
+                                  const void *ctx, time_t created, uint64_t max_detail, long ordinal,
+                                  DgOutFileDone *done, DgError *err);
+
+/* Tests only: when set, dg_xlsxout_write hands every workbook to this
+ * writer instead — the libxlsxwriter oracle (tests/xlsx/xlsx_oracle.c),
+ * linked into test builds only, whose bytes the tests compare with ours. */
+extern DgXlsxWriteFn dg_xlsxout_test_writer;
 
 /* The Chinese label of an output column ("unit_id" → "单位编码"), NULL if none. */
 const char *dg_xlsxout_label(const char *column);

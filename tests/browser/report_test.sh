@@ -204,7 +204,7 @@ else
     fi
 fi
 # ---- 4. payouts.xlsx ------------------------------------------------------------
-echo "== payouts.xlsx (libxlsxwriter)"
+echo "== payouts.xlsx"
 if cmp -s "$T/demo/payouts.xlsx" "$T/demo2/payouts.xlsx"; then ok "payouts.xlsx identical for --threads 1 and 2"
 else bad "payouts.xlsx differs between --threads 1 and 2 (or is missing)"; fi
 h=$(sha256sum "$T/demo/payouts.xlsx" 2>/dev/null | cut -c1-64)
