@@ -1,10 +1,14 @@
 /*
- * String interning.  Strings live in 1 MiB arena blocks that never move (so
+ * String interning.  Strings live in arena blocks that never move (so
  * returned pointers stay valid while the table grows), each entry laid out
  * as [len:4][id:4][bytes][NUL].  A 32-bit reference names an entry: block
  * number in the high 12 bits, offset in the low 20 (a string longer than a
- * block gets a block of its own at offset 0), so a table holds up to 4 GiB
- * of strings.
+ * block gets a block of its own at offset 0), so a table holds up to about
+ * 4 GiB of strings.  The first block is 16 KiB and each next one twice the
+ * last, up to 1 MiB: validation keeps 64 shard tables per kind of id, and
+ * the staff shards hold a few KiB each — 64 blocks of 1 MiB were 64 MiB
+ * reserved for about 1 MiB of ids (untouched pages, but resident where the
+ * kernel backs the heap with huge pages; docs/scale.md).
  *
  * The hash table holds 8-byte slots (the low 32 bits of the hash as a tag,
  * the entry reference + 1) with linear probing at load <= 3/4.  Two choices
@@ -29,6 +33,7 @@
 
 #define BLOCK_BITS 20
 #define BLOCK ((size_t)1 << BLOCK_BITS)
+#define BLOCK_FIRST ((size_t)16 << 10)
 #define MAX_BLOCKS ((size_t)1 << (32 - BLOCK_BITS))
 #define HDR 8 /* len + id */
 
@@ -146,7 +151,12 @@ static uint32_t store(DgIntern *t, const char *s, size_t len, uint32_t id)
     if (t->n_blocks == 0 || t->used + need > t->block_cap) {
         if (t->n_blocks == MAX_BLOCKS)
             abort(); /* 4 GiB of distinct ids in one table is not data */
-        size_t cap = need > BLOCK ? need : BLOCK;
+        /* 16 KiB, 32 KiB, ... 1 MiB: the last block's size doubled */
+        size_t cap = t->n_blocks == 0 ? BLOCK_FIRST : t->block_cap < BLOCK ? 2 * t->block_cap : BLOCK;
+        if (cap > BLOCK)
+            cap = BLOCK;
+        if (need > cap)
+            cap = need > BLOCK ? need : BLOCK;
         t->blocks = dg_xrealloc(t->blocks, (t->n_blocks + 1) * sizeof *t->blocks);
         t->blocks[t->n_blocks++] = dg_xmalloc(cap);
         t->block_cap = cap;

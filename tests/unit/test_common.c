@@ -300,6 +300,63 @@ Test(sha256, equals_glib_for_every_length_and_split)
     free(buf);
 }
 
+/* A small table reserves little: its first string block is 16 KiB, not the
+ * 1 MiB of a full block (validation keeps 64 staff shards of a few KiB each).
+ * 100 strings of 8 bytes are 100 * (8 + 8 header + 1 NUL) = 1,700 bytes of
+ * block; with 256 slots of 8 bytes and 128 refs of 4 the table is
+ * 16,384 + 2,048 + 512 = 18,944 bytes. */
+Test(intern, small_table_reserves_little)
+{
+    DgIntern *t = dg_intern_new();
+    char buf[16];
+    for (int i = 0; i < 100; i++) {
+        snprintf(buf, sizeof buf, "S%07d", i);
+        cr_assert_eq(dg_intern_add(t, buf, 8, NULL), (uint32_t)i);
+    }
+    cr_expect_eq(dg_intern_bytes(t), 18944);
+    dg_intern_free(t);
+}
+
+/* Blocks grow 16 KiB, 32 KiB, ... 1 MiB, and a string longer than a block
+ * gets one of its own: strings never move while the table grows, and every
+ * id keeps its bytes across all the block sizes. */
+Test(intern, strings_stay_put_across_block_sizes)
+{
+    enum { N = 200000, BIG = 3 << 20 };
+    DgIntern *t = dg_intern_new();
+    const char **at = malloc(N * sizeof *at);
+    char *big = malloc(BIG);
+    memset(big, 'x', BIG);
+    char buf[64];
+    uint32_t big_id = 0;
+    for (int i = 0; i < N; i++) {
+        if (i == N / 2)
+            big_id = dg_intern_add(t, big, BIG, NULL);
+        /* 7 to 46 bytes: entries of every alignment */
+        int n = snprintf(buf, sizeof buf, "%0*d", 7 + i % 40, i);
+        uint32_t id = dg_intern_add(t, buf, (size_t)n, NULL);
+        at[i] = dg_intern_str(t, id, NULL);
+    }
+    for (int i = 0; i < N; i++) {
+        int n = snprintf(buf, sizeof buf, "%0*d", 7 + i % 40, i);
+        int64_t id = dg_intern_find(t, buf, (size_t)n);
+        cr_assert_geq(id, 0);
+        size_t len;
+        const char *s = dg_intern_str(t, (uint32_t)id, &len);
+        cr_assert_eq(s, at[i], "string %d moved", i);
+        cr_assert_eq(len, (size_t)n);
+        cr_assert_str_eq(s, buf);
+    }
+    size_t len;
+    const char *b = dg_intern_str(t, big_id, &len);
+    cr_assert_eq(len, (size_t)BIG);
+    cr_assert_eq(memcmp(b, big, BIG), 0);
+    cr_assert_eq(dg_intern_find(t, big, BIG), (int64_t)big_id);
+    free(big);
+    free(at);
+    dg_intern_free(t);
+}
+
 /* Sealing drops the index only: every id still maps to its bytes. */
 Test(intern, seal_keeps_strings)
 {
