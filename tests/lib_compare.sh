@@ -12,6 +12,9 @@
 #   CMP_REF    what the reference run is called in messages ("the in-memory run")
 #   CMP_DROP   optional: a sed regular expression; lines matching it are left out
 #              of the stdout/stderr comparison (a launcher's own warnings)
+#   CMP_HOOK   optional: a function same_outputs calls first with its label
+#              (mpi.sh: fail on a sanitizer report written by any rank)
+#   GOLDEN_EVERY optional: each_golden runs only every Nth fixture (counted in n_cases all the same)
 # and gets `fail` (0, set to 1 by any mismatch) and bad().
 fail=0
 bad() { echo "$CMP_NAME: $*"; fail=1; }
@@ -19,6 +22,7 @@ tmp_empty() { # $1: what just happened
     if [ -n "$(ls -A "$T/tmp")" ]; then bad "temporary files left after $1: $(ls -A "$T/tmp")"; rm -rf "$T/tmp"/*; fi
 }
 same_outputs() { # $1 $2 folders, $3 label: every file (manifest.json without its timings), folder names aside
+    [ -z "${CMP_HOOK:-}" ] || "$CMP_HOOK" "$3"
     diff -r -q -x manifest.json "$1" "$2" >"$T/diff.txt" 2>&1
     while read -r w a x b y; do
         if [ "$w" = Files ]; then
@@ -69,6 +73,7 @@ each_golden() { # $1 a function, called for each golden fixture that is one `$DG
         grep -qE '^\$DG (run|check) ' "$dir/cmd" 2>/dev/null || continue
         grep -qE '&&|;' "$dir/cmd" && continue
         n_cases=$((n_cases + 1))
+        [ -n "${GOLDEN_EVERY:-}" ] && [ $((n_cases % GOLDEN_EVERY)) != 0 ] && continue
         ref="$T/g/$case/ref"
         mkdir -p "$ref"
         golden_run "$dir" "$ref" DG="$DG"

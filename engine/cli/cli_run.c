@@ -90,9 +90,9 @@ static void dg_cli_mpi_stats(const DgPartitionStats *ps)
     FILE *f = fopen(path, "a");
     if (!f)
         return;
-    fprintf(f, "rank %d of %u: sent %llu bytes, received %llu bytes, validate %llu ms, units %llu ms\n", dg_mpi_rank(),
-            ps->ranks, (unsigned long long)ps->mpi_sent, (unsigned long long)ps->mpi_received,
-            (unsigned long long)ps->ms_validate, (unsigned long long)ps->ms_units);
+    fprintf(f, "rank %d of %u: sent %llu bytes, received %llu bytes, validate %llu ms, units %llu ms; steps%s\n",
+            dg_mpi_rank(), ps->ranks, (unsigned long long)ps->mpi_sent, (unsigned long long)ps->mpi_received,
+            (unsigned long long)ps->ms_validate, (unsigned long long)ps->ms_units, ps->mpi_steps);
     fclose(f);
 }
 

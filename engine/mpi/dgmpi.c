@@ -5,17 +5,56 @@
  * Large byte exchanges go in rounds of at most `chunk` bytes per pair of
  * ranks, the number of rounds agreed by an MPI_Allreduce, so counts and
  * displacements stay within MPI's int whatever the data size.
+ *
+ * Waiting without spinning: Open MPI's blocking calls poll in a loop, so a
+ * rank that reaches a collective first burns a core until the last one
+ * arrives — on a machine whose cores the ranks share (2 ranks on 2 cores,
+ * or ranks beside the output writer's threads) that core is taken from
+ * the rank still working.  Each step therefore starts with a nonblocking
+ * collective (the step's own small one: the error agreement, the counts of
+ * an exchange, or a barrier) completed by quiet_wait, which tests a few
+ * times and then sleeps between tests, backing off to 1 ms.  When it
+ * completes every rank is in the step, and the bulk transfer that follows
+ * runs blocking, both sides busy with it.  The exit code's broadcast and
+ * MPI_Finalize wait the same way (rank 0 may write outputs for seconds
+ * while the others have finished).
  */
 #include "dgmpi.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int g_rank = 0, g_size = 1;
 static bool g_started = false;
 static uint64_t g_sent, g_recv;
+
+/* Complete rq, sleeping between tests once a few quick ones failed. */
+static void quiet_wait(MPI_Request *rq)
+{
+    int done = 0;
+    for (int i = 0; i < 64 && !done; i++)
+        MPI_Test(rq, &done, MPI_STATUS_IGNORE);
+    long ns = 20000;
+    while (!done) {
+        struct timespec ts = {0, ns};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+        }
+        ns = ns < 1000000 ? ns * 2 : 1000000;
+        MPI_Test(rq, &done, MPI_STATUS_IGNORE);
+    }
+}
+
+/* Every rank has reached this point (a barrier that does not spin). */
+static void quiet_barrier(void)
+{
+    MPI_Request rq;
+    MPI_Ibarrier(MPI_COMM_WORLD, &rq);
+    quiet_wait(&rq);
+}
 
 bool dg_mpi_built(void)
 {
@@ -53,8 +92,12 @@ int dg_mpi_end(int code)
 {
     if (!g_started)
         return code;
-    if (g_size > 1)
-        MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (g_size > 1) {
+        MPI_Request rq;
+        MPI_Ibcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD, &rq);
+        quiet_wait(&rq);
+        quiet_barrier(); /* MPI_Finalize's own wait would spin */
+    }
     MPI_Finalize();
     g_started = false;
     return code;
@@ -65,7 +108,9 @@ DgStatus dg_mpi_agree(DgStatus st, DgError *err)
     if (!dg_mpi_active())
         return st;
     int mine = st != DG_OK ? g_rank : g_size, first;
-    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Request rq;
+    MPI_Iallreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &rq);
+    quiet_wait(&rq);
     if (first == g_size)
         return DG_OK;
     DgError e = {0};
@@ -86,7 +131,9 @@ void dg_mpi_allgather_u64(const uint64_t *mine, size_t n, uint64_t *all)
         memcpy(all, mine, n * sizeof *all);
         return;
     }
-    MPI_Allgather(mine, (int)n, MPI_UINT64_T, all, (int)n, MPI_UINT64_T, MPI_COMM_WORLD);
+    MPI_Request rq;
+    MPI_Iallgather(mine, (int)n, MPI_UINT64_T, all, (int)n, MPI_UINT64_T, MPI_COMM_WORLD, &rq);
+    quiet_wait(&rq);
 }
 
 /* Bytes per pair of ranks and round (tests make it tiny to exercise the rounds). */
@@ -109,7 +156,9 @@ static size_t rounds_for(size_t n, size_t chunk)
 static void gather_any(int root, const void *mine, size_t n, char **all, size_t *counts)
 {
     uint64_t n64 = n, *c64 = dg_xcalloc((size_t)g_size, sizeof *c64);
-    MPI_Allgather(&n64, 1, MPI_UINT64_T, c64, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+    MPI_Request rq;
+    MPI_Iallgather(&n64, 1, MPI_UINT64_T, c64, 1, MPI_UINT64_T, MPI_COMM_WORLD, &rq);
+    quiet_wait(&rq);
     size_t total = 0;
     size_t *at = dg_xcalloc((size_t)g_size, sizeof *at);
     for (int r = 0; r < g_size; r++) {
@@ -171,6 +220,12 @@ void dg_mpi_gatherv(const void *mine, size_t n, char **all, size_t *counts)
     gather_any(0, mine, n, all, counts);
 }
 
+/* Point to point, straight from the caller's buffers into *recv: no
+ * staging copy of the whole exchange on either side (MPI_Alltoallv needs
+ * one send buffer with int displacements, so it cost two extra copies of
+ * every byte and as much fresh memory).  Messages of at most `chunk`
+ * bytes, in order between each pair (same source, tag and communicator:
+ * MPI keeps their order); this rank's own share is a memcpy. */
 void dg_mpi_alltoallv(char *const *send, const size_t *send_n, char **recv, size_t *recv_n)
 {
     if (!dg_mpi_active()) {
@@ -179,52 +234,40 @@ void dg_mpi_alltoallv(char *const *send, const size_t *send_n, char **recv, size
     }
     size_t P = (size_t)g_size;
     uint64_t *s64 = dg_xcalloc(P, sizeof *s64), *r64 = dg_xcalloc(P, sizeof *r64);
-    size_t most = 0;
-    for (size_t r = 0; r < P; r++) {
+    for (size_t r = 0; r < P; r++)
         s64[r] = send_n[r];
-        most = send_n[r] > most ? send_n[r] : most;
-    }
-    MPI_Alltoall(s64, 1, MPI_UINT64_T, r64, 1, MPI_UINT64_T, MPI_COMM_WORLD);
-    size_t total = 0, *at = dg_xcalloc(P, sizeof *at);
+    MPI_Request rq;
+    MPI_Ialltoall(s64, 1, MPI_UINT64_T, r64, 1, MPI_UINT64_T, MPI_COMM_WORLD, &rq);
+    quiet_wait(&rq);
+    size_t total = 0, *at = dg_xcalloc(P, sizeof *at), chunk = chunk_bytes(), msgs = 0;
     for (size_t r = 0; r < P; r++) {
         recv_n[r] = (size_t)r64[r];
         at[r] = total;
         total += recv_n[r];
+        if ((int)r != g_rank)
+            msgs += (send_n[r] + chunk - 1) / chunk + (recv_n[r] + chunk - 1) / chunk;
     }
     *recv = total ? dg_xmalloc(total) : NULL;
-    size_t chunk = chunk_bytes(), rounds = rounds_for(most, chunk);
-    int *sc = dg_xcalloc(P, sizeof *sc), *sd = dg_xcalloc(P, sizeof *sd);
-    int *rc = dg_xcalloc(P, sizeof *rc), *rd = dg_xcalloc(P, sizeof *rd);
-    char *sbuf = dg_xmalloc(chunk * P + 1), *rbuf = dg_xmalloc(chunk * P + 1);
-    for (size_t k = 0; k < rounds; k++) {
-        size_t off = k * chunk;
-        int ds = 0, dr = 0;
-        for (size_t r = 0; r < P; r++) {
-            size_t c = off < send_n[r] ? (send_n[r] - off < chunk ? send_n[r] - off : chunk) : 0;
-            memcpy(sbuf + ds, send[r] + (c ? off : 0), c);
-            sc[r] = (int)c;
-            sd[r] = ds;
-            ds += (int)c;
-            c = off < recv_n[r] ? (recv_n[r] - off < chunk ? recv_n[r] - off : chunk) : 0;
-            rc[r] = (int)c;
-            rd[r] = dr;
-            dr += (int)c;
+    MPI_Request *rqs = dg_xmalloc((msgs ? msgs : 1) * sizeof *rqs);
+    size_t k = 0;
+    for (size_t r = 0; r < P; r++) /* receives first, so that no message waits unexpected */
+        for (size_t off = 0; (int)r != g_rank && off < recv_n[r]; off += chunk) {
+            size_t c = recv_n[r] - off < chunk ? recv_n[r] - off : chunk;
+            MPI_Irecv(*recv + at[r] + off, (int)c, MPI_BYTE, (int)r, 0, MPI_COMM_WORLD, &rqs[k++]);
+            g_recv += c;
         }
-        MPI_Alltoallv(sbuf, sc, sd, MPI_BYTE, rbuf, rc, rd, MPI_BYTE, MPI_COMM_WORLD);
-        for (size_t r = 0; r < P; r++) {
-            memcpy(*recv + at[r] + off, rbuf + rd[r], (size_t)rc[r]);
-            if ((int)r != g_rank) {
-                g_sent += (size_t)sc[r];
-                g_recv += (size_t)rc[r];
-            }
+    for (size_t i = 1; i <= P; i++) { /* ranks after this one first: no rank is everyone's first target */
+        size_t r = ((size_t)g_rank + i) % P;
+        for (size_t off = 0; (int)r != g_rank && off < send_n[r]; off += chunk) {
+            size_t c = send_n[r] - off < chunk ? send_n[r] - off : chunk;
+            MPI_Isend(send[r] + off, (int)c, MPI_BYTE, (int)r, 0, MPI_COMM_WORLD, &rqs[k++]);
+            g_sent += c;
         }
     }
-    free(sbuf);
-    free(rbuf);
-    free(sc);
-    free(sd);
-    free(rc);
-    free(rd);
+    if (send_n[g_rank])
+        memcpy(*recv + at[g_rank], send[g_rank], send_n[g_rank]);
+    MPI_Waitall((int)k, rqs, MPI_STATUSES_IGNORE);
+    free(rqs);
     free(at);
     free(s64);
     free(r64);
@@ -234,6 +277,7 @@ void dg_mpi_sum_u64(uint64_t *v, size_t n)
 {
     if (!dg_mpi_active() || !n)
         return;
+    quiet_barrier();
     uint64_t *tmp = g_rank == 0 ? dg_xmalloc(n * sizeof *tmp) : NULL;
     for (size_t off = 0; off < n; off += (size_t)INT_MAX / 8) {
         size_t c = n - off < (size_t)INT_MAX / 8 ? n - off : (size_t)INT_MAX / 8;
@@ -260,6 +304,7 @@ void dg_mpi_sum_u128(DgU128 *v, size_t n)
 {
     if (!dg_mpi_active() || !n)
         return;
+    quiet_barrier();
     MPI_Datatype t;
     MPI_Type_contiguous(16, MPI_BYTE, &t);
     MPI_Type_commit(&t);

@@ -35,8 +35,10 @@
 #include "dangliang/registry.h"
 
 #include <glib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mpi/dgmpi.h"
 
@@ -114,6 +116,35 @@ static const char *get_str(Rd *r, uint32_t *len)
     return s;
 }
 
+/* ---- step times (DgPartitionStats.mpi_steps, for benchmarks/mpi.sh) ---- */
+
+/* Each step's wall and CPU time of this process (all its threads, MPI's
+ * own included: a rank that spins while it waits shows CPU = wall). */
+typedef struct Steps {
+    int64_t wall, cpu;
+    char *out;
+    size_t cap, n;
+} Steps;
+
+static int64_t cpu_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void step(Steps *t, const char *name)
+{
+    int64_t w = g_get_monotonic_time(), c = cpu_us();
+    if (name && t->n < t->cap) {
+        int k = snprintf(t->out + t->n, t->cap - t->n, " %s %lld/%lld", name, (long long)(w - t->wall) / 1000,
+                         (long long)(c - t->cpu) / 1000);
+        t->n = k > 0 && (size_t)k < t->cap - t->n ? t->n + (size_t)k : t->cap;
+    }
+    t->wall = w;
+    t->cpu = c;
+}
+
 /* ---- step 1: this rank's share, rows into per-rank buffers ----------------- */
 
 /* Who reads what is validation's business (validate.h, "Slices"): each
@@ -131,34 +162,63 @@ static DgStatus gather_slices(void *ctx, const uint64_t *mine, size_t n, uint64_
 typedef struct Mpi {
     int rank, size;
     Buf *units, *ids;   /* [size] bytes for each rank */
+    int64_t us_rows;    /* wall time in mpi_rows */
+    uint32_t *rank_of;  /* [staff_cap] by provisional staff number: its unit's rank + 1 (0: not yet known) */
+    size_t staff_cap;
 } Mpi;
+
+/* The rank owning a row's unit.  Memoized by provisional staff number
+ * (a few tens of thousands, dense enough): reading the unit from the staff
+ * string costs two dependent loads a row. */
+static unsigned unit_rank(Mpi *m, const DgDataset *d, uint32_t staff)
+{
+    if (staff >= m->staff_cap) {
+        size_t c = m->staff_cap ? m->staff_cap : 4096;
+        while (c <= staff)
+            c *= 2;
+        m->rank_of = dg_xrealloc(m->rank_of, c * sizeof *m->rank_of);
+        memset(m->rank_of + m->staff_cap, 0, (c - m->staff_cap) * sizeof *m->rank_of);
+        m->staff_cap = c;
+    }
+    if (!m->rank_of[staff])
+        m->rank_of[staff] = dg_partition_unit_part(dg_dataset_provisional_unit(d, staff), (unsigned)m->size) + 1;
+    return m->rank_of[staff] - 1;
+}
 
 static DgStatus mpi_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, DgError *err)
 {
     (void)err;
     Mpi *m = ctx;
+    int64_t t0 = g_get_monotonic_time();
     for (size_t k = 0; k < b->n; k++) {
         const DgRow *r = &b->rows[k];
-        uint32_t len = b->record_id_lens[k], cand = (uint32_t)(b->first + k);
-        /* to the unit's rank: row (provisional staff), candidate number, record id, patient id */
-        unsigned to = dg_partition_unit_part(dg_dataset_provisional_unit(d, r->staff), (unsigned)m->size);
-        Buf *u = &m->units[to];
-        put(u, r, sizeof *r);
-        put_u32(u, cand);
-        put_str(u, b->record_ids[k], len);
-        /* spilled batches carry patients as text (they are numbered where the unit's rows meet) */
-        put_str(u, b->patient_ids[k], b->patient_id_lens[k]);
+        uint32_t len = b->record_id_lens[k], pl = b->patient_id_lens[k], cand = (uint32_t)(b->first + k);
+        size_t len_n = len < 255 ? 1 : 5;
+        /* to the unit's rank: row (provisional staff), candidate number, record id, patient id
+         * (spilled batches carry patients as text: they are numbered where the unit's rows meet) */
+        char *w = room(&m->units[unit_rank(m, d, r->staff)], UNIT_FIXED + len_n + len + (pl < 255 ? 1 : 5) + pl);
+        memcpy(w, r, sizeof *r);
+        memcpy(w + sizeof *r, &cand, 4);
+        w += UNIT_FIXED;
+        w += dg_partition_put_len(w, len);
+        memcpy(w, b->record_ids[k], len);
+        w += len;
+        w += dg_partition_put_len(w, pl);
+        memcpy(w, b->patient_ids[k], pl);
         /* to the id's rank: candidate number, file, line, low hash bits, record id (as spilled) */
         uint64_t h = b->record_id_hashes[k];
-        Buf *x = &m->ids[(h >> 40) % (uint64_t)m->size];
         uint16_t file = r->file;
         uint32_t tag = (uint32_t)h;
-        put_u32(x, cand);
-        put(x, &file, 2);
-        put_u32(x, r->line);
-        put_u32(x, tag);
-        put_str(x, b->record_ids[k], len);
+        w = room(&m->ids[(h >> 40) % (uint64_t)m->size], ID_FIXED + len_n + len);
+        memcpy(w, &cand, 4);
+        memcpy(w + 4, &file, 2);
+        memcpy(w + 6, &r->line, 4);
+        memcpy(w + 10, &tag, 4);
+        w += ID_FIXED;
+        w += dg_partition_put_len(w, len);
+        memcpy(w, b->record_ids[k], len);
     }
+    m->us_rows += g_get_monotonic_time() - t0;
     return DG_OK;
 }
 
@@ -324,22 +384,71 @@ static Ent *sorted_entries(const char *buf, const size_t *counts, size_t fixed, 
     return e;
 }
 
+/* The repeats among the id entries e[0..n) (ID_FIXED, then the id; in
+ * candidate order, at e[k].off in buf): dg_partition_find_dups's table,
+ * read where the entries lie instead of copied into order first, and with
+ * each entry's slot prefetched FD_AHEAD entries ahead — the table has a
+ * slot per half entry (256 MB at 10M ids a rank), so nearly every probe
+ * misses the cache, and these misses are what the search costs. */
+enum { FD_AHEAD = 16 };
+
+static void find_dups_at(const char *buf, const Ent *e, size_t n, DupVec *out)
+{
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    uint32_t *tags = dg_xmalloc((n ? n : 1) * sizeof *tags);
+    for (size_t k = 0; k < n; k++)
+        memcpy(&tags[k], buf + e[k].off + 10, 4);
+    /* entry + 1 (0 = empty) and its hash bits: ids are compared only when the bits agree */
+    uint32_t(*slot)[2] = dg_xcalloc(cap, sizeof *slot);
+    for (size_t k = 0; k < n; k++) {
+        if (k + FD_AHEAD < n)
+            __builtin_prefetch(slot[tags[k + FD_AHEAD] & (cap - 1)], 1);
+        uint32_t tag = tags[k], l;
+        const char *r = buf + e[k].off;
+        const char *id = r + ID_FIXED + dg_partition_get_len(r + ID_FIXED, &l);
+        for (size_t j = (size_t)tag & (cap - 1);; j = (j + 1) & (cap - 1)) {
+            if (!slot[j][0]) {
+                slot[j][0] = (uint32_t)k + 1;
+                slot[j][1] = tag;
+                break;
+            }
+            if (slot[j][1] != tag)
+                continue;
+            const char *q = buf + e[slot[j][0] - 1].off;
+            uint32_t ql;
+            size_t qs = ID_FIXED + dg_partition_get_len(q + ID_FIXED, &ql);
+            if (ql != l || memcmp(q + qs, id, l))
+                continue;
+            /* a repeat: keep the first occurrence's file and line */
+            if (out->n == out->cap) {
+                out->cap = out->cap ? out->cap * 2 : 64;
+                out->v = dg_xrealloc(out->v, out->cap * sizeof *out->v);
+            }
+            Dup *dp = &out->v[out->n++];
+            memcpy(&dp->cand, r, 4);
+            memcpy(&dp->file, r + 4, 2);
+            memcpy(&dp->line, r + 6, 4);
+            memcpy(&dp->ffile, q + 4, 2);
+            memcpy(&dp->fline, q + 6, 4);
+            dp->id = dg_xstrndup(id, l);
+            dp->len = l;
+            break;
+        }
+    }
+    free(slot);
+    free(tags);
+}
+
 /* Repeated record ids among the ids this rank owns, then every rank's. */
 static void find_all_dups(const char *ids, const size_t *ids_n, DupVec *dv)
 {
     size_t n;
     Ent *e = sorted_entries(ids, ids_n, ID_FIXED, 1, 0, &n);
-    Buf in = {0}; /* the entries in candidate order, as find_dups reads them */
-    for (size_t k = 0; k < n; k++) {
-        uint32_t l;
-        size_t at = e[k].off + ID_FIXED;
-        at += dg_partition_get_len(ids + at, &l) + l;
-        put(&in, ids + e[k].off, at - e[k].off);
-    }
-    free(e);
     DupVec mine = {0};
-    dg_partition_find_dups(in.p, n, &mine);
-    free(in.p);
+    find_dups_at(ids, e, n, &mine);
+    free(e);
     Buf b = {0};
     for (size_t j = 0; j < mine.n; j++) {
         const Dup *x = &mine.v[j];
@@ -380,7 +489,15 @@ static void find_all_dups(const char *ids, const size_t *ids_n, DupVec *dv)
 }
 
 /* This rank's rows in input order, repeats dropped, numbered as in the run;
- * they become g's rows.  num, idv, idlen: per row (idv into buf). */
+ * they become g's rows.  num, idv, idlen: per row (idv into buf).  Their
+ * patients are numbered in input order in a table of the rank's own
+ * (dg_dataset_set_patients), as a spilled partition numbers its own: no
+ * check or indicator groups patients of another rank's units with them.
+ * The lookups go two passes — hashes first, then the table with each
+ * slot and string prefetched a few rows ahead — since on millions of
+ * patients nearly every lookup misses the cache twice. */
+enum { PAT_AHEAD = 16, PAT_ENTRY = 8 };
+
 static void own_rows(DgDataset *g, const char *buf, const size_t *counts, const DupVec *dv, uint32_t **num_out,
                      const char ***idv_out, uint32_t **idlen_out)
 {
@@ -390,6 +507,8 @@ static void own_rows(DgDataset *g, const char *buf, const size_t *counts, const 
     uint32_t *num = dg_xmalloc((n ? n : 1) * sizeof *num);
     const char **idv = dg_xmalloc((n ? n : 1) * sizeof *idv);
     uint32_t *idlen = dg_xmalloc((n ? n : 1) * sizeof *idlen);
+    const char **pv = dg_xmalloc((n ? n : 1) * sizeof *pv);
+    uint64_t *ph = dg_xmalloc((n ? n : 1) * sizeof *ph);
     size_t m = 0;
     for (size_t k = 0; k < n; k++) {
         bool is_dup;
@@ -400,13 +519,28 @@ static void own_rows(DgDataset *g, const char *buf, const size_t *counts, const 
         memcpy(&rows[m], buf + e[k].off, sizeof *rows);
         idv[m] = get_str(&rd, &idlen[m]);
         uint32_t pl;
-        const char *pat = get_str(&rd, &pl);
-        rows[m].patient = pl ? dg_dataset_add_patient(g, pat, pl) : DG_NO_PATIENT;
+        pv[m] = get_str(&rd, &pl);
+        /* the patient's length until it is numbered below */
+        rows[m].patient = pl;
+        ph[m] = pl ? dg_hash_bytes(pv[m], pl) : 0;
         num[m] = e[k].cand - (uint32_t)below;
         m++;
     }
     free(e);
+    DgIntern *pat = dg_intern_new();
+    dg_intern_reserve(pat, m / 4);
+    for (size_t k = 0; k < m; k++) {
+        if (k + PAT_AHEAD < m && rows[k + PAT_AHEAD].patient)
+            dg_intern_prefetch(pat, ph[k + PAT_AHEAD]);
+        if (k + PAT_ENTRY < m && rows[k + PAT_ENTRY].patient)
+            dg_intern_prefetch_entry(pat, ph[k + PAT_ENTRY]);
+        uint32_t pl = rows[k].patient;
+        rows[k].patient = pl ? dg_intern_add_h(pat, pv[k], pl, ph[k], NULL) : DG_NO_PATIENT;
+    }
+    free(pv);
+    free(ph);
     dg_dataset_keep_rows(g, rows, m, idv, idlen); /* takes rows */
+    dg_dataset_set_patients(g, pat);
     *num_out = num;
     *idv_out = idv;
     *idlen_out = idlen;
@@ -543,6 +677,9 @@ static void gather_flags(DgDataset *g, Acc *acc)
     dg_mpi_gatherv(b.p, b.n, &all, counts);
     free(b.p);
     if (dg_mpi_rank() == 0) {
+        /* the kept rows' patients go back into the run's table (the rank's
+         * own numbering has served its purpose) */
+        dg_dataset_set_patients(g, NULL);
         /* rank 0's own are in the gathered bytes too: start again from them */
         for (size_t f = 0; f < acc->flags.n; f++)
             free(acc->flags.v[f].detail);
@@ -815,11 +952,17 @@ DgStatus dg_partition_run_mpi(const DgScheme *s, const char *const *paths, size_
     int64_t *delta = dg_xcalloc(n_paths ? n_paths : 1, sizeof *delta);
     size_t *recv_n = dg_xcalloc((size_t)size, sizeof *recv_n); /* bytes received from each rank */
     int64_t t0 = g_get_monotonic_time();
+    Steps tm = {.out = stats->mpi_steps, .cap = sizeof stats->mpi_steps};
+    step(&tm, NULL);
 
     /* 1. validation of this rank's share */
     DgStatus st = dg_validate_files(s, paths, n_paths, &v, &dl, err);
+    step(&tm, "validate");
+    if (tm.n < tm.cap)
+        tm.n += (size_t)snprintf(tm.out + tm.n, tm.cap - tm.n, " (rows %lld)", (long long)m.us_rows / 1000);
     if ((st = dg_mpi_agree(st, err)) != DG_OK)
         goto out;
+    step(&tm, "agree");
     int64_t t1 = g_get_monotonic_time();
     stats->ms_validate = (uint64_t)(t1 - t0) / 1000;
     /* 2. the run's candidate and staff numbers */
@@ -828,6 +971,7 @@ DgStatus dg_partition_run_mpi(const DgScheme *s, const char *const *paths, size_
     g = dg_dataset_new_ids(paths, n_paths);
     staff_map = global_staff(dl, g);
     globalize(&m, dl, delta, staff_map);
+    step(&tm, "numbers");
     /* 3. rows to their units' ranks, ids to theirs; repeats found and shared */
     char **send = dg_xcalloc((size_t)size, sizeof *send);
     size_t *send_n = dg_xcalloc((size_t)size, sizeof *send_n);
@@ -837,6 +981,7 @@ DgStatus dg_partition_run_mpi(const DgScheme *s, const char *const *paths, size_
     }
     char *ids_in;
     dg_mpi_alltoallv(send, send_n, &ids_in, recv_n);
+    step(&tm, "ids_x");
     for (int r = 0; r < size; r++) {
         free(m.ids[r].p);
         m.ids[r] = (Buf){0};
@@ -845,7 +990,9 @@ DgStatus dg_partition_run_mpi(const DgScheme *s, const char *const *paths, size_
     }
     find_all_dups(ids_in, recv_n, &dv);
     free(ids_in);
+    step(&tm, "dups");
     dg_mpi_alltoallv(send, send_n, &units_in, recv_n);
+    step(&tm, "rows_x");
     for (int r = 0; r < size; r++) {
         free(m.units[r].p);
         m.units[r] = (Buf){0};
@@ -872,12 +1019,16 @@ DgStatus dg_partition_run_mpi(const DgScheme *s, const char *const *paths, size_
         for (size_t i = 0; i < s->n_appeals; i++)
             dg_intern_add(acc.appealed, s->appeals[i].record_id, strlen(s->appeals[i].record_id), NULL);
     }
+    step(&tm, "prep");
     if (st == DG_OK) {
         own_rows(g, units_in, recv_n, &dv, &num, &idv, &idlen);
+        step(&tm, "own_rows");
         st = dg_partition_collect(s, g, num, idv, idlen, &acc, err);
+        step(&tm, "collect");
     }
     if ((st = dg_mpi_agree(st, err)) != DG_OK)
         goto out;
+    step(&tm, "agree");
     /* 5. partials to rank 0 */
     sum_audit(acc.au);
     sum_aggregate(acc.sums);
@@ -889,10 +1040,14 @@ DgStatus dg_partition_run_mpi(const DgScheme *s, const char *const *paths, size_
     for (size_t i = 0; i < s->n_appeals; i++)
         acc.used[i] = used[i] != 0;
     free(used);
+    step(&tm, "sums");
     gather_quality(s, &acc, acc.qv);
     gather_quality(s, &acc, acc.qv_before);
+    step(&tm, "quality");
     gather_flags(g, &acc);
+    step(&tm, "flags");
     gather_dataset(dl, g);
+    step(&tm, "dataset");
     dg_mpi_traffic(&stats->mpi_sent, &stats->mpi_received);
     stats->ranks = (unsigned)size;
     stats->ms_quality = (uint64_t)acc.us_quality / 1000;
@@ -931,6 +1086,7 @@ DgStatus dg_partition_run_mpi(const DgScheme *s, const char *const *paths, size_
             }
         }
     }
+    step(&tm, "finish");
     stats->ms_units = (uint64_t)(g_get_monotonic_time() - t1) / 1000;
 out:
     for (int r = 0; r < size; r++) {
@@ -939,6 +1095,7 @@ out:
     }
     free(m.units);
     free(m.ids);
+    free(m.rank_of);
     free(delta);
     free(staff_map);
     free(units_in);

@@ -21,6 +21,7 @@
  */
 #include "slicing.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -332,4 +333,54 @@ uint64_t dg_slicing_bytes_in(const DgSlicing *sl, size_t file)
 DgStatus dg_slicing_sha256(const DgSlicing *sl, size_t file, const char *path, char hex[65], DgError *err)
 {
     return dg_slices_sha256(path, cell(sl, 0, file)[W_SIZE], hex, err);
+}
+
+struct DgSliceHasher {
+    const DgSlicing *sl;
+    const char *const *paths;
+    char (*hex)[65];
+    pthread_t thread;
+    bool started;
+    DgStatus st;
+    size_t file; /* the input that failed */
+    DgError err;
+};
+
+static void *hash_all(void *arg)
+{
+    DgSliceHasher *h = arg;
+    for (size_t f = 0; f < h->sl->n_files && h->st == DG_OK; f++) {
+        DgSliceMode m = dg_slicing_mode(h->sl, f);
+        if (m != DG_SLICE_RANGE && m != DG_SLICE_HEADER)
+            continue;
+        h->file = f;
+        h->st = dg_slicing_sha256(h->sl, f, h->paths[f], h->hex[f], &h->err);
+    }
+    return NULL;
+}
+
+DgSliceHasher *dg_slicing_hash_start(const DgSlicing *sl, const char *const *paths, char (*hex)[65])
+{
+    DgSliceHasher *h = dg_xcalloc(1, sizeof *h);
+    *h = (DgSliceHasher){.sl = sl, .paths = paths, .hex = hex};
+    h->started = pthread_create(&h->thread, NULL, hash_all, h) == 0;
+    return h;
+}
+
+DgStatus dg_slicing_hash_join(DgSliceHasher *h, size_t *file, DgError *err)
+{
+    if (!h)
+        return DG_OK;
+    if (h->started)
+        pthread_join(h->thread, NULL);
+    else
+        hash_all(h);
+    DgStatus st = h->st;
+    if (st != DG_OK) {
+        *file = h->file;
+        if (err)
+            *err = h->err;
+    }
+    free(h);
+    return st;
 }

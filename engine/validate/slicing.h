@@ -48,4 +48,16 @@ uint64_t dg_slicing_bytes_in(const DgSlicing *sl, size_t file);
 /* SHA-256 of the whole input, for a slice that did not read it all. */
 DgStatus dg_slicing_sha256(const DgSlicing *sl, size_t file, const char *path, char hex[65], DgError *err);
 
+/* The same for every input this slice does not read whole (RANGE and
+ * HEADER), on a thread of its own, so that the digests of a sliced run
+ * (rank 0 of an MPI run hashes every input for the manifest) overlap the
+ * slice's validation instead of following it.  hex[f] is written for those
+ * inputs only, and read only after dg_slicing_hash_join.  Falls back to
+ * hashing in dg_slicing_hash_join when no thread can be started. */
+typedef struct DgSliceHasher DgSliceHasher;
+DgSliceHasher *dg_slicing_hash_start(const DgSlicing *sl, const char *const *paths, char (*hex)[65]);
+/* Wait for the digests (accepts NULL: DG_OK).  On failure *file is the
+ * first input whose digest failed and *err says why. */
+DgStatus dg_slicing_hash_join(DgSliceHasher *h, size_t *file, DgError *err);
+
 #endif

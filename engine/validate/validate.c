@@ -1292,9 +1292,8 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
     for (size_t i = 0; i < outs_cap; i++)
         chunk_free(&outs[i]);
     free(outs);
-    if (opt->hash_inputs && st == DG_OK && mode != DG_SLICE_WHOLE)
-        st = dg_slicing_sha256(b->sl, fi, path, b->d->input_sha256[fi], err);
-    else if (opt->hash_inputs && st == DG_OK && !dg_source_sha256(src, b->d->input_sha256[fi]))
+    /* inputs this slice does not read whole are hashed on dg_slicing_hash_start's thread */
+    if (opt->hash_inputs && st == DG_OK && mode == DG_SLICE_WHOLE && !dg_source_sha256(src, b->d->input_sha256[fi]))
         st = dg_error_set(err, DG_E_INTERNAL, path, 0, 0, "the input was not read to its end");
     b->d->slice_cands[fi] = b->n_cand - cand0;
     b->d->slice_rejects[fi] = b->d->rows_rejected - rej0;
@@ -1332,8 +1331,20 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
     if (b.sl)
         total = dg_slicing_bytes_total(b.sl);
     b.bytes_total = total;
-    for (size_t i = 0; i < n_paths && st == DG_OK; i++)
-        st = process_file(scheme, (uint32_t)i, opt, &b, &done, total, err);
+    DgSliceHasher *hasher = st == DG_OK && b.sl && opt->hash_inputs ? dg_slicing_hash_start(b.sl, paths, d->input_sha256)
+                                                                     : NULL;
+    size_t stop = 0; /* the input validation stopped at (n_paths: none) */
+    for (; stop < n_paths && st == DG_OK; stop++)
+        if ((st = process_file(scheme, (uint32_t)stop, opt, &b, &done, total, err)) != DG_OK)
+            break;
+    /* a digest's error (the input changed) comes first when its input comes first */
+    size_t hfile = 0;
+    DgError herr = {0};
+    if (dg_slicing_hash_join(hasher, &hfile, &herr) != DG_OK && (st == DG_OK || hfile < stop)) {
+        st = herr.status;
+        if (err)
+            *err = herr;
+    }
     dg_fieldtabs_free(&b.tabs);
     bool sliced = b.sl != NULL; /* the caller finds the duplicate record ids across slices */
     dg_slicing_free(b.sl);

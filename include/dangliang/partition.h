@@ -43,6 +43,7 @@ typedef struct DgPartitionStats {
     unsigned ranks;                /* MPI ranks of the run (0: not an MPI run) */
     uint64_t mpi_sent, mpi_received; /* bytes this rank sent to and received from the others */
     uint64_t ms_quality;           /* of the computed quality indicators (part of ms_units) */
+    char mpi_steps[640];           /* an MPI run: this rank's steps, "name wall_ms/cpu_ms …" (benchmarks) */
 } DgPartitionStats;
 
 /* Memory planned per row (bytes): --memory / this = rows kept in memory. */

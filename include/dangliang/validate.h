@@ -300,8 +300,9 @@ const char *dg_dataset_patient_at(const DgDataset *d, uint32_t id);
  *    every header; other slices miss only those of FIFOs and standard
  *    input) and input_sha256 on every slice that set hash_inputs: a sliced
  *    slice computes the digest of each whole regular input by reading it
- *    once more (the bytes outside its range only to hash them), so set
- *    hash_inputs on one slice, normally 0;
+ *    once more (the bytes outside its range only to hash them), on a
+ *    thread of its own while it validates its share, so set hash_inputs
+ *    on one slice, normally 0;
  *  - dg_validate_review must be given the summed counts (one slice's
  *    counts are not the run's).
  * Spill (DgRowBatch) works per slice: batches hold the slice's candidates
