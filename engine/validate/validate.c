@@ -101,7 +101,6 @@ enum { K_REC, K_STAFF, K_PAT, K_N };
 typedef struct IdRef {
     uint32_t off, len;   /* its bytes (id_bytes) */
     uint64_t h;          /* hash, computed in the parallel phase */
-    uint32_t packed;     /* packed id, set by the shard phase */
 } IdRef;
 
 /* What the shard phase needs of one id, copied out of the Pending rows in
@@ -138,7 +137,7 @@ typedef struct ChunkOut {
     /* accepted rows of the chunk grouped by shard, per kind: rows of shard
      * s are idx[k][first[k][s] .. first[k][s+1]) */
     uint32_t first[K_N][SHARDS + 1];
-    uint32_t *idx[K_N];   /* row of each entry */
+    uint32_t *idx[K_N];   /* each entry's row: its number among the chunk's candidates */
     IdKey *keys[K_N];     /* its id */
     uint32_t *res[K_N];   /* packed id found by the shard phase (staff, patient) */
     size_t idx_cap;
@@ -229,6 +228,7 @@ static void chunk_shard(ChunkOut *c)
             c->first[k][sh + 1] += c->first[k][sh];
         memcpy(pos[k], c->first[k], sizeof pos[k]);
     }
+    uint32_t cand = 0;
     for (size_t i = 0; i < c->n; i++) {
         const Pending *p = &c->p[i];
         if (p->reason != ACCEPTED)
@@ -236,9 +236,10 @@ static void chunk_shard(ChunkOut *c)
         for (int k = 0; k < K_N; k++)
             if (p->id[k].len != NO_ID) {
                 uint32_t at = pos[k][shard_of(p->id[k].h)]++;
-                c->idx[k][at] = (uint32_t)i; /* unused for K_REC, but cheaper than a branch */
+                c->idx[k][at] = cand; /* unused for K_REC, but cheaper than a branch */
                 c->keys[k][at] = (IdKey){p->id[k].h, p->id[k].off, p->id[k].len};
             }
+        cand++;
     }
 }
 
@@ -856,18 +857,32 @@ static size_t plan_prefault(Builder *b, uint64_t consumed, PfPiece *pc)
  * prefix sums gave them: chunks are written in parallel.  Every candidate
  * becomes a row; the few that repeat a record id are taken out at the end
  * (apply_duplicates). */
-static void resolve_ids(ChunkOut *c, int k_end)
+
+/* The packed ids the shard phase found (staff, and patients when k_end is
+ * K_N), into the chunk's rows (its candidates, in order, from rows[0]).
+ * Why here and not into the Pending rows first: a chunk's rows are ~200 KB
+ * and were just written, so these scattered stores hit the cache, where
+ * the Pending rows (~4x larger, read last before the shard phase walked the
+ * whole window) missed it about once per row. */
+static void set_ids(DgRow *rows, const ChunkOut *c, int k_end)
 {
-    for (int k = K_STAFF; k < k_end; k++)
-        for (uint32_t j = 0; j < c->first[k][SHARDS]; j++)
-            c->p[c->idx[k][j]].id[k].packed = c->res[k][j];
+    const uint32_t *idx = c->idx[K_STAFF], *res = c->res[K_STAFF];
+    for (uint32_t j = 0; j < c->first[K_STAFF][SHARDS]; j++)
+        rows[idx[j]].staff = res[j]; /* packed; made dense when all files are read */
+    if (k_end <= K_PAT)
+        return;
+    idx = c->idx[K_PAT];
+    res = c->res[K_PAT];
+    for (uint32_t j = 0; j < c->first[K_PAT][SHARDS]; j++)
+        rows[idx[j]].patient = res[j];
 }
 
+/* A row but its staff and patient numbers (set_ids). */
 static void fill_row(DgRow *r, uint32_t file, const Pending *p)
 {
     r->crow = p->crow;
-    r->staff = p->id[K_STAFF].packed; /* packed; made dense when all files are read */
-    r->patient = p->id[K_PAT].len == NO_ID ? DG_NO_PATIENT : p->id[K_PAT].packed;
+    r->staff = 0;
+    r->patient = p->id[K_PAT].len == NO_ID ? DG_NO_PATIENT : 0;
     r->date = p->date;
     r->qty = (uint16_t)p->qty;
     r->file = (uint16_t)file;
@@ -876,7 +891,6 @@ static void fill_row(DgRow *r, uint32_t file, const Pending *p)
 
 static void emit_chunk(DgDataset *d, uint32_t file, ChunkOut *c)
 {
-    resolve_ids(c, K_N);
     DgRecIds *rec = d->ids->rec;
     uint64_t cand = c->cand_base, off = c->rec_base;
     for (size_t i = 0; i < c->n; i++) {
@@ -887,6 +901,7 @@ static void emit_chunk(DgDataset *d, uint32_t file, ChunkOut *c)
         off = dg_recids_put(rec, cand, off, id_bytes(c, p->id[K_REC].off), p->id[K_REC].len);
         cand++;
     }
+    set_ids(d->rows + c->cand_base, c, K_N);
 }
 
 /* ---- bounded memory: rows handed to opt->spill (docs/scale.md) ----------- */
@@ -905,7 +920,6 @@ static DgStatus spill_window(DgDataset *d, uint32_t file, ChunkOut *outs, size_t
 #pragma omp parallel for schedule(dynamic, 1)
     for (size_t ci = 0; ci < n_chunks; ci++) {
         ChunkOut *c = &outs[ci];
-        resolve_ids(c, K_PAT); /* patients were not interned (intern_window) */
         uint64_t k = c->cand_base - first;
         for (size_t i = 0; i < c->n; i++) {
             const Pending *p = &c->p[i];
@@ -921,6 +935,7 @@ static DgStatus spill_window(DgDataset *d, uint32_t file, ChunkOut *outs, size_t
             plens[k] = no_pat ? 0 : p->id[K_PAT].len;
             k++;
         }
+        set_ids(rows + (c->cand_base - first), c, K_PAT); /* patients were not interned (intern_window) */
     }
     DgRowBatch bt = {.rows = rows, .record_ids = idv, .record_id_lens = lens, .record_id_hashes = hs,
                      .patient_ids = pv, .patient_id_lens = plens, .first = first, .n = n, .rows_projected = proj};
