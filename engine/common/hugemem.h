@@ -15,4 +15,17 @@
 /* Advise huge pages for the 2 MiB-aligned part of [p, p + n); no-op below 4 MiB. */
 void dg_hint_huge(void *p, size_t n);
 
+/* Size of the pieces dg_prefault is best called with: one huge page. */
+#define DG_PREFAULT_PIECE ((size_t)2 << 20)
+
+/* Map the whole pages inside [p, p + n) writable now, without changing a
+ * byte (MADV_POPULATE_WRITE), so that later writes take no page fault.
+ * Why: the first touch of fresh memory (the kernel zeroing it, and on a VM
+ * the hypervisor backing it) is most of the cost of writing a big array
+ * once; done here, it can run as a task beside other parallel work instead
+ * of inside a phase that cannot scale with it.  A hint only: no effect
+ * where the kernel lacks it, never a change in contents.  Thread-safe for
+ * any ranges (concurrent writers to the same bytes are not disturbed). */
+void dg_prefault(void *p, size_t n);
+
 #endif

@@ -100,6 +100,12 @@ void dg_recids_grow(DgRecIds *r, uint64_t n, uint64_t bytes)
     grow_marks(r, n);
 }
 
+char *dg_recids_area(DgRecIds *r, uint64_t *room)
+{
+    *room = r->cap_bytes;
+    return r->bytes;
+}
+
 uint64_t dg_recids_put(DgRecIds *r, uint64_t i, uint64_t off, const char *s, size_t len)
 {
     if (i % STRIDE == 0)

@@ -51,6 +51,12 @@ void dg_recids_reserve(DgRecIds *r, uint64_t n, uint64_t bytes);
  * several threads.  Serial. */
 void dg_recids_grow(DgRecIds *r, uint64_t n, uint64_t bytes);
 
+/* The store's bytes and the room reserved for them (dg_recids_reserve,
+ * _grow), valid until the next of those calls: for the caller to populate
+ * the pages that dg_recids_put will write (hugemem.h, dg_prefault), never
+ * to write through. */
+char *dg_recids_area(DgRecIds *r, uint64_t *room);
+
 /* Store id number i at byte offset off (both from prefix sums of earlier
  * ids); returns the offset after it.  Ids must end up contiguous: every
  * number below the final count written exactly once. */

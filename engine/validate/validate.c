@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 
 #include "common/csvscan.h"
+#include "common/hugemem.h"
 #include "common/intern.h"
 #include "ingest/chunker.h"
 #include "ingest/csvsimd.h"
@@ -100,7 +101,6 @@ enum { K_REC, K_STAFF, K_PAT, K_N };
 typedef struct IdRef {
     uint32_t off, len;   /* its bytes (id_bytes) */
     uint64_t h;          /* hash, computed in the parallel phase */
-    uint32_t packed;     /* packed id, set by the shard phase */
 } IdRef;
 
 /* What the shard phase needs of one id, copied out of the Pending rows in
@@ -137,7 +137,7 @@ typedef struct ChunkOut {
     /* accepted rows of the chunk grouped by shard, per kind: rows of shard
      * s are idx[k][first[k][s] .. first[k][s+1]) */
     uint32_t first[K_N][SHARDS + 1];
-    uint32_t *idx[K_N];   /* row of each entry */
+    uint32_t *idx[K_N];   /* each entry's row: its number among the chunk's candidates */
     IdKey *keys[K_N];     /* its id */
     uint32_t *res[K_N];   /* packed id found by the shard phase (staff, patient) */
     size_t idx_cap;
@@ -228,6 +228,7 @@ static void chunk_shard(ChunkOut *c)
             c->first[k][sh + 1] += c->first[k][sh];
         memcpy(pos[k], c->first[k], sizeof pos[k]);
     }
+    uint32_t cand = 0;
     for (size_t i = 0; i < c->n; i++) {
         const Pending *p = &c->p[i];
         if (p->reason != ACCEPTED)
@@ -235,9 +236,10 @@ static void chunk_shard(ChunkOut *c)
         for (int k = 0; k < K_N; k++)
             if (p->id[k].len != NO_ID) {
                 uint32_t at = pos[k][shard_of(p->id[k].h)]++;
-                c->idx[k][at] = (uint32_t)i; /* unused for K_REC, but cheaper than a branch */
+                c->idx[k][at] = cand; /* unused for K_REC, but cheaper than a branch */
                 c->keys[k][at] = (IdKey){p->id[k].h, p->id[k].off, p->id[k].len};
             }
+        cand++;
     }
 }
 
@@ -674,6 +676,9 @@ typedef struct Builder {
     uint64_t bytes_total;
     uint64_t proj;           /* candidates projected for the run (spilling) */
     DgSlicing *sl;           /* this process's share of each input; NULL: all of it */
+    /* first touch ahead of the merge (plan_prefault) */
+    uint64_t pf_rows, pf_rec; /* bytes of the rows / record-id store populated so far */
+    uint64_t last_cands, last_rec, last_consumed; /* the previous window's */
 } Builder;
 
 /* Fill one reject and count it. */
@@ -774,22 +779,110 @@ static void reserve_estimate(Builder *b, uint64_t window_rows, uint64_t window_r
     dg_recids_reserve(b->d->ids->rec, n, (uint64_t)bytes);
 }
 
+/* ---- first touch of the rows and record ids, ahead of the merge ---------- */
+
+/* The merge writes each window's rows (24 bytes each) and record ids
+ * (~12) into memory never touched before: 720 MB at 20M rows.  Profiles
+ * put three quarters of the merge's CPU time in the kernel zeroing those
+ * pages on their first write (clear_page_erms under the huge-page fault),
+ * which is also where the merge stopped scaling with threads (its chunks'
+ * rows are ~200 KB, so two threads often fault the same 2 MiB page at
+ * once and the kernel zeroes a huge page twice, keeping one).  So the
+ * pages a window's merge will write are populated before it, as tasks of
+ * the window's parallel parse (dg_prefault: contents untouched), one task
+ * per huge page, up to the huge page holding the window's estimated end
+ * (the previous window's density times this window's bytes, less 1/64).
+ * Every such page would be touched by this window's merge or the next
+ * one's, so peak memory is the same unless the last window's estimate is
+ * more than 1/64 too high and crosses into a new huge page (then one 2 MiB
+ * page per array early); an underestimate leaves the rest to the merge as
+ * before.  Outputs cannot change: nothing is written.  (A run that starts
+ * spilling after such a window populated at most one window's pages of
+ * rows it then hands over and frees.) */
+
+#define PF_MAX 32 /* pieces per window at most (an 8 MiB window needs ~4) */
+
+typedef struct PfPiece {
+    char *p;
+    size_t len;
+} PfPiece;
+
+/* Pieces of [base + *done, base + want) cut at huge-page boundaries, the
+ * last one ending at the huge-page boundary after base + want (within
+ * room). */
+static size_t plan_area(PfPiece *pc, size_t n, char *base, uint64_t room, uint64_t *done, uint64_t want)
+{
+    if (!base)
+        return n;
+    uintptr_t end = ((uintptr_t)base + want + DG_PREFAULT_PIECE - 1) & ~(uintptr_t)(DG_PREFAULT_PIECE - 1);
+    if (end > (uintptr_t)base + room)
+        end = (uintptr_t)base + room;
+    uintptr_t at = (uintptr_t)base + *done;
+    while (at < end && n < PF_MAX) {
+        uintptr_t next = (at & ~(uintptr_t)(DG_PREFAULT_PIECE - 1)) + DG_PREFAULT_PIECE;
+        if (next > end)
+            next = end;
+        pc[n++] = (PfPiece){(char *)at, (size_t)(next - at)};
+        at = next;
+    }
+    if (at > (uintptr_t)base + *done)
+        *done = (uint64_t)(at - (uintptr_t)base);
+    return n;
+}
+
+/* What to populate while the window of `consumed` bytes is parsed. */
+static size_t plan_prefault(Builder *b, uint64_t consumed, PfPiece *pc)
+{
+    DgDataset *d = b->d;
+    /* rows kept (not spilled), arrays sized, a window to estimate from */
+    if (!b->reserved || d->ids->spill || b->last_consumed == 0)
+        return 0;
+    uint64_t est_c = (uint64_t)((DgU128)b->last_cands * consumed / b->last_consumed);
+    uint64_t est_r = (uint64_t)((DgU128)b->last_rec * consumed / b->last_consumed);
+    est_c -= est_c / 64;
+    est_r -= est_r / 64;
+    /* pages below what the merges so far wrote are there already */
+    if (b->pf_rows < b->n_cand * sizeof *d->rows)
+        b->pf_rows = b->n_cand * sizeof *d->rows;
+    if (b->pf_rec < b->rec_bytes)
+        b->pf_rec = b->rec_bytes;
+    size_t n = plan_area(pc, 0, (char *)d->rows, (uint64_t)b->rows_cap * sizeof *d->rows, &b->pf_rows,
+                         (b->n_cand + est_c) * sizeof *d->rows);
+    uint64_t room;
+    char *rb = dg_recids_area(d->ids->rec, &room);
+    return plan_area(pc, n, rb, room, &b->pf_rec, b->rec_bytes + est_r);
+}
+
 /* The accepted rows of one chunk and their record ids, at the places the
  * prefix sums gave them: chunks are written in parallel.  Every candidate
  * becomes a row; the few that repeat a record id are taken out at the end
  * (apply_duplicates). */
-static void resolve_ids(ChunkOut *c, int k_end)
+
+/* The packed ids the shard phase found (staff, and patients when k_end is
+ * K_N), into the chunk's rows (its candidates, in order, from rows[0]).
+ * Why here and not into the Pending rows first: a chunk's rows are ~200 KB
+ * and were just written, so these scattered stores hit the cache, where
+ * the Pending rows (~4x larger, read last before the shard phase walked the
+ * whole window) missed it about once per row. */
+static void set_ids(DgRow *rows, const ChunkOut *c, int k_end)
 {
-    for (int k = K_STAFF; k < k_end; k++)
-        for (uint32_t j = 0; j < c->first[k][SHARDS]; j++)
-            c->p[c->idx[k][j]].id[k].packed = c->res[k][j];
+    const uint32_t *idx = c->idx[K_STAFF], *res = c->res[K_STAFF];
+    for (uint32_t j = 0; j < c->first[K_STAFF][SHARDS]; j++)
+        rows[idx[j]].staff = res[j]; /* packed; made dense when all files are read */
+    if (k_end <= K_PAT)
+        return;
+    idx = c->idx[K_PAT];
+    res = c->res[K_PAT];
+    for (uint32_t j = 0; j < c->first[K_PAT][SHARDS]; j++)
+        rows[idx[j]].patient = res[j];
 }
 
+/* A row but its staff and patient numbers (set_ids). */
 static void fill_row(DgRow *r, uint32_t file, const Pending *p)
 {
     r->crow = p->crow;
-    r->staff = p->id[K_STAFF].packed; /* packed; made dense when all files are read */
-    r->patient = p->id[K_PAT].len == NO_ID ? DG_NO_PATIENT : p->id[K_PAT].packed;
+    r->staff = 0;
+    r->patient = p->id[K_PAT].len == NO_ID ? DG_NO_PATIENT : 0;
     r->date = p->date;
     r->qty = (uint16_t)p->qty;
     r->file = (uint16_t)file;
@@ -798,7 +891,6 @@ static void fill_row(DgRow *r, uint32_t file, const Pending *p)
 
 static void emit_chunk(DgDataset *d, uint32_t file, ChunkOut *c)
 {
-    resolve_ids(c, K_N);
     DgRecIds *rec = d->ids->rec;
     uint64_t cand = c->cand_base, off = c->rec_base;
     for (size_t i = 0; i < c->n; i++) {
@@ -809,6 +901,7 @@ static void emit_chunk(DgDataset *d, uint32_t file, ChunkOut *c)
         off = dg_recids_put(rec, cand, off, id_bytes(c, p->id[K_REC].off), p->id[K_REC].len);
         cand++;
     }
+    set_ids(d->rows + c->cand_base, c, K_N);
 }
 
 /* ---- bounded memory: rows handed to opt->spill (docs/scale.md) ----------- */
@@ -827,7 +920,6 @@ static DgStatus spill_window(DgDataset *d, uint32_t file, ChunkOut *outs, size_t
 #pragma omp parallel for schedule(dynamic, 1)
     for (size_t ci = 0; ci < n_chunks; ci++) {
         ChunkOut *c = &outs[ci];
-        resolve_ids(c, K_PAT); /* patients were not interned (intern_window) */
         uint64_t k = c->cand_base - first;
         for (size_t i = 0; i < c->n; i++) {
             const Pending *p = &c->p[i];
@@ -843,6 +935,7 @@ static DgStatus spill_window(DgDataset *d, uint32_t file, ChunkOut *outs, size_t
             plens[k] = no_pat ? 0 : p->id[K_PAT].len;
             k++;
         }
+        set_ids(rows + (c->cand_base - first), c, K_PAT); /* patients were not interned (intern_window) */
     }
     DgRowBatch bt = {.rows = rows, .record_ids = idv, .record_id_lens = lens, .record_id_hashes = hs,
                      .patient_ids = pv, .patient_id_lens = plens, .first = first, .n = n, .rows_projected = proj};
@@ -1188,17 +1281,24 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
             memset(outs + outs_cap, 0, (n_chunks - outs_cap) * sizeof *outs);
             outs_cap = n_chunks;
         }
+        PfPiece pf[PF_MAX];
+        size_t n_pf = plan_prefault(b, consumed, pf);
         int64_t t0 = g_get_monotonic_time();
+        /* tasks: the input's hash, the pages the merge will write, the chunks */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-        for (size_t i = 0; i <= n_chunks; i++) {
+        for (size_t i = 0; i <= n_pf + n_chunks; i++) {
             if (i == 0) { /* first, so it overlaps the most parsing */
                 if (opt->hash_inputs)
                     dg_source_hash_window(src, consumed);
                 continue;
             }
-            ChunkOut *c = &outs[i - 1];
+            if (i <= n_pf) {
+                dg_prefault(pf[i - 1].p, pf[i - 1].len);
+                continue;
+            }
+            ChunkOut *c = &outs[i - 1 - n_pf];
             chunk_reset(c);
-            process_chunk(&x, buf, consumed, &chunks[i - 1], c);
+            process_chunk(&x, buf, consumed, &chunks[i - 1 - n_pf], c);
             chunk_shard(c);
         }
         int64_t t1 = g_get_monotonic_time();
@@ -1266,6 +1366,9 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
             reject_chunk(b, fi, &outs[i]);
         }
         d->rows_accepted = b->n_cand;
+        b->last_cands = b->n_cand - win_first;
+        b->last_rec = window_rec;
+        b->last_consumed = consumed;
         if (!d->ids->spill) {
             d->n_rows = b->n_cand;
             dg_recids_set_count(d->ids->rec, b->n_cand);
