@@ -48,7 +48,6 @@ CMP_NAME=mpi CMP_REF="the one-process run" CMP_DROP='^\[warn\] Epoll ' CMP_HOOK=
 # ASan: every third fixture (still 1 to 4 ranks in turn), the whole set takes a quarter hour there
 [ $SAN = 1 ] && GOLDEN_EVERY=3
 . "$(dirname "$0")/lib_compare.sh"
-mkdir -p "$T/san"
 san_check() { # $1 label: a sanitizer report written since the last check fails the test, shown whole
     for f in "$T/san"/*; do
         [ -e "$f" ] || continue
