@@ -273,19 +273,27 @@ void dg_mpi_alltoallv(char *const *send, const size_t *send_n, char **recv, size
     free(r64);
 }
 
+/* v[0..n) of elements `size` bytes wide (type t) reduced by op into rank 0's
+ * v, in pieces whose byte count fits MPI's int counts. */
+static void reduce_to_root(void *v, size_t n, size_t size, MPI_Datatype t, MPI_Op op)
+{
+    char *tmp = g_rank == 0 ? dg_xmalloc(n * size) : NULL;
+    size_t step = (size_t)INT_MAX / size;
+    for (size_t off = 0; off < n; off += step) {
+        size_t c = n - off < step ? n - off : step;
+        MPI_Reduce((char *)v + off * size, tmp ? tmp + off * size : NULL, (int)c, t, op, 0, MPI_COMM_WORLD);
+    }
+    if (tmp)
+        memcpy(v, tmp, n * size);
+    free(tmp);
+}
+
 void dg_mpi_sum_u64(uint64_t *v, size_t n)
 {
     if (!dg_mpi_active() || !n)
         return;
     quiet_barrier();
-    uint64_t *tmp = g_rank == 0 ? dg_xmalloc(n * sizeof *tmp) : NULL;
-    for (size_t off = 0; off < n; off += (size_t)INT_MAX / 8) {
-        size_t c = n - off < (size_t)INT_MAX / 8 ? n - off : (size_t)INT_MAX / 8;
-        MPI_Reduce(v + off, tmp ? tmp + off : NULL, (int)c, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
-    }
-    if (tmp)
-        memcpy(v, tmp, n * sizeof *v);
-    free(tmp);
+    reduce_to_root(v, n, sizeof *v, MPI_UINT64_T, MPI_SUM);
 }
 
 static void u128_sum(void *in, void *inout, int *len, MPI_Datatype *dt)
@@ -310,14 +318,7 @@ void dg_mpi_sum_u128(DgU128 *v, size_t n)
     MPI_Type_commit(&t);
     MPI_Op op;
     MPI_Op_create(u128_sum, 1, &op);
-    DgU128 *tmp = g_rank == 0 ? dg_xmalloc(n * sizeof *tmp) : NULL;
-    for (size_t off = 0; off < n; off += (size_t)INT_MAX / 16) {
-        size_t c = n - off < (size_t)INT_MAX / 16 ? n - off : (size_t)INT_MAX / 16;
-        MPI_Reduce(v + off, tmp ? tmp + off : NULL, (int)c, t, op, 0, MPI_COMM_WORLD);
-    }
-    if (tmp)
-        memcpy(v, tmp, n * sizeof *v);
-    free(tmp);
+    reduce_to_root(v, n, sizeof *v, t, op);
     MPI_Op_free(&op);
     MPI_Type_free(&t);
 }

@@ -1280,6 +1280,21 @@ static void le32(unsigned char *p, uint32_t v)
     le16(p + 2, v >> 16);
 }
 
+/* The fields a local header and a central-directory entry share, at the
+ * local header's offsets (p = the header, or the central entry + 2):
+ * version 2.0 needed, no flags, deflate, 1980-01-01 00:00, CRC, sizes and
+ * the name's length. */
+static void entry_fields(unsigned char *p, const Member *m, size_t nl)
+{
+    le16(p + 4, 20);
+    le16(p + 8, 8);
+    le16(p + 12, 0x21);
+    le32(p + 14, m->crc);
+    le32(p + 18, (uint32_t)m->zlen);
+    le32(p + 22, (uint32_t)m->usize);
+    le16(p + 26, (unsigned)nl);
+}
+
 /* Members as minizip lays them out for libxlsxwriter: local header (version
  * 2.0, no flags, deflate, 1980-01-01 00:00, sizes known), data, then the
  * central directory and its end record.  false on a write error. */
@@ -1293,13 +1308,7 @@ static bool write_zip(FILE *fp, Member *const *ms, size_t n)
         unsigned char h[30] = {0};
         size_t nl = strlen(m->name);
         le32(h, 0x04034b50);
-        le16(h + 4, 20);
-        le16(h + 8, 8);
-        le16(h + 12, 0x21);
-        le32(h + 14, m->crc);
-        le32(h + 18, (uint32_t)m->zlen);
-        le32(h + 22, (uint32_t)m->usize);
-        le16(h + 26, (unsigned)nl);
+        entry_fields(h, m, nl);
         offs[i] = (uint32_t)off;
         ok = fwrite(h, 1, 30, fp) == 30 && fwrite(m->name, 1, nl, fp) == nl &&
              (!m->zlen || fwrite(m->z, 1, m->zlen, fp) == m->zlen);
@@ -1311,13 +1320,7 @@ static bool write_zip(FILE *fp, Member *const *ms, size_t n)
         unsigned char h[46] = {0};
         size_t nl = strlen(m->name);
         le32(h, 0x02014b50);
-        le16(h + 6, 20);
-        le16(h + 10, 8);
-        le16(h + 14, 0x21);
-        le32(h + 16, m->crc);
-        le32(h + 20, (uint32_t)m->zlen);
-        le32(h + 24, (uint32_t)m->usize);
-        le16(h + 28, (unsigned)nl);
+        entry_fields(h + 2, m, nl); /* the same fields, after the central header's "made by" */
         le16(h + 36, m->text ? 1 : 0);
         le32(h + 42, offs[i]);
         ok = fwrite(h, 1, 46, fp) == 46 && fwrite(m->name, 1, nl, fp) == nl;
