@@ -96,6 +96,25 @@ static void dg_cli_mpi_stats(const DgPartitionStats *ps)
     fclose(f);
 }
 
+/* Benchmarks: with DANGLIANG_SPILL_STATS=FILE set, a spilled run appends
+ * one line to FILE — its partitions, temporary bytes and step times
+ * (benchmarks/scale.sh).  Not an output of the run. */
+static void dg_cli_spill_stats(const DgPartitionStats *ps)
+{
+    const char *path = getenv("DANGLIANG_SPILL_STATS");
+    if (!path || !ps->spilled)
+        return;
+    FILE *f = fopen(path, "a");
+    if (!f)
+        return;
+    fprintf(f, "spilled: %u unit partitions, %u id partitions, %llu temporary bytes (largest unit partition %llu), "
+               "%llu rows kept at the switch, validate %llu ms, units %llu ms\n",
+            ps->unit_parts, ps->id_parts, (unsigned long long)ps->tmp_bytes, (unsigned long long)ps->largest_part,
+            (unsigned long long)ps->rows_kept_at_switch, (unsigned long long)ps->ms_validate,
+            (unsigned long long)ps->ms_units);
+    fclose(f);
+}
+
 int dg_cli_run(int argc, char **argv)
 {
     DgCliLogOpts o;
@@ -147,6 +166,7 @@ int dg_cli_run(int argc, char **argv)
                                    &a0, &qv, &qv0, &ps, &err);
     dg_cli_progress_end();
     dg_cli_mpi_stats(&ps);
+    dg_cli_spill_stats(&ps);
     if (dg_mpi_rank() != 0) { /* the other ranks' part is done (rank 0's exit code is everyone's) */
         rc = st == DG_OK ? 0 : dg_cli_fail(&err);
         goto done;

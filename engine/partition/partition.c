@@ -17,8 +17,12 @@
  *      run's rows and the flagged rows kept (with their record ids);
  *   3. flags sorted by (row, check), sums finished, the flagged rows
  *      become the dataset's rows.
- * Every step is serial over partitions and parallel inside the stages, so
- * the result does not depend on the thread count; it does not depend on P
+ * The files hold compact entries (spillcodec.h): each batch is encoded in
+ * fixed chunks in parallel and every file gets its segments in one gathered
+ * write, files in parallel; a partition is read back by mapping its file
+ * and decoding its segments in parallel.  Every step is serial over
+ * partitions and parallel inside, with chunks that do not depend on the
+ * thread count, so the result does not depend on it; it does not depend on P
  * or R because every per-unit stage groups rows within one unit and every
  * sum is an integer sum.
  */
@@ -36,10 +40,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "common/intern.h"
 #include "partition_priv.h"
+#include "spillcodec.h"
 #include "spillfile.h"
 #include "mpi/dgmpi.h"
 
@@ -154,18 +160,45 @@ DgStatus dg_partition_unit_stages(const DgScheme *s, const DgDataset *part, DgAu
 
 /* ---- spilling --------------------------------------------------------- */
 
+/* Rows of a batch chunk: each chunk writes one segment to every file it has
+ * entries for (spillcodec.h).  Fixed, so the files' bytes do not depend on
+ * the thread count. */
+enum { SPILL_CHUNK = 16384 };
+
+/* One chunk's staged segments, reused batch after batch (fresh memory for
+ * every batch would fault its pages in again). */
+typedef struct SpillChunk {
+    char *buf;                  /* the bodies, file after file */
+    size_t cap;
+    size_t *off, *len;          /* [F] body of file f at buf + off[f], len[f] bytes */
+    uint32_t *cnt;              /* [F] entries */
+    char (*hdr)[DG_SPILLCODEC_HEADER_MAX];
+    uint8_t *hlen;              /* [F] */
+    uint32_t *idx, *file_of;    /* [2 * SPILL_CHUNK] the chunk's entries by file; each row's two files */
+} SpillChunk;
+
 typedef struct Spill {
     const DgPartitionOptions *po;
     uint64_t memory;
     DgSpillDir *dir;
     unsigned P, R; /* unit partitions are files 0..P-1, id partitions P..P+R-1 */
-    char *tmp_rec;
-    size_t tmp_cap;
+    SpillChunk *ch;
+    size_t n_ch;
     uint64_t *rows_in; /* [P + R] entries written to each file */
     uint32_t *part_of; /* [n_units] unit partition of each unit */
     size_t n_units;
     uint64_t kept_rows; /* handed over from memory at the switch */
 } Spill;
+
+/* Memory an entry of an id partition takes once decoded, beside the id
+ * itself: its numbers and the duplicate search's table. */
+#define ID_ROW_BYTES 48u
+
+static DgStatus damaged(DgError *err)
+{
+    return dg_error_set(err, DG_E_IO, NULL, 0, 0,
+                        "a temporary partition file reads back damaged; check the --tmp folder's disk");
+}
 
 static unsigned parts_for(uint64_t rows, uint64_t bytes_per_row, uint64_t budget, unsigned max)
 {
@@ -258,12 +291,83 @@ static DgStatus open_dir(Spill *sp, uint64_t proj, DgError *err)
     sp->P = parts_for(proj, DG_PARTITION_ROW_BYTES, budget, max);
     sp->R = parts_for(proj, 40, budget, max);
     sp->rows_in = dg_xcalloc(sp->P + sp->R, sizeof *sp->rows_in);
-    /* write buffers: an eighth of the cap in all, 4 KiB to 256 KiB each */
-    size_t buf = (size_t)(sp->memory / 8 / (sp->P + sp->R));
-    buf = buf < 4096 ? 4096 : buf > (256u << 10) ? (256u << 10) : buf;
-    return dg_spill_open(sp->po->tmp, sp->P + sp->R, buf, sp->po->tmp_fail_after, &sp->dir, err);
+    return dg_spill_open(sp->po->tmp, sp->P + sp->R, sp->po->tmp_fail_after, &sp->dir, err);
 }
 
+static void chunk_free(SpillChunk *c)
+{
+    free(c->buf);
+    free(c->off);
+    free(c->len);
+    free(c->cnt);
+    free(c->hdr);
+    free(c->hlen);
+    free(c->idx);
+    free(c->file_of);
+}
+
+/* Stage rows [lo, hi) of batch b as chunk c's segments: every row's unit
+ * entry goes to its unit's partition, its id entry to its id's. */
+static void stage_chunk(const Spill *sp, const DgDataset *d, const DgRowBatch *b, size_t lo, size_t hi, SpillChunk *c)
+{
+    unsigned F = sp->P + sp->R;
+    memset(c->cnt, 0, F * sizeof *c->cnt);
+    memset(c->len, 0, F * sizeof *c->len);
+    for (size_t k = lo; k < hi; k++) {
+        const DgRow *r = &b->rows[k];
+        uint32_t unit = dg_dataset_provisional_unit(d, r->staff);
+        unsigned up = unit < sp->n_units ? sp->part_of[unit] : dg_partition_unit_part(unit, sp->P);
+        unsigned ip = sp->P + (unsigned)((b->record_id_hashes[k] >> 40) % sp->R);
+        uint32_t len = b->record_id_lens[k];
+        c->file_of[2 * (k - lo)] = up;
+        c->file_of[2 * (k - lo) + 1] = ip;
+        c->cnt[up]++;
+        c->cnt[ip]++;
+        c->len[up] += dg_spillcodec_unit_bound(len, r->patient != DG_NO_PATIENT ? b->patient_id_lens[k] : 0);
+        c->len[ip] += dg_spillcodec_id_bound(len);
+    }
+    /* room: the bounds, file after file; the entries sorted by file, in row order */
+    size_t at = 0;
+    uint32_t pos = 0;
+    for (unsigned f = 0; f < F; f++) {
+        c->off[f] = at;
+        at += c->len[f];
+        uint32_t n = c->cnt[f];
+        c->cnt[f] = pos; /* start, for now */
+        pos += n;
+    }
+    if (at > c->cap) {
+        free(c->buf);
+        c->cap = at + at / 4;
+        c->buf = dg_xmalloc(c->cap);
+    }
+    for (size_t k = 0; k < 2 * (hi - lo); k++)
+        c->idx[c->cnt[c->file_of[k]]++] = (uint32_t)k;
+    /* cnt[f] is now the end of f's entries in idx */
+    uint32_t from = 0;
+    for (unsigned f = 0; f < F; f++) {
+        uint32_t to = c->cnt[f];
+        DgSpillEnc e = {0};
+        char *w0 = c->buf + c->off[f], *w = w0;
+        for (uint32_t j = from; j < to; j++) {
+            size_t k = lo + c->idx[j] / 2;
+            const DgRow *r = &b->rows[k];
+            uint32_t cand = (uint32_t)(b->first + k);
+            if (f < sp->P)
+                w = dg_spillcodec_put_unit(&e, w, r, cand, b->record_ids[k], b->record_id_lens[k], b->patient_ids[k],
+                                           b->patient_id_lens[k]);
+            else
+                w = dg_spillcodec_put_id(&e, w, cand, r->file, r->line, b->record_ids[k], b->record_id_lens[k]);
+        }
+        c->cnt[f] = to - from;
+        c->len[f] = (size_t)(w - w0);
+        c->hlen[f] = (uint8_t)(c->cnt[f] ? dg_spillcodec_put_header(c->hdr[f], &e, c->len[f]) : 0);
+        from = to;
+    }
+}
+
+/* Spill a batch: its chunks staged in parallel, then every file's segments
+ * appended in chunk order, files in parallel. */
 static DgStatus spill_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, DgError *err)
 {
     Spill *sp = ctx;
@@ -276,46 +380,64 @@ static DgStatus spill_rows(void *ctx, const DgDataset *d, const DgRowBatch *b, D
             return st;
         assign_units(sp, d, b);
     }
-    for (size_t k = 0; k < b->n && st == DG_OK; k++) {
-        const DgRow *r = &b->rows[k];
-        uint32_t len = b->record_id_lens[k], cand = (uint32_t)(b->first + k), plen = b->patient_id_lens[k];
-        size_t need = UNIT_FIXED + 10 + len + plen;
-        if (need > sp->tmp_cap) {
-            sp->tmp_cap = need * 2;
-            sp->tmp_rec = dg_xrealloc(sp->tmp_rec, sp->tmp_cap);
+    unsigned F = sp->P + sp->R;
+    size_t n_ch = (b->n + SPILL_CHUNK - 1) / SPILL_CHUNK;
+    if (n_ch > sp->n_ch) {
+        sp->ch = dg_xrealloc(sp->ch, n_ch * sizeof *sp->ch);
+        for (size_t c = sp->n_ch; c < n_ch; c++) {
+            SpillChunk *x = &sp->ch[c];
+            *x = (SpillChunk){0};
+            x->off = dg_xmalloc(F * sizeof *x->off);
+            x->len = dg_xmalloc(F * sizeof *x->len);
+            x->cnt = dg_xmalloc(F * sizeof *x->cnt);
+            x->hdr = dg_xmalloc(F * sizeof *x->hdr);
+            x->hlen = dg_xmalloc(F * sizeof *x->hlen);
+            x->idx = dg_xmalloc(2 * SPILL_CHUNK * sizeof *x->idx);
+            x->file_of = dg_xmalloc(2 * SPILL_CHUNK * sizeof *x->file_of);
         }
-        char *p = sp->tmp_rec;
-        /* unit partition: row, candidate number, record id, patient id
-         * (empty when the row has none: row.patient is DG_NO_PATIENT) */
-        memcpy(p, r, sizeof *r);
-        memcpy(p + sizeof *r, &cand, 4);
-        size_t n = UNIT_FIXED + dg_partition_put_len(p + UNIT_FIXED, len);
-        memcpy(p + n, b->record_ids[k], len);
-        n += len;
-        n += dg_partition_put_len(p + n, plen);
-        memcpy(p + n, b->patient_ids[k], plen);
-        n += plen;
-        uint32_t unit = dg_dataset_provisional_unit(d, r->staff);
-        unsigned up = unit < sp->n_units ? sp->part_of[unit] : dg_partition_unit_part(unit, sp->P);
-        sp->rows_in[up]++;
-        st = dg_spill_write(sp->dir, up, p, n, err);
-        if (st != DG_OK)
-            break;
-        /* id partition: candidate number, file, line, low hash bits, record id */
-        uint16_t file = r->file;
-        uint64_t h = b->record_id_hashes[k];
-        uint32_t tag = (uint32_t)h;
-        memcpy(p, &cand, 4);
-        memcpy(p + 4, &file, 2);
-        memcpy(p + 6, &r->line, 4);
-        memcpy(p + 10, &tag, 4);
-        n = ID_FIXED + dg_partition_put_len(p + ID_FIXED, len);
-        memcpy(p + n, b->record_ids[k], len);
-        n += len;
-        unsigned ip = sp->P + (unsigned)((h >> 40) % sp->R);
-        sp->rows_in[ip]++;
-        st = dg_spill_write(sp->dir, ip, p, n, err);
+        sp->n_ch = n_ch;
     }
+#pragma omp parallel for schedule(dynamic, 1)
+    for (size_t c = 0; c < n_ch; c++) {
+        size_t lo = c * SPILL_CHUNK, hi = lo + SPILL_CHUNK < b->n ? lo + SPILL_CHUNK : b->n;
+        stage_chunk(sp, d, b, lo, hi, &sp->ch[c]);
+    }
+    for (unsigned f = 0; f < F; f++)
+        for (size_t c = 0; c < n_ch; c++)
+            sp->rows_in[f] += sp->ch[c].cnt[f];
+    /* the first failing file (in file order) names the error */
+    unsigned bad = F;
+    DgError first = {0};
+#pragma omp parallel for schedule(dynamic, 1)
+    for (unsigned f = 0; f < F; f++) {
+        struct iovec iov[2 * 64];
+        int n = 0;
+        DgError e = {0};
+        DgStatus fs = DG_OK;
+        for (size_t c = 0; c < n_ch && fs == DG_OK; c++) {
+            SpillChunk *x = &sp->ch[c];
+            if (!x->cnt[f])
+                continue;
+            iov[n++] = (struct iovec){x->hdr[f], x->hlen[f]};
+            iov[n++] = (struct iovec){x->buf + x->off[f], x->len[f]};
+            if (n == 2 * 64) {
+                fs = dg_spill_writev(sp->dir, f, iov, n, &e);
+                n = 0;
+            }
+        }
+        if (fs == DG_OK && n)
+            fs = dg_spill_writev(sp->dir, f, iov, n, &e);
+        if (fs != DG_OK) {
+#pragma omp critical(dg_spill_error)
+            if (f < bad) {
+                bad = f;
+                first = e;
+                st = fs;
+            }
+        }
+    }
+    if (bad < F && err)
+        *err = first;
     return st;
 }
 
@@ -338,91 +460,141 @@ static DgStatus check_size(const Spill *sp, unsigned i, size_t per_row, DgError 
     return DG_OK;
 }
 
-/* Read partition i of the spill whole (after checking it fits the cap at
- * per_entry bytes an entry in memory) and count its entries: each is
- * `fixed` bytes, then n_ids times a length and that many id bytes.  *buf
- * is NULL for an empty partition. */
-static DgStatus take_part(Spill *sp, unsigned i, size_t per_entry, size_t fixed, int n_ids, char **buf, size_t *len,
-                          size_t *n, DgError *err)
+/* Map partition i of the spill (after checking it fits the cap at
+ * per_row bytes an entry once decoded) and walk its segment headers.
+ * *buf is NULL for an empty partition. */
+static DgStatus map_part(Spill *sp, unsigned i, size_t per_row, const char **buf, size_t *len, DgSpillSegs *sg,
+                         DgError *err)
 {
-    *buf = NULL;
-    *n = 0;
-    DgStatus st = check_size(sp, i, per_entry, err);
-    if (st != DG_OK || (st = dg_spill_take(sp->dir, i, buf, len, err)) != DG_OK || !*buf)
+    memset(sg, 0, sizeof *sg);
+    DgStatus st = check_size(sp, i, per_row, err);
+    if (st != DG_OK || (st = dg_spill_map(sp->dir, i, buf, len, err)) != DG_OK || !*buf)
         return st;
-    for (size_t at = 0; at < *len; (*n)++) {
-        uint32_t l;
-        at += fixed;
-        for (int k = 0; k < n_ids; k++)
-            at += dg_partition_get_len(*buf + at, &l) + l;
+    if (!dg_spillcodec_segments(*buf, *len, sg)) {
+        dg_spill_unmap(*buf, *len);
+        *buf = NULL;
+        return damaged(err);
     }
     return DG_OK;
 }
 
-/* Find the repeats in one id partition (entries in candidate order). */
-static DgStatus find_dups(Spill *sp, unsigned i, DupVec *out, DgError *err)
+/* Decoded id entries of one id partition, in candidate order. */
+typedef struct IdEnts {
+    uint32_t *cand, *len, *tag;
+    uint16_t *file;
+    uint32_t *line;
+    uint64_t *off;
+    char *ids;
+} IdEnts;
+
+static void id_ents_free(IdEnts *e)
 {
-    char *buf;
-    size_t len, n;
-    DgStatus st = take_part(sp, i, 24, ID_FIXED, 1, &buf, &len, &n, err);
-    if (st != DG_OK || !buf)
-        return st;
-    dg_partition_find_dups(buf, n, out);
-    free(buf);
-    return DG_OK;
+    free(e->cand);
+    free(e->len);
+    free(e->tag);
+    free(e->file);
+    free(e->line);
+    free(e->off);
+    free(e->ids);
 }
 
-void dg_partition_find_dups(const char *buf, size_t n, DupVec *out)
+/* Sub-tables of the duplicate search: an id's hash bits pick one, so each
+ * is searched on its own (in parallel) and finds the same repeats. */
+enum { DUP_PARTS = 4 };
+
+/* The repeats among n decoded id entries (in candidate order) whose hash
+ * bits pick sub-table `part`: the first occurrence of an id wins.  Open
+ * addressing on the hash bits, with the slot of an entry a few ahead
+ * prefetched: the table does not fit in the caches. */
+static void find_dups_in(const IdEnts *e, size_t n, unsigned part, DupVec *out)
 {
-    size_t *off = dg_xmalloc((n ? n : 1) * sizeof *off);
     size_t cap = 16;
-    while (cap < 2 * n)
+    while (cap < 2 * n / DUP_PARTS)
         cap *= 2;
     /* entry + 1 (0 = empty) and the entry's hash bits, so that probing
-     * compares ids only when the bits agree */
-    uint32_t(*slot)[2] = dg_xcalloc(cap, sizeof *slot);
-    size_t at = 0;
-    for (size_t e = 0; e < n; e++) {
-        off[e] = at;
-        uint32_t l;
-        size_t h0 = at + ID_FIXED, s0 = h0 + dg_partition_get_len(buf + h0, &l);
-        const char *id = buf + s0;
-        at = s0 + l;
-        uint32_t tag;
-        memcpy(&tag, buf + off[e] + 10, 4);
-        size_t k = (size_t)tag & (cap - 1);
-        for (;; k = (k + 1) & (cap - 1)) {
+     * compares ids only when the bits agree; cleared by writing, so that
+     * no page is first mapped read-only and faulted again on the first store */
+    uint32_t(*slot)[2] = dg_xmalloc(cap * sizeof *slot);
+    memset(slot, 0, cap * sizeof *slot);
+    enum { AHEAD = 32 }; /* entries of every sub-table: about 8 of this one's */
+    for (size_t x = 0; x < n; x++) {
+        if (x + AHEAD < n && e->tag[x + AHEAD] >> 30 == part)
+            __builtin_prefetch(&slot[e->tag[x + AHEAD] & (cap - 1)], 1);
+        uint32_t tag = e->tag[x];
+        if (tag >> 30 != part)
+            continue;
+        const char *id = e->ids + e->off[x];
+        uint32_t l = e->len[x];
+        for (size_t k = (size_t)tag & (cap - 1);; k = (k + 1) & (cap - 1)) {
             if (!slot[k][0]) {
-                slot[k][0] = (uint32_t)e + 1;
+                slot[k][0] = (uint32_t)x + 1;
                 slot[k][1] = tag;
                 break;
             }
-            if (slot[k][1] != tag)
-                continue;
-            const char *q = buf + off[slot[k][0] - 1];
-            uint32_t ql;
-            size_t qs = ID_FIXED + dg_partition_get_len(q + ID_FIXED, &ql);
-            if (ql != l || memcmp(q + qs, id, l))
+            size_t q = slot[k][0] - 1;
+            if (slot[k][1] != tag || e->len[q] != l || memcmp(e->ids + e->off[q], id, l))
                 continue;
             /* a repeat: keep the first occurrence's file and line */
             if (out->n == out->cap) {
                 out->cap = out->cap ? out->cap * 2 : 64;
                 out->v = dg_xrealloc(out->v, out->cap * sizeof *out->v);
             }
-            Dup *dp = &out->v[out->n++];
-            const char *r = buf + off[e];
-            memcpy(&dp->cand, r, 4);
-            memcpy(&dp->file, r + 4, 2);
-            memcpy(&dp->line, r + 6, 4);
-            memcpy(&dp->ffile, q + 4, 2);
-            memcpy(&dp->fline, q + 6, 4);
-            dp->id = dg_xstrndup(id, l);
-            dp->len = l;
+            out->v[out->n++] = (Dup){.cand = e->cand[x], .file = e->file[x], .line = e->line[x],
+                                     .ffile = e->file[q], .fline = e->line[q], .id = dg_xstrndup(id, l), .len = l};
             break;
         }
     }
     free(slot);
-    free(off);
+}
+
+/* Find the repeats in one id partition: decoded segment by segment in
+ * parallel, then one pass over the table. */
+static DgStatus find_dups(Spill *sp, unsigned i, DupVec *out, DgError *err)
+{
+    const char *buf;
+    size_t len;
+    DgSpillSegs sg;
+    DgStatus st = map_part(sp, i, ID_ROW_BYTES, &buf, &len, &sg, err);
+    if (st != DG_OK || !buf)
+        return st;
+    size_t n = (size_t)sg.entries, m = n ? n : 1;
+    IdEnts e = {.cand = dg_xmalloc(m * sizeof *e.cand), .len = dg_xmalloc(m * sizeof *e.len),
+                .tag = dg_xmalloc(m * sizeof *e.tag), .file = dg_xmalloc(m * sizeof *e.file),
+                .line = dg_xmalloc(m * sizeof *e.line), .off = dg_xmalloc(m * sizeof *e.off),
+                .ids = dg_xmalloc(sg.rec_bytes ? (size_t)sg.rec_bytes : 1)};
+    int ok = 1;
+#pragma omp parallel for schedule(dynamic, 1) reduction(&& : ok)
+    for (size_t g = 0; g < sg.n; g++) {
+        const DgSpillSeg *x = &sg.v[g];
+        ok = ok && dg_spillcodec_get_ids(x, e.cand, e.file, e.line, e.ids, e.off, e.len);
+        for (size_t k = x->first; ok && k < x->first + x->n; k++)
+            e.tag[k] = (uint32_t)dg_hash_bytes(e.ids + e.off[k], e.len[k]);
+    }
+    dg_spill_unmap(buf, len);
+    free(sg.v);
+    for (size_t k = 1; ok && k < n; k++)
+        ok = e.cand[k] > e.cand[k - 1];
+    if (ok) {
+        DupVec part[DUP_PARTS] = {{0}};
+#pragma omp parallel for schedule(dynamic, 1)
+        for (unsigned t = 0; t < DUP_PARTS; t++)
+            find_dups_in(&e, n, t, &part[t]);
+        /* in sub-table order; the caller sorts all repeats by candidate */
+        for (unsigned t = 0; t < DUP_PARTS; t++) {
+            if (out->n + part[t].n > out->cap) {
+                out->cap = (out->n + part[t].n) * 2;
+                out->v = dg_xrealloc(out->v, out->cap * sizeof *out->v);
+            }
+            if (part[t].n)
+                memcpy(out->v + out->n, part[t].v, part[t].n * sizeof *part[t].v);
+            out->n += part[t].n;
+            free(part[t].v);
+        }
+    } else {
+        st = damaged(err);
+    }
+    id_ents_free(&e);
+    return st;
 }
 
 static bool before(uint32_t fa, uint64_t la, uint32_t fb, uint64_t lb)
@@ -496,51 +668,78 @@ size_t dg_partition_dups_below(const DupVec *dv, uint32_t cand, bool *is_dup)
 static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, DgDataset *d, const DupVec *dv, Acc *acc,
                              DgError *err)
 {
-    char *buf;
-    size_t len, n;
-    DgStatus st = take_part(sp, i, DG_PARTITION_ROW_BYTES, UNIT_FIXED, 2, &buf, &len, &n, err);
+    const char *buf;
+    size_t len;
+    DgSpillSegs sg;
+    DgStatus st = map_part(sp, i, DG_PARTITION_ROW_BYTES, &buf, &len, &sg, err);
     if (st != DG_OK || !buf)
         return st;
-    DgRow *rows = dg_xmalloc((n ? n : 1) * sizeof *rows);
-    uint32_t *num = dg_xmalloc((n ? n : 1) * sizeof *num);
-    const char **idv = dg_xmalloc((n ? n : 1) * sizeof *idv);
-    uint32_t *idlen = dg_xmalloc((n ? n : 1) * sizeof *idlen);
+    size_t n = (size_t)sg.entries, nn = n ? n : 1;
+    DgRow *rows = dg_xmalloc(nn * sizeof *rows);
+    uint32_t *num = dg_xmalloc(nn * sizeof *num);
+    uint64_t *roff = dg_xmalloc(nn * sizeof *roff), *poff = dg_xmalloc(nn * sizeof *poff);
+    uint32_t *idlen = dg_xmalloc(nn * sizeof *idlen), *plen = dg_xmalloc(nn * sizeof *plen);
+    char *rec = dg_xmalloc(sg.rec_bytes ? (size_t)sg.rec_bytes : 1);
+    char *pat = dg_xmalloc(sg.pat_bytes ? (size_t)sg.pat_bytes : 1);
+    int ok = 1;
+#pragma omp parallel for schedule(dynamic, 1) reduction(&& : ok)
+    for (size_t g = 0; g < sg.n; g++)
+        ok = ok && dg_spillcodec_get_units(&sg.v[g], rows, num, rec, roff, idlen, pat, poff, plen);
+    dg_spill_unmap(buf, len);
+    free(sg.v);
+    uint64_t *ph = dg_xmalloc(nn * sizeof *ph);
+#pragma omp parallel for schedule(static)
+    for (size_t e = 0; e < n; e++)
+        ph[e] = ok && rows[e].patient != DG_NO_PATIENT ? dg_hash_bytes(pat + poff[e], plen[e]) : 0;
+    const char **idv = dg_xmalloc(nn * sizeof *idv);
     /* the partition's patients, numbered in input order (no row of another
-     * partition's units shares a check or an indicator with them) */
-    DgIntern *pat = dg_intern_new();
-    size_t m = 0, at = 0;
-    for (size_t e = 0; e < n; e++) {
-        uint32_t cand, l, pl;
-        memcpy(&rows[m], buf + at, sizeof *rows);
-        memcpy(&cand, buf + at + sizeof *rows, 4);
-        at += UNIT_FIXED;
-        at += dg_partition_get_len(buf + at, &l);
-        idv[m] = buf + at;
-        idlen[m] = l;
-        at += l;
-        at += dg_partition_get_len(buf + at, &pl);
-        const char *pid = buf + at;
-        at += pl;
-        bool is_dup;
-        size_t below = dg_partition_dups_below(dv, cand, &is_dup);
-        if (is_dup)
+     * partition's units shares a check or an indicator with them); the
+     * repeats (dv, by candidate number, as the entries are) dropped */
+    DgIntern *pat_ids = dg_intern_new();
+    dg_intern_reserve(pat_ids, n / 4);
+    size_t m = 0, j = 0;
+    enum { AHEAD = 8 };
+    for (size_t e = 0; ok && e < n; e++) {
+        if (e + AHEAD < n)
+            dg_intern_prefetch(pat_ids, ph[e + AHEAD]);
+        uint32_t cand = num[e], prev = e ? num[e - 1] : 0;
+        ok = e == 0 || cand > prev; /* num[e - 1] is read before num[m] (m < e) is written */
+        while (j < dv->n && dv->v[j].cand < cand)
+            j++;
+        if (j < dv->n && dv->v[j].cand == cand)
             continue;
-        num[m] = cand - (uint32_t)below;
-        rows[m].staff = dg_dataset_staff_final(d, rows[m].staff);
-        if (rows[m].patient != DG_NO_PATIENT)
-            rows[m].patient = dg_intern_add(pat, pid, pl, NULL);
+        DgRow r = rows[e];
+        num[m] = cand - (uint32_t)j;
+        r.staff = dg_dataset_staff_final(d, r.staff);
+        if (r.patient != DG_NO_PATIENT)
+            r.patient = dg_intern_add_h(pat_ids, pat + poff[e], plen[e], ph[e], NULL);
+        rows[m] = r;
+        idv[m] = rec + roff[e];
+        idlen[m] = idlen[e];
         m++;
     }
-    dg_dataset_keep_rows(d, rows, m, idv, idlen); /* takes rows */
-    dg_dataset_set_patients(d, pat);
-    /* the partition numbers its own patients: resolve them to registry persons again */
-    dg_quality_prep_free(acc->qprep);
-    acc->qprep = NULL;
-    st = dg_partition_collect(s, d, num, idv, idlen, acc, err);
+    free(ph);
+    free(roff);
+    free(poff);
+    free(plen);
+    free(pat);
+    if (!ok) {
+        free(rows);
+        st = damaged(err);
+    } else {
+        dg_dataset_keep_rows(d, rows, m, idv, idlen); /* takes rows */
+        dg_dataset_set_patients(d, pat_ids);
+        pat_ids = NULL;
+        /* the partition numbers its own patients: resolve them to registry persons again */
+        dg_quality_prep_free(acc->qprep);
+        acc->qprep = NULL;
+        st = dg_partition_collect(s, d, num, idv, idlen, acc, err);
+    }
+    dg_intern_free(pat_ids);
     free(num);
     free(idv);
     free(idlen);
-    free(buf);
+    free(rec);
     allocator_trim();
     return st;
 }
@@ -694,7 +893,9 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
     DgStatus st = dg_validate_files(s, paths, n_paths, &v, &d, err);
     int64_t t1 = g_get_monotonic_time();
     stats->ms_validate = (uint64_t)(t1 - t0) / 1000;
-    free(sp.tmp_rec);
+    for (size_t c = 0; c < sp.n_ch; c++)
+        chunk_free(&sp.ch[c]);
+    free(sp.ch);
     if (st != DG_OK) {
         free(sp.rows_in);
         free(sp.part_of);

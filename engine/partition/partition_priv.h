@@ -109,9 +109,6 @@ DgStatus dg_partition_collect(const DgScheme *s, DgDataset *d, const uint32_t *n
 /* Take partition acc->part's units' quality values from src into dst, and add the row counts. */
 void dg_partition_quality_merge(const DgScheme *s, const Acc *acc, DgQualityValues *dst, const DgQualityValues *src);
 
-/* The repeats among n id entries (ID_FIXED, then the id), in candidate order. */
-void dg_partition_find_dups(const char *buf, size_t n, DupVec *out);
-
 /* qsort order of repeats: by candidate number. */
 int dg_partition_dup_cmp(const void *x, const void *y);
 

@@ -8,15 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 typedef struct SpillFile {
     char *path;
     int fd;
-    char *buf;
-    size_t n;
-    uint64_t size;
+    uint64_t size; /* bytes written (one writer at a time per file) */
 } SpillFile;
 
 struct DgSpillDir {
@@ -24,8 +26,8 @@ struct DgSpillDir {
     SpillFile *f;
     unsigned n_files;   /* files created so far (the cleanup removes these) */
     unsigned n_paths;
-    size_t buf;
-    uint64_t total, fail_after;
+    _Atomic uint64_t total; /* bytes written in all, by any thread */
+    uint64_t fail_after;
 };
 
 /* The live folder, for dg_spill_cleanup_now (set once its paths exist). */
@@ -49,7 +51,7 @@ static DgStatus io_fail(DgSpillDir *sd, unsigned i, int e, const char *what, DgE
                         what, strerror(e));
 }
 
-DgStatus dg_spill_open(const char *tmp, unsigned n, size_t buf, uint64_t fail_after, DgSpillDir **out, DgError *err)
+DgStatus dg_spill_open(const char *tmp, unsigned n, uint64_t fail_after, DgSpillDir **out, DgError *err)
 {
     if (!tmp || !*tmp)
         tmp = getenv("TMPDIR");
@@ -68,7 +70,6 @@ DgStatus dg_spill_open(const char *tmp, unsigned n, size_t buf, uint64_t fail_af
     }
     DgSpillDir *sd = dg_xcalloc(1, sizeof *sd);
     sd->dir = dir;
-    sd->buf = buf < 4096 ? 4096 : buf;
     sd->fail_after = fail_after;
     sd->f = dg_xcalloc(n ? n : 1, sizeof *sd->f);
     sd->n_paths = n;
@@ -91,47 +92,49 @@ DgStatus dg_spill_open(const char *tmp, unsigned n, size_t buf, uint64_t fail_af
     return DG_OK;
 }
 
-static DgStatus flush_file(DgSpillDir *sd, unsigned i, DgError *err)
+DgStatus dg_spill_writev(DgSpillDir *sd, unsigned i, const struct iovec *iov, int n_iov, DgError *err)
 {
     SpillFile *f = &sd->f[i];
-    size_t done = 0;
-    while (done < f->n) {
-        size_t want = f->n - done;
-        ssize_t w;
-        if (sd->fail_after && sd->total + want > sd->fail_after) {
-            w = -1;
-            errno = ENOSPC;
-        } else {
-            w = write(f->fd, f->buf + done, want);
+    struct iovec v[64];
+    while (n_iov > 0) {
+        int k = n_iov < 64 ? n_iov : 64;
+        size_t want = 0;
+        for (int j = 0; j < k; j++) {
+            v[j] = iov[j];
+            want += iov[j].iov_len;
         }
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return io_fail(sd, i, w < 0 ? errno : ENOSPC, "write", err);
-        done += (size_t)w;
-        sd->total += (uint64_t)w;
-    }
-    f->n = 0;
-    return DG_OK;
-}
-
-DgStatus dg_spill_write(DgSpillDir *sd, unsigned i, const void *p, size_t n, DgError *err)
-{
-    SpillFile *f = &sd->f[i];
-    if (!f->buf)
-        f->buf = dg_xmalloc(sd->buf);
-    const char *s = p;
-    f->size += n;
-    while (n) {
-        size_t room = sd->buf - f->n, k = n < room ? n : room;
-        memcpy(f->buf + f->n, s, k);
-        f->n += k;
-        s += k;
-        n -= k;
-        if (f->n == sd->buf) {
-            DgStatus st = flush_file(sd, i, err);
-            if (st != DG_OK)
-                return st;
+        iov += k;
+        n_iov -= k;
+        struct iovec *at = v;
+        int left = k;
+        while (want) {
+            ssize_t w;
+            uint64_t before = atomic_fetch_add(&sd->total, (uint64_t)want);
+            if (sd->fail_after && before + want > sd->fail_after) {
+                atomic_fetch_sub(&sd->total, (uint64_t)want);
+                w = -1;
+                errno = ENOSPC;
+            } else {
+                w = writev(f->fd, at, left);
+                atomic_fetch_sub(&sd->total, (uint64_t)want - (w > 0 ? (uint64_t)w : 0));
+            }
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                return io_fail(sd, i, w < 0 ? errno : ENOSPC, "write", err);
+            f->size += (uint64_t)w;
+            want -= (size_t)w;
+            /* a short write: skip what went out */
+            size_t done = (size_t)w;
+            while (left && done >= at->iov_len) {
+                done -= at->iov_len;
+                at++;
+                left--;
+            }
+            if (left) {
+                at->iov_base = (char *)at->iov_base + done;
+                at->iov_len -= done;
+            }
         }
     }
     return DG_OK;
@@ -143,11 +146,6 @@ DgStatus dg_spill_end_writes(DgSpillDir *sd, DgError *err)
         SpillFile *f = &sd->f[i];
         if (f->fd < 0)
             continue;
-        DgStatus st = flush_file(sd, i, err);
-        if (st != DG_OK)
-            return st;
-        free(f->buf);
-        f->buf = NULL;
         int rc = close(f->fd);
         f->fd = -1;
         if (rc != 0 && errno != EINTR)
@@ -163,10 +161,10 @@ uint64_t dg_spill_size(const DgSpillDir *sd, unsigned i)
 
 uint64_t dg_spill_total(const DgSpillDir *sd)
 {
-    return sd->total;
+    return atomic_load(&sd->total);
 }
 
-DgStatus dg_spill_take(DgSpillDir *sd, unsigned i, char **buf, size_t *len, DgError *err)
+DgStatus dg_spill_map(DgSpillDir *sd, unsigned i, const char **buf, size_t *len, DgError *err)
 {
     SpillFile *f = &sd->f[i];
     *buf = NULL;
@@ -175,37 +173,39 @@ DgStatus dg_spill_take(DgSpillDir *sd, unsigned i, char **buf, size_t *len, DgEr
         int fd = open(f->path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
             return io_fail(sd, i, errno, "read", err);
-        char *b = dg_xmalloc((size_t)f->size);
-        size_t got = 0;
-        while (got < f->size) {
-            ssize_t r = read(fd, b + got, (size_t)f->size - got);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0) {
-                int e = r < 0 ? errno : EIO;
-                close(fd);
-                free(b);
-                return io_fail(sd, i, e, "read", err);
-            }
-            got += (size_t)r;
+        struct stat stb;
+        if (fstat(fd, &stb) != 0 || (uint64_t)stb.st_size != f->size) {
+            int e = errno ? errno : EIO;
+            close(fd);
+            return io_fail(sd, i, e, "read", err);
         }
+        /* the pages are (mostly) in the page cache: map them, populated, instead of copying
+         * them into fresh memory */
+        void *m = mmap(NULL, (size_t)f->size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        int e = errno;
         close(fd);
-        *buf = b;
-        *len = got;
+        if (m == MAP_FAILED)
+            return io_fail(sd, i, e, "read", err);
+        *buf = m;
+        *len = (size_t)f->size;
     }
     unlink(f->path);
     return DG_OK;
+}
+
+void dg_spill_unmap(const char *buf, size_t len)
+{
+    if (buf)
+        munmap((void *)(uintptr_t)buf, len);
 }
 
 void dg_spill_close(DgSpillDir *sd)
 {
     if (!sd)
         return;
-    for (unsigned i = 0; i < sd->n_files; i++) {
+    for (unsigned i = 0; i < sd->n_files; i++)
         if (sd->f[i].fd >= 0)
             close(sd->f[i].fd);
-        free(sd->f[i].buf);
-    }
     g_live = NULL;
     for (unsigned i = 0; i < sd->n_files; i++)
         unlink(sd->f[i].path);

@@ -230,3 +230,113 @@ Test(partition, gathered_ids_number_alike)
     dg_dataset_free(x);
     dg_dataset_free(y);
 }
+
+/* ---- the compact entries of the partition files (spillcodec.h) ---------- */
+
+#include "partition/spillcodec.h"
+
+/* Ids of every length class: empty, sharing a long prefix with the one
+ * before, over 127 bytes (two-byte lengths), over 32 (no block copy). */
+static void make_id(char *b, unsigned k, uint32_t *len)
+{
+    static const uint32_t lens[] = {0, 1, 9, 10, 31, 32, 33, 127, 128, 200, 256};
+    uint32_t l = lens[k % (sizeof lens / sizeof *lens)];
+    for (uint32_t i = 0; i < l; i++)
+        b[i] = (char)('A' + (i * 7 + (i + 1 == l ? k : 0)) % 26);
+    *len = l;
+}
+
+Test(spillcodec, unit_and_id_entries_round_trip)
+{
+    enum { N = 500, SEGS = 3 };
+    static char rec[N][256], pat[N][256];
+    static uint32_t rl[N], pl[N];
+    static DgRow rows[N];
+    char *buf = malloc((size_t)N * (dg_spillcodec_unit_bound(256, 256) + dg_spillcodec_id_bound(256)) +
+                       SEGS * 2 * DG_SPILLCODEC_HEADER_MAX);
+    for (unsigned k = 0; k < N; k++) {
+        make_id(rec[k], k, &rl[k]);
+        make_id(pat[k], k * 3 + 1, &pl[k]);
+        rows[k] = (DgRow){.staff = k * 1000003u, .patient = k % 5 ? 0 : DG_NO_PATIENT, .crow = k % 3 ? k : UINT32_MAX,
+                          .date = k % 2 ? -(int32_t)k * 40 : (int32_t)k * 17, .qty = (uint16_t)(k % 4 ? k : 10000),
+                          .file = (uint16_t)(k % 7 ? 0 : 65535), .line = k % 11 ? k * 3 : UINT32_MAX - k};
+    }
+    /* unit entries in SEGS segments, candidates increasing with gaps */
+    size_t at = 0;
+    for (unsigned g = 0; g < SEGS; g++) {
+        DgSpillEnc e = {0};
+        char body[N * 600];
+        char *w = body;
+        for (unsigned k = g; k < N; k += SEGS)
+            w = dg_spillcodec_put_unit(&e, w, &rows[k], k * 2 + 1, rec[k], rl[k], pat[k], pl[k]);
+        at += dg_spillcodec_put_header(buf + at, &e, (size_t)(w - body));
+        memcpy(buf + at, body, (size_t)(w - body));
+        at += (size_t)(w - body);
+    }
+    DgSpillSegs sg;
+    cr_assert(dg_spillcodec_segments(buf, at, &sg));
+    cr_assert_eq(sg.n, SEGS);
+    cr_assert_eq(sg.entries, N);
+    DgRow out[N];
+    uint32_t cand[N], orl[N], opl[N];
+    uint64_t roff[N], poff[N];
+    char *ra = malloc(sg.rec_bytes), *pa = malloc(sg.pat_bytes);
+    for (size_t g = 0; g < sg.n; g++)
+        cr_assert(dg_spillcodec_get_units(&sg.v[g], out, cand, ra, roff, orl, pa, poff, opl));
+    size_t i = 0;
+    for (unsigned g = 0; g < SEGS; g++)
+        for (unsigned k = g; k < N; k += SEGS, i++) {
+            cr_assert_eq(memcmp(&out[i], &rows[k], sizeof *out), 0, "row %u", k);
+            cr_assert_eq(cand[i], k * 2 + 1);
+            cr_assert_eq(orl[i], rl[k]);
+            cr_assert_eq(memcmp(ra + roff[i], rec[k], rl[k]), 0, "record id %u", k);
+            if (rows[k].patient != DG_NO_PATIENT) {
+                cr_assert_eq(opl[i], pl[k]);
+                cr_assert_eq(memcmp(pa + poff[i], pat[k], pl[k]), 0, "patient id %u", k);
+            } else {
+                cr_assert_eq(opl[i], 0);
+            }
+        }
+    /* a damaged file: every truncation fails cleanly, never reads past the end */
+    for (size_t cut = 1; cut < 40; cut++) {
+        DgSpillSegs bad;
+        if (!dg_spillcodec_segments(buf, at - cut, &bad))
+            continue;
+        bool ok = true;
+        char *ra2 = malloc(bad.rec_bytes + 1), *pa2 = malloc(bad.pat_bytes + 1);
+        for (size_t g = 0; g < bad.n; g++)
+            ok = ok && dg_spillcodec_get_units(&bad.v[g], out, cand, ra2, roff, orl, pa2, poff, opl);
+        cr_assert(!ok, "a file cut by %zu bytes decoded", cut);
+        free(ra2);
+        free(pa2);
+        free(bad.v);
+    }
+    free(sg.v);
+    free(ra);
+    free(pa);
+
+    /* id entries: one segment */
+    DgSpillEnc e = {0};
+    char *w = buf + DG_SPILLCODEC_HEADER_MAX;
+    for (unsigned k = 0; k < N; k++)
+        w = dg_spillcodec_put_id(&e, w, k * 3, rows[k].file, rows[k].line, rec[k], rl[k]);
+    size_t body = (size_t)(w - (buf + DG_SPILLCODEC_HEADER_MAX));
+    size_t h = dg_spillcodec_put_header(buf, &e, body);
+    memmove(buf + h, buf + DG_SPILLCODEC_HEADER_MAX, body);
+    cr_assert(dg_spillcodec_segments(buf, h + body, &sg));
+    uint16_t file[N];
+    uint32_t line[N], len[N];
+    uint64_t off[N];
+    char *ia = malloc(sg.rec_bytes);
+    cr_assert(dg_spillcodec_get_ids(&sg.v[0], cand, file, line, ia, off, len));
+    for (unsigned k = 0; k < N; k++) {
+        cr_assert_eq(cand[k], k * 3);
+        cr_assert_eq(file[k], rows[k].file);
+        cr_assert_eq(line[k], rows[k].line);
+        cr_assert_eq(len[k], rl[k]);
+        cr_assert_eq(memcmp(ia + off[k], rec[k], rl[k]), 0);
+    }
+    free(sg.v);
+    free(ia);
+    free(buf);
+}
