@@ -177,8 +177,44 @@ typedef struct SpillChunk {
     uint32_t *idx, *file_of;    /* [2 * SPILL_CHUNK] the chunk's entries by file; each row's two files */
 } SpillChunk;
 
+/* Buffers of reading partitions back, reused partition after partition:
+ * with every big block in its own mapping (allocator_for_spilling), fresh
+ * ones would fault all their pages in again for every partition. */
+enum {
+    SC_NUM, SC_ROFF, SC_POFF, SC_IDLEN, SC_PLEN, SC_PH, SC_IDV, SC_REC, SC_PAT, /* unit partitions */
+    SC_CAND, SC_LEN, SC_TAG, SC_FILE, SC_LINE, SC_OFF, SC_IDS, SC_SLOT0, /* id partitions (SLOT0..+3: tables) */
+    SC_N = SC_SLOT0 + 4
+};
+
+typedef struct Scratch {
+    void *p[SC_N];
+    size_t cap[SC_N];
+} Scratch;
+
+/* Scratch buffer `which` with room for `bytes` (contents not kept). */
+static void *scratch(Scratch *sc, int which, size_t bytes)
+{
+    if (bytes > sc->cap[which]) {
+        free(sc->p[which]);
+        sc->cap[which] = bytes + bytes / 8;
+        sc->p[which] = dg_xmalloc(sc->cap[which]);
+    }
+    return sc->p[which];
+}
+
+/* Release buffers [from, to). */
+static void scratch_free(Scratch *sc, int from, int to)
+{
+    for (int i = from; i < to; i++) {
+        free(sc->p[i]);
+        sc->p[i] = NULL;
+        sc->cap[i] = 0;
+    }
+}
+
 typedef struct Spill {
     const DgPartitionOptions *po;
+    Scratch sc;
     uint64_t memory;
     DgSpillDir *dir;
     unsigned P, R; /* unit partitions are files 0..P-1, id partitions P..P+R-1 */
@@ -315,7 +351,7 @@ static void stage_chunk(const Spill *sp, const DgDataset *d, const DgRowBatch *b
     memset(c->len, 0, F * sizeof *c->len);
     for (size_t k = lo; k < hi; k++) {
         const DgRow *r = &b->rows[k];
-        uint32_t unit = dg_dataset_provisional_unit(d, r->staff);
+        uint32_t unit = b->units ? b->units[k] : dg_dataset_provisional_unit(d, r->staff);
         unsigned up = unit < sp->n_units ? sp->part_of[unit] : dg_partition_unit_part(unit, sp->P);
         unsigned ip = sp->P + (unsigned)((b->record_id_hashes[k] >> 40) % sp->R);
         uint32_t len = b->record_id_lens[k];
@@ -487,17 +523,6 @@ typedef struct IdEnts {
     char *ids;
 } IdEnts;
 
-static void id_ents_free(IdEnts *e)
-{
-    free(e->cand);
-    free(e->len);
-    free(e->tag);
-    free(e->file);
-    free(e->line);
-    free(e->off);
-    free(e->ids);
-}
-
 /* Sub-tables of the duplicate search: an id's hash bits pick one, so each
  * is searched on its own (in parallel) and finds the same repeats. */
 enum { DUP_PARTS = 4 };
@@ -506,7 +531,7 @@ enum { DUP_PARTS = 4 };
  * bits pick sub-table `part`: the first occurrence of an id wins.  Open
  * addressing on the hash bits, with the slot of an entry a few ahead
  * prefetched: the table does not fit in the caches. */
-static void find_dups_in(const IdEnts *e, size_t n, unsigned part, DupVec *out)
+static void find_dups_in(const IdEnts *e, size_t n, unsigned part, Scratch *sc, DupVec *out)
 {
     size_t cap = 16;
     while (cap < 2 * n / DUP_PARTS)
@@ -514,7 +539,7 @@ static void find_dups_in(const IdEnts *e, size_t n, unsigned part, DupVec *out)
     /* entry + 1 (0 = empty) and the entry's hash bits, so that probing
      * compares ids only when the bits agree; cleared by writing, so that
      * no page is first mapped read-only and faulted again on the first store */
-    uint32_t(*slot)[2] = dg_xmalloc(cap * sizeof *slot);
+    uint32_t(*slot)[2] = scratch(sc, SC_SLOT0 + (int)part, cap * sizeof *slot);
     memset(slot, 0, cap * sizeof *slot);
     enum { AHEAD = 32 }; /* entries of every sub-table: about 8 of this one's */
     for (size_t x = 0; x < n; x++) {
@@ -544,7 +569,6 @@ static void find_dups_in(const IdEnts *e, size_t n, unsigned part, DupVec *out)
             break;
         }
     }
-    free(slot);
 }
 
 /* Find the repeats in one id partition: decoded segment by segment in
@@ -558,10 +582,11 @@ static DgStatus find_dups(Spill *sp, unsigned i, DupVec *out, DgError *err)
     if (st != DG_OK || !buf)
         return st;
     size_t n = (size_t)sg.entries, m = n ? n : 1;
-    IdEnts e = {.cand = dg_xmalloc(m * sizeof *e.cand), .len = dg_xmalloc(m * sizeof *e.len),
-                .tag = dg_xmalloc(m * sizeof *e.tag), .file = dg_xmalloc(m * sizeof *e.file),
-                .line = dg_xmalloc(m * sizeof *e.line), .off = dg_xmalloc(m * sizeof *e.off),
-                .ids = dg_xmalloc(sg.rec_bytes ? (size_t)sg.rec_bytes : 1)};
+    Scratch *sc = &sp->sc;
+    IdEnts e = {.cand = scratch(sc, SC_CAND, m * sizeof *e.cand), .len = scratch(sc, SC_LEN, m * sizeof *e.len),
+                .tag = scratch(sc, SC_TAG, m * sizeof *e.tag), .file = scratch(sc, SC_FILE, m * sizeof *e.file),
+                .line = scratch(sc, SC_LINE, m * sizeof *e.line), .off = scratch(sc, SC_OFF, m * sizeof *e.off),
+                .ids = scratch(sc, SC_IDS, sg.rec_bytes ? (size_t)sg.rec_bytes : 1)};
     int ok = 1;
 #pragma omp parallel for schedule(dynamic, 1) reduction(&& : ok)
     for (size_t g = 0; g < sg.n; g++) {
@@ -578,7 +603,7 @@ static DgStatus find_dups(Spill *sp, unsigned i, DupVec *out, DgError *err)
         DupVec part[DUP_PARTS] = {{0}};
 #pragma omp parallel for schedule(dynamic, 1)
         for (unsigned t = 0; t < DUP_PARTS; t++)
-            find_dups_in(&e, n, t, &part[t]);
+            find_dups_in(&e, n, t, sc, &part[t]);
         /* in sub-table order; the caller sorts all repeats by candidate */
         for (unsigned t = 0; t < DUP_PARTS; t++) {
             if (out->n + part[t].n > out->cap) {
@@ -593,7 +618,6 @@ static DgStatus find_dups(Spill *sp, unsigned i, DupVec *out, DgError *err)
     } else {
         st = damaged(err);
     }
-    id_ents_free(&e);
     return st;
 }
 
@@ -676,22 +700,23 @@ static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, DgDataset
         return st;
     size_t n = (size_t)sg.entries, nn = n ? n : 1;
     DgRow *rows = dg_xmalloc(nn * sizeof *rows);
-    uint32_t *num = dg_xmalloc(nn * sizeof *num);
-    uint64_t *roff = dg_xmalloc(nn * sizeof *roff), *poff = dg_xmalloc(nn * sizeof *poff);
-    uint32_t *idlen = dg_xmalloc(nn * sizeof *idlen), *plen = dg_xmalloc(nn * sizeof *plen);
-    char *rec = dg_xmalloc(sg.rec_bytes ? (size_t)sg.rec_bytes : 1);
-    char *pat = dg_xmalloc(sg.pat_bytes ? (size_t)sg.pat_bytes : 1);
+    Scratch *sc = &sp->sc;
+    uint32_t *num = scratch(sc, SC_NUM, nn * sizeof *num);
+    uint64_t *roff = scratch(sc, SC_ROFF, nn * sizeof *roff), *poff = scratch(sc, SC_POFF, nn * sizeof *poff);
+    uint32_t *idlen = scratch(sc, SC_IDLEN, nn * sizeof *idlen), *plen = scratch(sc, SC_PLEN, nn * sizeof *plen);
+    char *rec = scratch(sc, SC_REC, sg.rec_bytes ? (size_t)sg.rec_bytes : 1);
+    char *pat = scratch(sc, SC_PAT, sg.pat_bytes ? (size_t)sg.pat_bytes : 1);
     int ok = 1;
 #pragma omp parallel for schedule(dynamic, 1) reduction(&& : ok)
     for (size_t g = 0; g < sg.n; g++)
         ok = ok && dg_spillcodec_get_units(&sg.v[g], rows, num, rec, roff, idlen, pat, poff, plen);
     dg_spill_unmap(buf, len);
     free(sg.v);
-    uint64_t *ph = dg_xmalloc(nn * sizeof *ph);
+    uint64_t *ph = scratch(sc, SC_PH, nn * sizeof *ph);
 #pragma omp parallel for schedule(static)
     for (size_t e = 0; e < n; e++)
         ph[e] = ok && rows[e].patient != DG_NO_PATIENT ? dg_hash_bytes(pat + poff[e], plen[e]) : 0;
-    const char **idv = dg_xmalloc(nn * sizeof *idv);
+    const char **idv = scratch(sc, SC_IDV, nn * sizeof *idv);
     /* the partition's patients, numbered in input order (no row of another
      * partition's units shares a check or an indicator with them); the
      * repeats (dv, by candidate number, as the entries are) dropped */
@@ -718,11 +743,6 @@ static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, DgDataset
         idlen[m] = idlen[e];
         m++;
     }
-    free(ph);
-    free(roff);
-    free(poff);
-    free(plen);
-    free(pat);
     if (!ok) {
         free(rows);
         st = damaged(err);
@@ -736,10 +756,6 @@ static DgStatus do_unit_part(Spill *sp, unsigned i, const DgScheme *s, DgDataset
         st = dg_partition_collect(s, d, num, idv, idlen, acc, err);
     }
     dg_intern_free(pat_ids);
-    free(num);
-    free(idv);
-    free(idlen);
-    free(rec);
     allocator_trim();
     return st;
 }
@@ -922,6 +938,7 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
                 stats->largest_part = dg_spill_size(sp.dir, i);
         for (unsigned i = 0; i < sp.R && st == DG_OK; i++)
             st = find_dups(&sp, sp.P + i, &dv, err);
+        scratch_free(&sp.sc, SC_CAND, SC_N); /* the id partitions' buffers: not needed again */
         if (st == DG_OK) {
             if (dv.n > 1)
                 qsort(dv.v, dv.n, sizeof *dv.v, dg_partition_dup_cmp);
@@ -964,6 +981,7 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
         dg_intern_free(acc.appealed);
         free(sp.rows_in);
         free(sp.part_of);
+        scratch_free(&sp.sc, 0, SC_N);
         dg_spill_close(sp.dir);
     }
     if (st == DG_OK && acc.sums)

@@ -679,6 +679,15 @@ typedef struct Builder {
     /* first touch ahead of the merge (plan_prefault) */
     uint64_t pf_rows, pf_rec; /* bytes of the rows / record-id store populated so far */
     uint64_t last_cands, last_rec, last_consumed; /* the previous window's */
+    /* a spilled window's batch (spill_window), reused window after window:
+     * fresh arrays would fault their pages in again every window */
+    struct {
+        DgRow *rows;
+        const char **idv, **pv;
+        uint32_t *lens, *plens, *units;
+        uint64_t *hs;
+        size_t cap;
+    } sb;
 } Builder;
 
 /* Fill one reject and count it. */
@@ -908,15 +917,25 @@ static void emit_chunk(DgDataset *d, uint32_t file, ChunkOut *c)
 
 /* One window's candidates [first, first + n) as a batch, written by chunk
  * in parallel like emit_chunk, then handed over from this thread. */
-static DgStatus spill_window(DgDataset *d, uint32_t file, ChunkOut *outs, size_t n_chunks, uint64_t first,
+static DgStatus spill_window(Builder *b, uint32_t file, ChunkOut *outs, size_t n_chunks, uint64_t first,
                              uint64_t n, uint64_t proj, const DgValidateOptions *opt, DgError *err)
 {
-    DgRow *rows = dg_xmalloc((n ? n : 1) * sizeof *rows);
-    const char **idv = dg_xmalloc((n ? n : 1) * sizeof *idv);
-    uint32_t *lens = dg_xmalloc((n ? n : 1) * sizeof *lens);
-    uint64_t *hs = dg_xmalloc((n ? n : 1) * sizeof *hs);
-    const char **pv = dg_xmalloc((n ? n : 1) * sizeof *pv);
-    uint32_t *plens = dg_xmalloc((n ? n : 1) * sizeof *plens);
+    DgDataset *d = b->d;
+    if (n > b->sb.cap) {
+        size_t cap = n + n / 4;
+        b->sb.rows = dg_xrealloc(b->sb.rows, cap * sizeof *b->sb.rows);
+        b->sb.idv = dg_xrealloc(b->sb.idv, cap * sizeof *b->sb.idv);
+        b->sb.lens = dg_xrealloc(b->sb.lens, cap * sizeof *b->sb.lens);
+        b->sb.hs = dg_xrealloc(b->sb.hs, cap * sizeof *b->sb.hs);
+        b->sb.pv = dg_xrealloc(b->sb.pv, cap * sizeof *b->sb.pv);
+        b->sb.plens = dg_xrealloc(b->sb.plens, cap * sizeof *b->sb.plens);
+        b->sb.units = dg_xrealloc(b->sb.units, cap * sizeof *b->sb.units);
+        b->sb.cap = cap;
+    }
+    DgRow *rows = b->sb.rows;
+    const char **idv = b->sb.idv, **pv = b->sb.pv;
+    uint32_t *lens = b->sb.lens, *plens = b->sb.plens, *units = b->sb.units;
+    uint64_t *hs = b->sb.hs;
 #pragma omp parallel for schedule(dynamic, 1)
     for (size_t ci = 0; ci < n_chunks; ci++) {
         ChunkOut *c = &outs[ci];
@@ -933,20 +952,14 @@ static DgStatus spill_window(DgDataset *d, uint32_t file, ChunkOut *outs, size_t
             rows[k].patient = no_pat ? DG_NO_PATIENT : 0;
             pv[k] = no_pat ? "" : id_bytes(c, p->id[K_PAT].off);
             plens[k] = no_pat ? 0 : p->id[K_PAT].len;
+            memcpy(&units[k], id_bytes(c, p->id[K_STAFF].off), 4); /* the staff key starts with its unit */
             k++;
         }
         set_ids(rows + (c->cand_base - first), c, K_PAT); /* patients were not interned (intern_window) */
     }
     DgRowBatch bt = {.rows = rows, .record_ids = idv, .record_id_lens = lens, .record_id_hashes = hs,
-                     .patient_ids = pv, .patient_id_lens = plens, .first = first, .n = n, .rows_projected = proj};
-    DgStatus st = n ? opt->spill(opt->spill_ctx, d, &bt, err) : DG_OK;
-    free(pv);
-    free(plens);
-    free(hs);
-    free(rows);
-    free(idv);
-    free(lens);
-    return st;
+                     .patient_ids = pv, .patient_id_lens = plens, .units = units, .first = first, .n = n, .rows_projected = proj};
+    return n ? opt->spill(opt->spill_ctx, d, &bt, err) : DG_OK;
 }
 
 /* Switch to spilling: hand over the rows kept so far (candidates
@@ -1348,7 +1361,7 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
         intern_window(d->ids, outs, n_chunks, nthreads);
         int64_t t2 = g_get_monotonic_time();
         if (d->ids->spill) {
-            st = spill_window(d, fi, outs, n_chunks, win_first, b->n_cand - win_first, b->proj, opt, err);
+            st = spill_window(b, fi, outs, n_chunks, win_first, b->n_cand - win_first, b->proj, opt, err);
             if (st != DG_OK) {
                 free(chunks);
                 break;
@@ -1449,6 +1462,13 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
             *err = herr;
     }
     dg_fieldtabs_free(&b.tabs);
+    free(b.sb.rows);
+    free(b.sb.idv);
+    free(b.sb.lens);
+    free(b.sb.hs);
+    free(b.sb.pv);
+    free(b.sb.plens);
+    free(b.sb.units);
     bool sliced = b.sl != NULL; /* the caller finds the duplicate record ids across slices */
     dg_slicing_free(b.sl);
     if (st == DG_OK && d->ids->too_many)

@@ -93,6 +93,9 @@ typedef struct DgRowBatch {
      * per partition (dg_dataset_set_patients) */
     const char *const *patient_ids;
     const uint32_t *patient_id_lens;
+    /* unit of rows[k] (what dg_dataset_provisional_unit says of its staff),
+     * or NULL: ask it */
+    const uint32_t *units;
     uint64_t first;
     size_t n;
     uint64_t rows_projected;       /* candidates expected in the whole run (estimate) */
