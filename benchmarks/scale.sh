@@ -53,7 +53,11 @@ cat "$LOG" >/dev/null
 bytes=$(stat -c %s "$LOG")
 say "scale: $ROWS rows ($((bytes >> 20)) MiB), $REPS repetition(s), in memory and --memory $MEM"
 read -r m_ms m_rss < <(run "in memory (--threads 2)" "$WORK/mem" --threads 2)
-read -r s_ms s_rss < <(run "--memory $MEM (--threads 2)" "$WORK/spill" --threads 2 --memory "$MEM" --tmp "$WORK")
+rm -f "$WORK/spill-stats.txt"
+read -r s_ms s_rss < <(DANGLIANG_SPILL_STATS="$WORK/spill-stats.txt" run "--memory $MEM (--threads 2)" "$WORK/spill" --threads 2 --memory "$MEM" --tmp "$WORK")
+spill_line=$(tail -n 1 "$WORK/spill-stats.txt" 2>/dev/null || echo "not spilled")
+tmp_bytes=$(sed -n 's/.* \([0-9]*\) temporary bytes.*/\1/p' <<<"$spill_line")
+tmp_per_row=$( [ -n "$tmp_bytes" ] && awk "BEGIN{printf \"%.1f\", $tmp_bytes / $ROWS}" || echo "?")
 ident=$(same "$WORK/mem" "$WORK/spill")
 ratio=$(awk "BEGIN{printf \"%.2f\", $s_ms / $m_ms}")
 rss_mib=$((s_rss / 1024))
@@ -71,6 +75,8 @@ DOC=docs/performance.md
     echo "|---|---:|---:|---|"
     echo "| in memory, --threads 2 | $(awk "BEGIN{printf \"%.2f\", $m_ms/1000}") | $((m_rss / 1024)) | — |"
     echo "| --memory $MEM, --threads 2 | $(awk "BEGIN{printf \"%.2f\", $s_ms/1000}") | $rss_mib | $ident |"
+    echo
+    echo "The spilled run (\`DANGLIANG_SPILL_STATS\`, last repetition): $spill_line — $tmp_per_row temporary bytes a row."
     echo
     if [ "$QUICK" = 0 ]; then
         echo "Targets: peak RSS ≤ 300 MiB: $(verdict "$rss_mib <= 300") ($rss_mib MiB); wall ≤ 1.5× in memory: $(verdict "$ratio <= 1.5") (${ratio}×)."
