@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK_ROWS ((size_t)1 << 22)
+/* 2M rows: a 20M-row run splits evenly over 2 threads, and a block's
+ * sums take a few MiB. */
+#define BLOCK_ROWS ((size_t)1 << 21)
 /* How far ahead the summing loop asks for the sums of a coming row: rows
  * come in log order, so their cells are spread over a few MiB. */
 #define PREFETCH_ROWS 16
@@ -155,21 +157,25 @@ void dg_aggregate_add(const DgScheme *s, const DgDataset *d, const uint16_t *aud
         }
     }
     /* merge in block order (integer sums: exact whatever the order, but
-     * we keep the rule anyway) */
-    for (size_t b = 0; b < nb; b++) {
-        Block *B = &blocks[b];
-        for (size_t i = 0; i < nu * nc; i++) {
-            a->qty[i] += B->qty[i].raw;
-            a->audited_qty[i] += B->qty[i].audited;
+     * we keep the rule anyway), each cell on its own */
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < nu * nc; i++)
+        for (size_t b = 0; b < nb; b++) {
+            a->qty[i] += blocks[b].qty[i].raw;
+            a->audited_qty[i] += blocks[b].qty[i].audited;
         }
+    for (size_t b = 0; b < nb; b++)
         for (size_t i = 0; i < nu; i++)
-            a->unit_rows[i] += B->rows[i];
-        for (size_t st = 0; st < ns; st++)
+            a->unit_rows[i] += blocks[b].rows[i];
+#pragma omp parallel for schedule(static)
+    for (size_t st = 0; st < ns; st++)
+        for (size_t b = 0; b < nb; b++)
             for (size_t p = 0; p < np; p++)
-                a->pool_staff_w[p * ns + st] += B->staff_w[st * np + p];
-        free(B->qty);
-        free(B->rows);
-        free(B->staff_mem);
+                a->pool_staff_w[p * ns + st] += blocks[b].staff_w[st * np + p];
+    for (size_t b = 0; b < nb; b++) {
+        free(blocks[b].qty);
+        free(blocks[b].rows);
+        free(blocks[b].staff_mem);
     }
     free(blocks);
     free(in_scope);
