@@ -457,6 +457,10 @@ DgStatus dg_audit_rows(const DgScheme *s, const DgDataset *d, DgAudit **out, DgE
     DgAuditKey *keys = dg_xmalloc((dl.most ? dl.most : 1) * sizeof *keys);
     dg_hint_huge(keys, dl.most * sizeof *keys);
     run_pass(&x, &dl, keys, a->audited_qty, lists);
+    free(dl.count[0]); /* the staff pass runs at the run's peak of memory */
+    free(dl.bk[0]);
+    dl.count[0] = NULL;
+    dl.bk[0] = NULL;
     if (staff_pass) {
         x.pass = 1;
         run_pass(&x, &dl, keys, a->audited_qty, lists);
