@@ -114,8 +114,8 @@ typedef struct Scan {
     int pass;                  /* 0 patient caps, 1 staff days */
 } Scan;
 
-/* The row's key and bucket, or false when the pass does not look at it. */
-static inline bool scan_key(const Scan *x, size_t i, DgAuditKey *k, uint32_t *bucket)
+/* The row's key for the pass, or false when the pass does not look at it. */
+static inline bool scan_key(const Scan *x, size_t i, DgAuditKey *k)
 {
     const DgRow *r = &x->d->rows[i];
     const DgScheme *s = x->s;
@@ -127,19 +127,18 @@ static inline bool scan_key(const Scan *x, size_t i, DgAuditKey *k, uint32_t *bu
         uint32_t unit = dg_row_unit(x->d, r);
         k->hi = (uint64_t)unit << 44 | (uint64_t)code << 32 | r->patient;
         k->lo = (uint64_t)day << 48 | (uint64_t)i << 16 | r->qty;
-        *bucket = bucket_of((uint64_t)unit << 32 | r->patient);
         return true;
     }
     DgU128 m = (DgU128)x->aq[i] * (uint64_t)s->catalog[r->crow].minutes;
     k->hi = (uint64_t)r->staff << 32 | day;
     k->lo = (uint64_t)i << 32 | (m < MIN_UNKNOWN ? (uint32_t)m : MIN_UNKNOWN);
-    *bucket = bucket_of(r->staff);
     return true;
 }
 
 static void patient_caps(const DgScheme *s, const DgDataset *d, DgAuditKey *keys, size_t n, uint16_t *aq, FlagList *fl)
 {
     dg_keysort_radix(keys, n, 16, 16); /* order: hi, day; then row */
+    const DgCatalogRow *cr = NULL; /* in force on the last day group's date */
     size_t g = 0;
     while (g < n) {
         /* period group [g, ge) */
@@ -154,8 +153,10 @@ static void patient_caps(const DgScheme *s, const DgDataset *d, DgAuditKey *keys
             while (de < ge && keys[de].lo >> 48 == keys[dg].lo >> 48)
                 de++;
             int32_t date = s->period_from + (int32_t)(keys[dg].lo >> 48);
-            /* validation stored the row in force on the date: the same lookup */
-            const DgCatalogRow *cr = &s->catalog[dg_scheme_row_at(s, code, date)];
+            /* validation stored the row in force on the date: the same
+             * lookup, done again only when the last one does not cover it */
+            if (!cr || cr->code_id != code || date < cr->valid_from || date > cr->valid_to)
+                cr = &s->catalog[dg_scheme_row_at(s, code, date)];
             uint64_t day_total = 0;
             for (size_t i = dg; i < de; i++) {
                 uint32_t row = (uint32_t)(keys[i].lo >> 16);
@@ -242,37 +243,100 @@ static void staff_days(const DgScheme *s, const DgDataset *d, DgAuditKey *keys, 
 /* Row ranges of the scans: a fixed number, so the layout of the keys (and
  * anything else) never depends on the thread count. */
 #define SCAN_CHUNKS 64
-/* Buckets are keyed in this many rounds, each scanning all rows and keeping
- * the keys of its share of the buckets: the keys then take 16 bytes per
- * subject row / ROUNDS instead of 16, for a few more sequential scans (a
- * scan of 20M rows costs ~0.1 s; 4 rounds keep a 20M-row run under 1 GiB). */
+/* Buckets are keyed in this many rounds, each keeping the keys of its share
+ * of the buckets: the keys then take 16 bytes per subject row / ROUNDS
+ * instead of 16 (4 rounds keep a 20M-row run under 1 GiB).  A round is the
+ * buckets whose top ROUND_BITS bits are its number. */
 #define ROUNDS 4
+#define ROUND_BITS 2
+_Static_assert(BUCKETS == 256 && ROUNDS == 1 << ROUND_BITS, "a round is the buckets of one top-bits value");
+/* How many rows ahead a round asks for the rows it will read. */
+#define PREFETCH_ROWS 256
 
-/* One pass: count keys per (chunk, bucket), then per round scatter the
- * round's keys into bucket-major arrays (parallel over chunks, sequential
- * reads of the rows) and walk the round's buckets in parallel. */
-static void run_pass(const Scan *x, uint16_t *aq, FlagList *lists)
+/* Where the rows of each pass go: count[pass][chunk][bucket] keys, and each
+ * row's bucket byte bk[pass][row].  Rows the patient pass does not look at
+ * note any byte (their row number's low byte, spreading them over the
+ * rounds); the round rejects them when it builds their key. */
+typedef struct Deal {
+    uint32_t (*count[2])[BUCKETS];
+    uint8_t *bk[2];
+    size_t most; /* the most keys of any round of either pass */
+} Deal;
+
+/* One scan of the rows for both passes (the staff pass's bucket depends on
+ * the staff number only, not on what the patient pass decides). */
+static void deal(const Scan *x, bool staff_pass, Deal *dl)
 {
     size_t n = x->d->n_rows;
-    uint32_t(*count)[BUCKETS] = dg_xcalloc(SCAN_CHUNKS, sizeof *count);
+    const DgDataset *d = x->d;
+    const DgScheme *s = x->s;
+    for (int p = 0; p < 1 + staff_pass; p++) {
+        dl->count[p] = dg_xcalloc(SCAN_CHUNKS, sizeof *dl->count[p]);
+        dl->bk[p] = dg_xmalloc(n ? n : 1);
+    }
 #pragma omp parallel for schedule(static)
     for (int c = 0; c < SCAN_CHUNKS; c++) {
         size_t lo = n * (size_t)c / SCAN_CHUNKS, hi = n * (size_t)(c + 1) / SCAN_CHUNKS;
+        uint32_t *c0 = dl->count[0][c];
+        uint8_t *b0 = dl->bk[0];
         for (size_t i = lo; i < hi; i++) {
-            DgAuditKey k;
-            uint32_t b;
-            if (scan_key(x, i, &k, &b))
-                count[c][b]++;
+            const DgRow *r = &d->rows[i];
+            if (r->patient == DG_NO_PATIENT || !x->capped[s->catalog[r->crow].code_id]) {
+                b0[i] = (uint8_t)i;
+            } else {
+                uint32_t b = bucket_of((uint64_t)dg_row_unit(d, r) << 32 | r->patient);
+                c0[b]++;
+                b0[i] = (uint8_t)b;
+            }
+            if (staff_pass) {
+                uint32_t b = bucket_of(r->staff);
+                dl->count[1][c][b]++;
+                dl->bk[1][i] = (uint8_t)b;
+            }
         }
     }
-    size_t per_round[ROUNDS] = {0}, most = 0;
-    for (int b = 0; b < BUCKETS; b++)
-        for (int c = 0; c < SCAN_CHUNKS; c++)
-            per_round[b * ROUNDS / BUCKETS] += count[c][b];
-    for (int r = 0; r < ROUNDS; r++)
-        most = per_round[r] > most ? per_round[r] : most;
-    DgAuditKey *keys = dg_xmalloc((most ? most : 1) * sizeof *keys);
-    dg_hint_huge(keys, most * sizeof *keys);
+    dl->most = 0;
+    for (int p = 0; p < 1 + staff_pass; p++) {
+        size_t per_round[ROUNDS] = {0};
+        for (int b = 0; b < BUCKETS; b++)
+            for (int c = 0; c < SCAN_CHUNKS; c++)
+                per_round[b * ROUNDS / BUCKETS] += dl->count[p][c][b];
+        for (int r = 0; r < ROUNDS; r++)
+            dl->most = per_round[r] > dl->most ? per_round[r] : dl->most;
+    }
+}
+
+/* 8 bucket bytes, p[j] in bits 8j..8j+7 whatever the machine's order. */
+static inline uint64_t load8(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+/* Bit 7 of byte j set when bucket byte p[j] belongs to the round whose
+ * number `want` holds in the top bits of every byte. */
+static inline uint64_t in_round8(const uint8_t *p, uint64_t want)
+{
+    uint64_t t = (load8(p) ^ want) & 0xC0C0C0C0C0C0C0C0ULL; /* the top bits that differ */
+    t |= t << 1; /* either reaches bit 7 of its byte */
+    return ~t & 0x8080808080808080ULL;
+}
+
+/* One pass over the dealt rows: per round, scatter the round's keys into
+ * bucket-major arrays (parallel over chunks) and walk the round's buckets
+ * in parallel.  A round finds its rows in the bucket bytes eight at a time
+ * and builds only their keys: building every row's key in every round was
+ * most of the stage. */
+static void run_pass(const Scan *x, const Deal *dl, DgAuditKey *keys, uint16_t *aq, FlagList *lists)
+{
+    size_t n = x->d->n_rows;
+    uint32_t(*count)[BUCKETS] = dl->count[x->pass];
+    const uint8_t *bk = dl->bk[x->pass];
+    const DgRow *rows = x->d->rows;
     uint32_t(*pos)[BUCKETS] = dg_xcalloc(SCAN_CHUNKS, sizeof *pos);
     size_t first[BUCKETS + 1];
     for (int r = 0; r < ROUNDS; r++) {
@@ -286,15 +350,31 @@ static void run_pass(const Scan *x, uint16_t *aq, FlagList *lists)
             }
         }
         first[b1] = at;
+        const uint64_t want = ~(uint64_t)0 / 255 * ((uint64_t)r << (8 - ROUND_BITS));
 #pragma omp parallel for schedule(static)
         for (int c = 0; c < SCAN_CHUNKS; c++) {
             size_t lo = n * (size_t)c / SCAN_CHUNKS, hi = n * (size_t)(c + 1) / SCAN_CHUNKS;
             uint32_t *p = pos[c];
-            for (size_t i = lo; i < hi; i++) {
+            size_t i = lo;
+            for (; i + 8 <= hi; i += 8) {
+                /* a round reads a quarter of the rows, too sparse for the
+                 * hardware prefetcher to follow: ask for them ahead */
+                if (i + PREFETCH_ROWS + 8 <= n) {
+                    __builtin_prefetch(&rows[i + PREFETCH_ROWS]);
+                    __builtin_prefetch(&rows[i + PREFETCH_ROWS + 4]);
+                    __builtin_prefetch(&rows[i + PREFETCH_ROWS + 7]);
+                }
+                for (uint64_t m = in_round8(bk + i, want); m; m &= m - 1) {
+                    size_t j = i + ((unsigned)__builtin_ctzll(m) >> 3);
+                    DgAuditKey k;
+                    if (scan_key(x, j, &k))
+                        keys[p[bk[j]]++] = k;
+                }
+            }
+            for (; i < hi; i++) {
                 DgAuditKey k;
-                uint32_t b;
-                if (scan_key(x, i, &k, &b) && (int)b >= b0 && (int)b < b1)
-                    keys[p[b]++] = k;
+                if (bk[i] >> (8 - ROUND_BITS) == r && scan_key(x, i, &k))
+                    keys[p[bk[i]]++] = k;
             }
         }
 #pragma omp parallel for schedule(dynamic, 1)
@@ -308,16 +388,36 @@ static void run_pass(const Scan *x, uint16_t *aq, FlagList *lists)
         }
     }
     free(pos);
-    free(keys);
-    free(count);
 }
 
-static int flag_cmp(const void *x, const void *y)
+/* The buckets' flags in (row, check) order — a row has at most one flag of
+ * each check, so the order is total.  Sorted as (row, check) keys with the
+ * flag's place as the tie-breaking "row" of keysort.h's radix sort: a
+ * comparison sort of the 32-byte flags was a serial tenth of a second on
+ * 20M rows. */
+static void sorted_flags(FlagList *lists, DgAudit *a)
 {
-    const DgFlag *a = x, *b = y;
-    if (a->row != b->row)
-        return a->row < b->row ? -1 : 1;
-    return (int)a->check - (int)b->check;
+    size_t total = 0;
+    for (int b = 0; b < BUCKETS; b++)
+        total += lists[b].n;
+    DgFlag *all = dg_xmalloc((total ? total : 1) * sizeof *all);
+    DgAuditKey *order = dg_xmalloc((total ? total : 1) * sizeof *order);
+    size_t at = 0;
+    for (int b = 0; b < BUCKETS; b++) {
+        for (size_t i = 0; i < lists[b].n; i++, at++) {
+            all[at] = lists[b].f[i];
+            order[at].hi = (uint64_t)all[at].row << 2 | all[at].check;
+            order[at].lo = at;
+        }
+        free(lists[b].f);
+    }
+    dg_keysort_radix(order, total, 0, 0);
+    a->flags = dg_xmalloc((total ? total : 1) * sizeof *a->flags);
+    for (size_t i = 0; i < total; i++)
+        a->flags[i] = all[order[i].lo];
+    a->n_flags = total;
+    free(order);
+    free(all);
 }
 
 DgStatus dg_audit_rows(const DgScheme *s, const DgDataset *d, DgAudit **out, DgError *err)
@@ -349,24 +449,30 @@ DgStatus dg_audit_rows(const DgScheme *s, const DgDataset *d, DgAudit **out, DgE
     FlagList lists[BUCKETS];
     memset(lists, 0, sizeof lists);
     Scan x = {.s = s, .d = d, .capped = capped, .aq = a->audited_qty, .pass = 0};
-    run_pass(&x, a->audited_qty, lists);
-    if (s->staff_day_minutes != DG_NONE) {
+    bool staff_pass = s->staff_day_minutes != DG_NONE;
+    Deal dl = {0};
+    deal(&x, staff_pass, &dl);
+    /* one array for the keys of every round of both passes: its pages are
+     * faulted in once */
+    DgAuditKey *keys = dg_xmalloc((dl.most ? dl.most : 1) * sizeof *keys);
+    dg_hint_huge(keys, dl.most * sizeof *keys);
+    run_pass(&x, &dl, keys, a->audited_qty, lists);
+    free(dl.count[0]); /* the staff pass runs at the run's peak of memory */
+    free(dl.bk[0]);
+    dl.count[0] = NULL;
+    dl.bk[0] = NULL;
+    if (staff_pass) {
         x.pass = 1;
-        run_pass(&x, a->audited_qty, lists);
+        run_pass(&x, &dl, keys, a->audited_qty, lists);
+    }
+    free(keys);
+    for (int p = 0; p < 2; p++) {
+        free(dl.count[p]);
+        free(dl.bk[p]);
     }
     free(capped);
 
-    size_t total = 0;
-    for (int b = 0; b < BUCKETS; b++)
-        total += lists[b].n;
-    a->flags = dg_xcalloc(total ? total : 1, sizeof *a->flags);
-    for (int b = 0; b < BUCKETS; b++) {
-        if (lists[b].n)
-            memcpy(a->flags + a->n_flags, lists[b].f, lists[b].n * sizeof *lists[b].f);
-        a->n_flags += lists[b].n;
-        free(lists[b].f);
-    }
-    qsort(a->flags, a->n_flags, sizeof *a->flags, flag_cmp);
+    sorted_flags(lists, a);
     for (size_t i = 0; i < a->n_flags; i++) {
         a->flags_by_check[a->flags[i].check]++;
         a->excess_by_check[a->flags[i].check] += a->flags[i].excess;
