@@ -737,7 +737,7 @@ static void intern_window(struct DgDatasetIds *ids, ChunkOut *outs, size_t n_chu
                     if (j + PREFETCH_AHEAD < z)
                         dg_intern_prefetch(t, key[j + PREFETCH_AHEAD].h);
                     if (j + PREFETCH_ENTRY < z)
-                        dg_intern_prefetch_entry(t, key[j + PREFETCH_ENTRY].h);
+                        dg_intern_prefetch_entry_len(t, key[j + PREFETCH_ENTRY].h, key[j + PREFETCH_ENTRY].len);
                     uint32_t local = dg_intern_add_h(t, id_bytes(c, key[j].off), key[j].len, key[j].h, NULL);
                     c->res[k][j] = pack(local, sh);
                     over |= local > LOCAL_MAX;
