@@ -734,8 +734,12 @@ static void intern_window(struct DgDatasetIds *ids, ChunkOut *outs, size_t n_chu
                 const IdKey *key = c->keys[k];
                 uint32_t z = c->first[k][sh + 1];
                 for (uint32_t j = c->first[k][sh]; j < z; j++) {
-                    if (j + PREFETCH_AHEAD < z)
+                    if (j + PREFETCH_AHEAD < z) {
                         dg_intern_prefetch(t, key[j + PREFETCH_AHEAD].h);
+                        /* the id's own bytes: the window (8 MiB) is no longer
+                         * in the cache once all of it was parsed */
+                        __builtin_prefetch(id_bytes(c, key[j + PREFETCH_AHEAD].off));
+                    }
                     if (j + PREFETCH_ENTRY < z)
                         dg_intern_prefetch_entry_len(t, key[j + PREFETCH_ENTRY].h, key[j + PREFETCH_ENTRY].len);
                     uint32_t local = dg_intern_add_h(t, id_bytes(c, key[j].off), key[j].len, key[j].h, NULL);
