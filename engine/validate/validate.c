@@ -111,6 +111,16 @@ typedef struct IdKey {
     uint32_t off, len;
 } IdKey;
 
+/* The bytes of a staff or patient id of at most INL_MAX bytes, copied
+ * beside its IdKey while the chunk's bytes are still in the cache: the
+ * shard phase then reads ids as a stream instead of one window line (out
+ * of the cache by then, 8 MiB later) per id.  Bytes past the id's length
+ * are unspecified. */
+#define INL_MAX 16
+typedef struct IdInl {
+    char b[INL_MAX];
+} IdInl;
+
 typedef struct Pending {
     uint64_t line;
     uint32_t crow, qty;
@@ -139,6 +149,7 @@ typedef struct ChunkOut {
     uint32_t first[K_N][SHARDS + 1];
     uint32_t *idx[K_N];   /* each entry's row: its number among the chunk's candidates */
     IdKey *keys[K_N];     /* its id */
+    IdInl *inl[K_N];      /* its bytes when short (staff, patient) */
     uint32_t *res[K_N];   /* packed id found by the shard phase (staff, patient) */
     size_t idx_cap;
 } ChunkOut;
@@ -208,6 +219,25 @@ static void chunk_reset(ChunkOut *c)
     c->rec_bytes = 0;
 }
 
+/* dst[0..len) = src[0..len) for len <= INL_MAX, with loads and stores
+ * inside both strings (a fixed 16-byte copy could read past the window). */
+static inline void copy_short(char *dst, const char *src, size_t len)
+{
+    if (len > INL_MAX)
+        return;
+    if (len >= 8) {
+        memcpy(dst, src, 8);
+        memcpy(dst + len - 8, src + len - 8, 8);
+    } else if (len >= 4) {
+        memcpy(dst, src, 4);
+        memcpy(dst + len - 4, src + len - 4, 4);
+    } else if (len > 0) {
+        dst[0] = src[0];
+        dst[len / 2] = src[len / 2];
+        dst[len - 1] = src[len - 1];
+    }
+}
+
 /* Group the chunk's accepted rows by shard (counting sort, input order
  * kept).  The counts per shard were taken as rows were accepted
  * (count_accepted), so this is one pass over the rows. */
@@ -218,6 +248,8 @@ static void chunk_shard(ChunkOut *c)
         for (int k = 0; k < K_N; k++) {
             c->idx[k] = dg_xrealloc(c->idx[k], c->idx_cap * sizeof *c->idx[k]);
             c->keys[k] = dg_xrealloc(c->keys[k], c->idx_cap * sizeof *c->keys[k]);
+            if (k != K_REC)
+                c->inl[k] = dg_xrealloc(c->inl[k], c->idx_cap * sizeof *c->inl[k]);
             c->res[k] = dg_xrealloc(c->res[k], c->idx_cap * sizeof *c->res[k]);
         }
     }
@@ -238,6 +270,8 @@ static void chunk_shard(ChunkOut *c)
                 uint32_t at = pos[k][shard_of(p->id[k].h)]++;
                 c->idx[k][at] = cand; /* unused for K_REC, but cheaper than a branch */
                 c->keys[k][at] = (IdKey){p->id[k].h, p->id[k].off, p->id[k].len};
+                if (k != K_REC)
+                    copy_short(c->inl[k][at].b, id_bytes(c, p->id[k].off), p->id[k].len);
             }
         cand++;
     }
@@ -248,6 +282,7 @@ static void chunk_free(ChunkOut *c)
     for (int k = 0; k < K_N; k++) {
         free(c->idx[k]);
         free(c->keys[k]);
+        free(c->inl[k]);
         free(c->res[k]);
     }
     free(c->p);
@@ -732,17 +767,20 @@ static void intern_window(struct DgDatasetIds *ids, ChunkOut *outs, size_t n_chu
             for (int k = K_STAFF; k < (ids->spill ? K_PAT : K_N); k++) {
                 DgIntern *t = tabs[k];
                 const IdKey *key = c->keys[k];
+                const IdInl *inl = c->inl[k];
                 uint32_t z = c->first[k][sh + 1];
                 for (uint32_t j = c->first[k][sh]; j < z; j++) {
                     if (j + PREFETCH_AHEAD < z) {
                         dg_intern_prefetch(t, key[j + PREFETCH_AHEAD].h);
-                        /* the id's own bytes: the window (8 MiB) is no longer
-                         * in the cache once all of it was parsed */
-                        __builtin_prefetch(id_bytes(c, key[j + PREFETCH_AHEAD].off));
+                        /* a long id's own bytes: the window (8 MiB) is no
+                         * longer in the cache once all of it was parsed */
+                        if (key[j + PREFETCH_AHEAD].len > INL_MAX)
+                            __builtin_prefetch(id_bytes(c, key[j + PREFETCH_AHEAD].off));
                     }
                     if (j + PREFETCH_ENTRY < z)
                         dg_intern_prefetch_entry_len(t, key[j + PREFETCH_ENTRY].h, key[j + PREFETCH_ENTRY].len);
-                    uint32_t local = dg_intern_add_h(t, id_bytes(c, key[j].off), key[j].len, key[j].h, NULL);
+                    const char *b = key[j].len <= INL_MAX ? inl[j].b : id_bytes(c, key[j].off);
+                    uint32_t local = dg_intern_add_h(t, b, key[j].len, key[j].h, NULL);
                     c->res[k][j] = pack(local, sh);
                     over |= local > LOCAL_MAX;
                 }
