@@ -154,15 +154,21 @@ typedef struct ChunkOut {
     size_t idx_cap;
 } ChunkOut;
 
-static uint32_t arena_put(ChunkOut *c, const char *s, size_t len)
+/* Room for `need` more bytes in the chunk's arena. */
+static inline void arena_room(ChunkOut *c, size_t need)
 {
-    if (c->alen + len + 1 > c->acap) {
+    if (c->alen + need > c->acap) {
         size_t ncap = c->acap ? c->acap * 2 : 4096;
-        while (ncap < c->alen + len + 1)
+        while (ncap < c->alen + need)
             ncap *= 2;
         c->arena = dg_xrealloc(c->arena, ncap);
         c->acap = ncap;
     }
+}
+
+static uint32_t arena_put(ChunkOut *c, const char *s, size_t len)
+{
+    arena_room(c, len + 1);
     uint32_t off = (uint32_t)c->alen;
     memcpy(c->arena + c->alen, s, len);
     c->arena[c->alen + len] = 0;
@@ -190,11 +196,41 @@ static uint32_t id_ref(ChunkOut *c, const char *p, size_t len)
     return arena_put(c, p, len);
 }
 
-/* Extend the string just written by arena_put (drop its NUL, append, re-terminate). */
-static void arena_put_more(ChunkOut *c, const char *s, size_t len)
+/* dst[0..len) = src[0..len) for len <= INL_MAX, with loads and stores
+ * inside both strings (a fixed 16-byte copy could read past the window);
+ * nothing for a longer one. */
+static inline void copy_short(char *dst, const char *src, size_t len)
 {
-    c->alen--;
-    arena_put(c, s, len);
+    if (len > INL_MAX)
+        return;
+    if (len >= 8) {
+        memcpy(dst, src, 8);
+        memcpy(dst + len - 8, src + len - 8, 8);
+    } else if (len >= 4) {
+        memcpy(dst, src, 4);
+        memcpy(dst + len - 4, src + len - 4, 4);
+    } else if (len > 0) {
+        dst[0] = src[0];
+        dst[len / 2] = src[len / 2];
+        dst[len - 1] = src[len - 1];
+    }
+}
+
+/* A staff key, the unit's 4 bytes then the staff id, into the arena: one
+ * room check and no library call for the usual short id. */
+static uint32_t arena_put_staff(ChunkOut *c, uint32_t unit, const char *s, size_t len)
+{
+    arena_room(c, len + 5);
+    uint32_t off = (uint32_t)c->alen;
+    char *d = c->arena + off;
+    memcpy(d, &unit, 4);
+    if (len <= INL_MAX)
+        copy_short(d + 4, s, len);
+    else
+        memcpy(d + 4, s, len);
+    d[4 + len] = 0;
+    c->alen += len + 5;
+    return off;
 }
 
 static Pending *pending_new(ChunkOut *c)
@@ -217,25 +253,6 @@ static void chunk_reset(ChunkOut *c)
     memset(c->first, 0, sizeof c->first);
     c->n_cand = 0;
     c->rec_bytes = 0;
-}
-
-/* dst[0..len) = src[0..len) for len <= INL_MAX, with loads and stores
- * inside both strings (a fixed 16-byte copy could read past the window). */
-static inline void copy_short(char *dst, const char *src, size_t len)
-{
-    if (len > INL_MAX)
-        return;
-    if (len >= 8) {
-        memcpy(dst, src, 8);
-        memcpy(dst + len - 8, src + len - 8, 8);
-    } else if (len >= 4) {
-        memcpy(dst, src, 4);
-        memcpy(dst + len - 4, src + len - 4, 4);
-    } else if (len > 0) {
-        dst[0] = src[0];
-        dst[len / 2] = src[len / 2];
-        dst[len - 1] = src[len - 1];
-    }
 }
 
 /* Group the chunk's accepted rows by shard (counting sort, input order
@@ -519,10 +536,8 @@ fields_ok:;
     p->date = day;
     /* staff are numbered per (unit, staff_id): the same id at two units is
      * two people as far as internal distribution is concerned */
-    uint32_t u32 = (uint32_t)unit;
     IdRef *st = &p->id[K_STAFF], *pat = &p->id[K_PAT];
-    st->off = arena_put(c, (const char *)&u32, 4);
-    arena_put_more(c, f[C_STAFF].p, f[C_STAFF].len);
+    st->off = arena_put_staff(c, (uint32_t)unit, f[C_STAFF].p, f[C_STAFF].len);
     st->len = 4 + (uint32_t)f[C_STAFF].len;
     st->h = dg_hash_bytes(c->arena + st->off, st->len);
     if (f[C_PATIENT].present && f[C_PATIENT].len > 0) {
@@ -751,8 +766,12 @@ static void add_reject(Builder *b, uint32_t file, uint64_t line, DgReason r, con
  * note the key of its record id, one thread per shard.  The tables of a big
  * run are far larger than the caches, so every lookup is a cache miss;
  * prefetching the slot of the row PREFETCH_AHEAD later lets those misses
- * overlap instead of queueing one after another.  Record ids need no table:
- * whether one repeats is decided once all are in (recids.h). */
+ * overlap instead of queueing one after another.  What a lookup reads at
+ * random is kept to the slot and the interned string (entry): the id's own
+ * bytes come from the copy beside its key (IdInl), read as a stream, so
+ * the lines in flight per lookup are the ones only the table can supply.
+ * Record ids need no table: whether one repeats is decided once all are
+ * in (recids.h). */
 static void intern_window(struct DgDatasetIds *ids, ChunkOut *outs, size_t n_chunks, int nthreads)
 {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
