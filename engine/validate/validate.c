@@ -103,23 +103,19 @@ typedef struct IdRef {
     uint64_t h;          /* hash, computed in the parallel phase */
 } IdRef;
 
-/* What the shard phase needs of one id, copied out of the Pending rows in
- * shard order so that phase streams through it instead of missing the
- * cache on a scattered Pending per id. */
+/* What the shard phase needs of one staff or patient id, copied out of the
+ * Pending rows in shard order so that phase streams through it instead of
+ * missing the cache on a scattered Pending per id.  An id of at most
+ * INL_MAX bytes is copied whole (b; bytes past its length unspecified),
+ * while the chunk's bytes are still in the cache: the shard phase then
+ * reads no window line (out of the cache by then, 8 MiB later) per id.
+ * Record ids need only their hash there. */
+#define INL_MAX 16
 typedef struct IdKey {
     uint64_t h;
     uint32_t off, len;
-} IdKey;
-
-/* The bytes of a staff or patient id of at most INL_MAX bytes, copied
- * beside its IdKey while the chunk's bytes are still in the cache: the
- * shard phase then reads ids as a stream instead of one window line (out
- * of the cache by then, 8 MiB later) per id.  Bytes past the id's length
- * are unspecified. */
-#define INL_MAX 16
-typedef struct IdInl {
     char b[INL_MAX];
-} IdInl;
+} IdKey;
 
 typedef struct Pending {
     uint64_t line;
@@ -147,9 +143,9 @@ typedef struct ChunkOut {
     /* accepted rows of the chunk grouped by shard, per kind: rows of shard
      * s are idx[k][first[k][s] .. first[k][s+1]) */
     uint32_t first[K_N][SHARDS + 1];
-    uint32_t *idx[K_N];   /* each entry's row: its number among the chunk's candidates */
-    IdKey *keys[K_N];     /* its id */
-    IdInl *inl[K_N];      /* its bytes when short (staff, patient) */
+    uint32_t *idx[K_N];   /* each entry's row: its number among the chunk's candidates (staff, patient) */
+    IdKey *keys[K_N];     /* its id (staff, patient) */
+    uint64_t *rec_h;      /* the record ids' hashes, by shard (K_REC) */
     uint32_t *res[K_N];   /* packed id found by the shard phase (staff, patient) */
     size_t idx_cap;
 } ChunkOut;
@@ -262,11 +258,10 @@ static void chunk_shard(ChunkOut *c)
 {
     if (c->n > c->idx_cap) {
         c->idx_cap = c->n;
-        for (int k = 0; k < K_N; k++) {
+        c->rec_h = dg_xrealloc(c->rec_h, c->idx_cap * sizeof *c->rec_h);
+        for (int k = K_STAFF; k < K_N; k++) {
             c->idx[k] = dg_xrealloc(c->idx[k], c->idx_cap * sizeof *c->idx[k]);
             c->keys[k] = dg_xrealloc(c->keys[k], c->idx_cap * sizeof *c->keys[k]);
-            if (k != K_REC)
-                c->inl[k] = dg_xrealloc(c->inl[k], c->idx_cap * sizeof *c->inl[k]);
             c->res[k] = dg_xrealloc(c->res[k], c->idx_cap * sizeof *c->res[k]);
         }
     }
@@ -282,13 +277,17 @@ static void chunk_shard(ChunkOut *c)
         const Pending *p = &c->p[i];
         if (p->reason != ACCEPTED)
             continue;
-        for (int k = 0; k < K_N; k++)
+        /* an accepted row always has a record id and a staff key */
+        c->rec_h[pos[K_REC][shard_of(p->id[K_REC].h)]++] = p->id[K_REC].h;
+        for (int k = K_STAFF; k < K_N; k++)
             if (p->id[k].len != NO_ID) {
                 uint32_t at = pos[k][shard_of(p->id[k].h)]++;
-                c->idx[k][at] = cand; /* unused for K_REC, but cheaper than a branch */
-                c->keys[k][at] = (IdKey){p->id[k].h, p->id[k].off, p->id[k].len};
-                if (k != K_REC)
-                    copy_short(c->inl[k][at].b, id_bytes(c, p->id[k].off), p->id[k].len);
+                IdKey *key = &c->keys[k][at];
+                c->idx[k][at] = cand;
+                key->h = p->id[k].h;
+                key->off = p->id[k].off;
+                key->len = p->id[k].len;
+                copy_short(key->b, id_bytes(c, p->id[k].off), p->id[k].len);
             }
         cand++;
     }
@@ -299,9 +298,9 @@ static void chunk_free(ChunkOut *c)
     for (int k = 0; k < K_N; k++) {
         free(c->idx[k]);
         free(c->keys[k]);
-        free(c->inl[k]);
         free(c->res[k]);
     }
+    free(c->rec_h);
     free(c->p);
     free(c->arena);
 }
@@ -781,12 +780,11 @@ static void intern_window(struct DgDatasetIds *ids, ChunkOut *outs, size_t n_chu
         for (size_t ci = 0; ci < n_chunks; ci++) {
             ChunkOut *c = &outs[ci];
             for (uint32_t j = c->first[K_REC][sh]; j < c->first[K_REC][sh + 1] && !ids->spill; j++)
-                dg_recids_add_hash(ids->rec, c->keys[K_REC][j].h);
+                dg_recids_add_hash(ids->rec, c->rec_h[j]);
             /* spilling: patients travel as strings, numbered per partition */
             for (int k = K_STAFF; k < (ids->spill ? K_PAT : K_N); k++) {
                 DgIntern *t = tabs[k];
                 const IdKey *key = c->keys[k];
-                const IdInl *inl = c->inl[k];
                 uint32_t z = c->first[k][sh + 1];
                 for (uint32_t j = c->first[k][sh]; j < z; j++) {
                     if (j + PREFETCH_AHEAD < z) {
@@ -798,7 +796,7 @@ static void intern_window(struct DgDatasetIds *ids, ChunkOut *outs, size_t n_chu
                     }
                     if (j + PREFETCH_ENTRY < z)
                         dg_intern_prefetch_entry_len(t, key[j + PREFETCH_ENTRY].h, key[j + PREFETCH_ENTRY].len);
-                    const char *b = key[j].len <= INL_MAX ? inl[j].b : id_bytes(c, key[j].off);
+                    const char *b = key[j].len <= INL_MAX ? key[j].b : id_bytes(c, key[j].off);
                     uint32_t local = dg_intern_add_h(t, b, key[j].len, key[j].h, NULL);
                     c->res[k][j] = pack(local, sh);
                     over |= local > LOCAL_MAX;
