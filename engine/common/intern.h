@@ -38,6 +38,10 @@ void dg_intern_prefetch(const DgIntern *t, uint64_t h);
  * other work instead of the second one stalling the lookup. */
 void dg_intern_prefetch_entry(const DgIntern *t, uint64_t h);
 
+/* The same for a string of len bytes (the one about to be looked up):
+ * also the line its entry ends in, when that is the next one. */
+void dg_intern_prefetch_entry_len(const DgIntern *t, uint64_t h, size_t len);
+
 /* Id of the string or -1.  Pure. */
 int64_t dg_intern_find(const DgIntern *t, const char *s, size_t len);
 

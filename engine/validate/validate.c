@@ -103,12 +103,18 @@ typedef struct IdRef {
     uint64_t h;          /* hash, computed in the parallel phase */
 } IdRef;
 
-/* What the shard phase needs of one id, copied out of the Pending rows in
- * shard order so that phase streams through it instead of missing the
- * cache on a scattered Pending per id. */
+/* What the shard phase needs of one staff or patient id, copied out of the
+ * Pending rows in shard order so that phase streams through it instead of
+ * missing the cache on a scattered Pending per id.  An id of at most
+ * INL_MAX bytes is copied whole (b; bytes past its length unspecified),
+ * while the chunk's bytes are still in the cache: the shard phase then
+ * reads no window line (out of the cache by then, 8 MiB later) per id.
+ * Record ids need only their hash there. */
+#define INL_MAX 16
 typedef struct IdKey {
     uint64_t h;
     uint32_t off, len;
+    char b[INL_MAX];
 } IdKey;
 
 typedef struct Pending {
@@ -137,21 +143,28 @@ typedef struct ChunkOut {
     /* accepted rows of the chunk grouped by shard, per kind: rows of shard
      * s are idx[k][first[k][s] .. first[k][s+1]) */
     uint32_t first[K_N][SHARDS + 1];
-    uint32_t *idx[K_N];   /* each entry's row: its number among the chunk's candidates */
-    IdKey *keys[K_N];     /* its id */
+    uint32_t *idx[K_N];   /* each entry's row: its number among the chunk's candidates (staff, patient) */
+    IdKey *keys[K_N];     /* its id (staff, patient) */
+    uint64_t *rec_h;      /* the record ids' hashes, by shard (K_REC) */
     uint32_t *res[K_N];   /* packed id found by the shard phase (staff, patient) */
     size_t idx_cap;
 } ChunkOut;
 
-static uint32_t arena_put(ChunkOut *c, const char *s, size_t len)
+/* Room for `need` more bytes in the chunk's arena. */
+static inline void arena_room(ChunkOut *c, size_t need)
 {
-    if (c->alen + len + 1 > c->acap) {
+    if (c->alen + need > c->acap) {
         size_t ncap = c->acap ? c->acap * 2 : 4096;
-        while (ncap < c->alen + len + 1)
+        while (ncap < c->alen + need)
             ncap *= 2;
         c->arena = dg_xrealloc(c->arena, ncap);
         c->acap = ncap;
     }
+}
+
+static uint32_t arena_put(ChunkOut *c, const char *s, size_t len)
+{
+    arena_room(c, len + 1);
     uint32_t off = (uint32_t)c->alen;
     memcpy(c->arena + c->alen, s, len);
     c->arena[c->alen + len] = 0;
@@ -179,11 +192,41 @@ static uint32_t id_ref(ChunkOut *c, const char *p, size_t len)
     return arena_put(c, p, len);
 }
 
-/* Extend the string just written by arena_put (drop its NUL, append, re-terminate). */
-static void arena_put_more(ChunkOut *c, const char *s, size_t len)
+/* dst[0..len) = src[0..len) for len <= INL_MAX, with loads and stores
+ * inside both strings (a fixed 16-byte copy could read past the window);
+ * nothing for a longer one. */
+static inline void copy_short(char *dst, const char *src, size_t len)
 {
-    c->alen--;
-    arena_put(c, s, len);
+    if (len > INL_MAX)
+        return;
+    if (len >= 8) {
+        memcpy(dst, src, 8);
+        memcpy(dst + len - 8, src + len - 8, 8);
+    } else if (len >= 4) {
+        memcpy(dst, src, 4);
+        memcpy(dst + len - 4, src + len - 4, 4);
+    } else if (len > 0) {
+        dst[0] = src[0];
+        dst[len / 2] = src[len / 2];
+        dst[len - 1] = src[len - 1];
+    }
+}
+
+/* A staff key, the unit's 4 bytes then the staff id, into the arena: one
+ * room check and no library call for the usual short id. */
+static uint32_t arena_put_staff(ChunkOut *c, uint32_t unit, const char *s, size_t len)
+{
+    arena_room(c, len + 5);
+    uint32_t off = (uint32_t)c->alen;
+    char *d = c->arena + off;
+    memcpy(d, &unit, 4);
+    if (len <= INL_MAX)
+        copy_short(d + 4, s, len);
+    else
+        memcpy(d + 4, s, len);
+    d[4 + len] = 0;
+    c->alen += len + 5;
+    return off;
 }
 
 static Pending *pending_new(ChunkOut *c)
@@ -215,7 +258,8 @@ static void chunk_shard(ChunkOut *c)
 {
     if (c->n > c->idx_cap) {
         c->idx_cap = c->n;
-        for (int k = 0; k < K_N; k++) {
+        c->rec_h = dg_xrealloc(c->rec_h, c->idx_cap * sizeof *c->rec_h);
+        for (int k = K_STAFF; k < K_N; k++) {
             c->idx[k] = dg_xrealloc(c->idx[k], c->idx_cap * sizeof *c->idx[k]);
             c->keys[k] = dg_xrealloc(c->keys[k], c->idx_cap * sizeof *c->keys[k]);
             c->res[k] = dg_xrealloc(c->res[k], c->idx_cap * sizeof *c->res[k]);
@@ -233,11 +277,17 @@ static void chunk_shard(ChunkOut *c)
         const Pending *p = &c->p[i];
         if (p->reason != ACCEPTED)
             continue;
-        for (int k = 0; k < K_N; k++)
+        /* an accepted row always has a record id and a staff key */
+        c->rec_h[pos[K_REC][shard_of(p->id[K_REC].h)]++] = p->id[K_REC].h;
+        for (int k = K_STAFF; k < K_N; k++)
             if (p->id[k].len != NO_ID) {
                 uint32_t at = pos[k][shard_of(p->id[k].h)]++;
-                c->idx[k][at] = cand; /* unused for K_REC, but cheaper than a branch */
-                c->keys[k][at] = (IdKey){p->id[k].h, p->id[k].off, p->id[k].len};
+                IdKey *key = &c->keys[k][at];
+                c->idx[k][at] = cand;
+                key->h = p->id[k].h;
+                key->off = p->id[k].off;
+                key->len = p->id[k].len;
+                copy_short(key->b, id_bytes(c, p->id[k].off), p->id[k].len);
             }
         cand++;
     }
@@ -250,6 +300,7 @@ static void chunk_free(ChunkOut *c)
         free(c->keys[k]);
         free(c->res[k]);
     }
+    free(c->rec_h);
     free(c->p);
     free(c->arena);
 }
@@ -484,10 +535,8 @@ fields_ok:;
     p->date = day;
     /* staff are numbered per (unit, staff_id): the same id at two units is
      * two people as far as internal distribution is concerned */
-    uint32_t u32 = (uint32_t)unit;
     IdRef *st = &p->id[K_STAFF], *pat = &p->id[K_PAT];
-    st->off = arena_put(c, (const char *)&u32, 4);
-    arena_put_more(c, f[C_STAFF].p, f[C_STAFF].len);
+    st->off = arena_put_staff(c, (uint32_t)unit, f[C_STAFF].p, f[C_STAFF].len);
     st->len = 4 + (uint32_t)f[C_STAFF].len;
     st->h = dg_hash_bytes(c->arena + st->off, st->len);
     if (f[C_PATIENT].present && f[C_PATIENT].len > 0) {
@@ -725,8 +774,12 @@ static void add_reject(Builder *b, uint32_t file, uint64_t line, DgReason r, con
  * note the key of its record id, one thread per shard.  The tables of a big
  * run are far larger than the caches, so every lookup is a cache miss;
  * prefetching the slot of the row PREFETCH_AHEAD later lets those misses
- * overlap instead of queueing one after another.  Record ids need no table:
- * whether one repeats is decided once all are in (recids.h). */
+ * overlap instead of queueing one after another.  What a lookup reads at
+ * random is kept to the slot and the interned string (entry): the id's own
+ * bytes come from the copy beside its key (IdInl), read as a stream, so
+ * the lines in flight per lookup are the ones only the table can supply.
+ * Record ids need no table: whether one repeats is decided once all are
+ * in (recids.h). */
 static void intern_window(struct DgDatasetIds *ids, ChunkOut *outs, size_t n_chunks, int nthreads)
 {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
@@ -736,18 +789,24 @@ static void intern_window(struct DgDatasetIds *ids, ChunkOut *outs, size_t n_chu
         for (size_t ci = 0; ci < n_chunks; ci++) {
             ChunkOut *c = &outs[ci];
             for (uint32_t j = c->first[K_REC][sh]; j < c->first[K_REC][sh + 1] && !ids->spill; j++)
-                dg_recids_add_hash(ids->rec, c->keys[K_REC][j].h);
+                dg_recids_add_hash(ids->rec, c->rec_h[j]);
             /* spilling: patients travel as strings, numbered per partition */
             for (int k = K_STAFF; k < (ids->spill ? K_PAT : K_N); k++) {
                 DgIntern *t = tabs[k];
                 const IdKey *key = c->keys[k];
                 uint32_t z = c->first[k][sh + 1];
                 for (uint32_t j = c->first[k][sh]; j < z; j++) {
-                    if (j + PREFETCH_AHEAD < z)
+                    if (j + PREFETCH_AHEAD < z) {
                         dg_intern_prefetch(t, key[j + PREFETCH_AHEAD].h);
+                        /* a long id's own bytes: the window (8 MiB) is no
+                         * longer in the cache once all of it was parsed */
+                        if (key[j + PREFETCH_AHEAD].len > INL_MAX)
+                            __builtin_prefetch(id_bytes(c, key[j + PREFETCH_AHEAD].off));
+                    }
                     if (j + PREFETCH_ENTRY < z)
-                        dg_intern_prefetch_entry(t, key[j + PREFETCH_ENTRY].h);
-                    uint32_t local = dg_intern_add_h(t, id_bytes(c, key[j].off), key[j].len, key[j].h, NULL);
+                        dg_intern_prefetch_entry_len(t, key[j + PREFETCH_ENTRY].h, key[j + PREFETCH_ENTRY].len);
+                    const char *b = key[j].len <= INL_MAX ? key[j].b : id_bytes(c, key[j].off);
+                    uint32_t local = dg_intern_add_h(t, b, key[j].len, key[j].h, NULL);
                     c->res[k][j] = pack(local, sh);
                     over |= local > LOCAL_MAX;
                 }

@@ -194,6 +194,41 @@ Test(intern, ids_dense_in_first_seen_order)
     dg_intern_free(NULL);
 }
 
+/* Strings of every length up to 40 that differ from a base in one byte at
+ * one position (or only in length) are all different ids.  Every string is
+ * given the same hash, so each lookup compares its bytes with every entry
+ * of its length: the byte comparison alone decides (it loads words, not
+ * bytes, for ids up to 16 bytes). */
+Test(intern, byte_comparison_with_equal_hashes)
+{
+    DgIntern *t = dg_intern_new();
+    char base[41], s[41];
+    for (int i = 0; i < 40; i++)
+        base[i] = (char)('a' + i % 26);
+    uint32_t want = 0;
+    for (size_t len = 0; len <= 40; len++) {
+        cr_assert_eq(dg_intern_add_h(t, base, len, 7, NULL), want++);
+        for (size_t at = 0; at < len; at++) {
+            memcpy(s, base, len);
+            s[at] = (char)(s[at] ^ 0x40);
+            cr_assert_eq(dg_intern_add_h(t, s, len, 7, NULL), want++, "len %zu at %zu", len, at);
+        }
+    }
+    want = 0;
+    for (size_t len = 0; len <= 40; len++) {
+        bool added;
+        cr_assert_eq(dg_intern_add_h(t, base, len, 7, &added), want++);
+        cr_assert(!added);
+        for (size_t at = 0; at < len; at++) {
+            memcpy(s, base, len);
+            s[at] = (char)(s[at] ^ 0x40);
+            cr_assert_eq(dg_intern_add_h(t, s, len, 7, &added), want++, "len %zu at %zu", len, at);
+            cr_assert(!added);
+        }
+    }
+    dg_intern_free(t);
+}
+
 static char *csv_of(void (*fn)(DgCsvOut *), bool bom)
 {
     char *buf = NULL;
