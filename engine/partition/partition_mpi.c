@@ -23,7 +23,9 @@
  *      rank's units, flags with their row numbers, kept rows, rejects with
  *      their (file, line) — reduced to rank 0, which then holds what the
  *      one-process spilled run holds after its last partition and takes
- *      the same path from there.
+ *      the same path from there;
+ *   6. the digests of the inputs read in byte ranges, by the last rank
+ *      while rank 0 scores and writes (dg_partition_digests).
  * Errors: the ranks agree on a status (dg_mpi_agree) after validation and
  * after the per-unit stages, the only steps that can fail on one rank
  * alone; in between every rank runs the same collectives.  Nothing is
@@ -151,21 +153,25 @@ static void step(Steps *t, const char *name)
  * rank validates a record-aligned byte range of every plain input, a
  * compressed or decoded input whole by one rank, standard input and FIFOs
  * by rank 0.  The slice table it needs is gathered here. */
-static DgStatus gather_slices(void *ctx, const uint64_t *mine, size_t n, uint64_t *all, DgError *err)
-{
-    (void)ctx;
-    (void)err;
-    dg_mpi_allgather_u64(mine, n, all);
-    return DG_OK;
-}
-
 typedef struct Mpi {
     int rank, size;
+    uint64_t *table;    /* the gathered slice table (for the digests of the ranged inputs) */
     Buf *units, *ids;   /* [size] bytes for each rank */
     int64_t us_rows;    /* wall time in mpi_rows */
     uint32_t *rank_of;  /* [staff_cap] by provisional staff number: its unit's rank + 1 (0: not yet known) */
     size_t staff_cap;
 } Mpi;
+
+static DgStatus gather_slices(void *ctx, const uint64_t *mine, size_t n, uint64_t *all, DgError *err)
+{
+    (void)err;
+    Mpi *m = ctx;
+    dg_mpi_allgather_u64(mine, n, all);
+    free(m->table);
+    m->table = dg_xmalloc((size_t)m->size * n * sizeof *m->table);
+    memcpy(m->table, all, (size_t)m->size * n * sizeof *m->table);
+    return DG_OK;
+}
 
 /* The rank owning a row's unit.  Memoized by provisional staff number
  * (a few tens of thousands, dense enough): reading the unit from the staff
@@ -888,6 +894,67 @@ static void gather_dataset(const DgDataset *dl, DgDataset *g)
     free(v);
 }
 
+/* ---- step 6: the digests of the ranged inputs, off rank 0's path ----------------- */
+
+/* The manifest needs the SHA-256 of every input whole.  The ranks digest
+ * what they read whole (a compressed input, a FIFO) as they read it; an
+ * input read in byte ranges has to be read once more from the start.  The
+ * last rank does that after its share of the per-unit stages, while rank 0
+ * merges, scores and writes every output (seconds in which the other ranks
+ * have nothing to do), and sends the digests to rank 0, which reads them
+ * only for the manifest (dg_partition_digests).  The message: the hashing's
+ * status and error (a DgError), the failing input (8 bytes), then 65 bytes
+ * per input ("" for those digested during validation). */
+static struct {
+    char *buf;
+    size_t n_files;
+} g_late;
+
+static size_t digest_bytes(size_t n_files)
+{
+    return sizeof(DgError) + 8 + 65 * n_files;
+}
+
+static void digests_start(const Mpi *m, const char *const *paths, size_t n_paths)
+{
+    if (m->rank == 0) {
+        free(g_late.buf);
+        g_late.buf = dg_xcalloc(1, digest_bytes(n_paths));
+        g_late.n_files = n_paths;
+        dg_mpi_recv_post(m->size - 1, g_late.buf, digest_bytes(n_paths));
+    }
+    if (m->rank != m->size - 1)
+        return;
+    char *msg = dg_xcalloc(1, digest_bytes(n_paths));
+    DgError e = {0};
+    size_t n_hashed = 0, file = 0;
+    e.status = dg_validate_slice_digests(m->table, (unsigned)m->size, paths, n_paths,
+                                         (char(*)[65])(msg + sizeof e + 8), &n_hashed, &file, &e);
+    uint64_t f64 = file;
+    memcpy(msg, &e, sizeof e);
+    memcpy(msg + sizeof e, &f64, 8);
+    dg_mpi_send(0, msg, digest_bytes(n_paths));
+    free(msg);
+}
+
+DgStatus dg_partition_digests(DgDataset *d, DgError *err)
+{
+    if (!g_late.buf)
+        return DG_OK;
+    dg_mpi_recv_wait();
+    DgError e;
+    memcpy(&e, g_late.buf, sizeof e);
+    const char(*hex)[65] = (const char(*)[65])(g_late.buf + sizeof e + 8);
+    for (size_t f = 0; e.status == DG_OK && d && f < g_late.n_files && f < d->n_files; f++)
+        if (hex[f][0])
+            memcpy(d->input_sha256[f], hex[f], 65);
+    free(g_late.buf);
+    g_late.buf = NULL;
+    if (e.status != DG_OK && err)
+        *err = e;
+    return e.status;
+}
+
 /* ---- the run ----------------------------------------------------------------- */
 
 static void acc_free(Acc *acc)
@@ -939,7 +1006,8 @@ DgStatus dg_partition_run_mpi(const DgScheme *s, const char *const *paths, size_
     v.slice = (unsigned)rank;
     v.n_slices = (unsigned)size;
     v.gather = gather_slices;
-    v.hash_inputs = v.hash_inputs && rank == 0; /* rank 0 hashes every input whole, once */
+    v.gather_ctx = &m;
+    v.hash_whole_only = true; /* each rank digests what it reads whole; the ranged inputs: step 6 */
     v.spill_rows = 0; /* every row goes to mpi_rows */
     v.spill = mpi_rows;
     v.spill_ctx = &m;
@@ -1048,6 +1116,10 @@ DgStatus dg_partition_run_mpi(const DgScheme *s, const char *const *paths, size_
     step(&tm, "flags");
     gather_dataset(dl, g);
     step(&tm, "dataset");
+    if (v.hash_inputs && m.table) {
+        digests_start(&m, paths, n_paths);
+        step(&tm, "digests");
+    }
     dg_mpi_traffic(&stats->mpi_sent, &stats->mpi_received);
     stats->ranks = (unsigned)size;
     stats->ms_quality = (uint64_t)acc.us_quality / 1000;
@@ -1096,6 +1168,7 @@ out:
     free(m.units);
     free(m.ids);
     free(m.rank_of);
+    free(m.table);
     free(delta);
     free(staff_map);
     free(units_in);
