@@ -224,6 +224,8 @@ int dg_cli_run(int argc, char **argv)
     meta.ms_write = t3 - t2;
     meta.ms_total = t3 - t0;
     meta.written = &written;
+    if (st == DG_OK) /* under mpirun another rank hashed the inputs while this one wrote */
+        st = dg_partition_digests(d, &err);
     if (st == DG_OK)
         st = dg_output_manifest(s, d, dir, outputs, n_outputs, &meta, &err);
     if (st == DG_OK)

@@ -18,6 +18,11 @@
  * runs blocking, both sides busy with it.  The exit code's broadcast and
  * MPI_Finalize wait the same way (rank 0 may write outputs for seconds
  * while the others have finished).
+ *
+ * One point-to-point message can wait: rank 0 posts its receive at once
+ * and completes it only when it needs the bytes (dg_mpi_recv_wait), or in
+ * dg_mpi_end when it never did, so the sender never waits for rank 0 to
+ * get there.
  */
 #include "dgmpi.h"
 
@@ -31,6 +36,8 @@
 static int g_rank = 0, g_size = 1;
 static bool g_started = false;
 static uint64_t g_sent, g_recv;
+static MPI_Request g_late = MPI_REQUEST_NULL; /* dg_mpi_recv_post's receive */
+enum { TAG_LATE = 7 };                        /* apart from the exchanges' tag 0 */
 
 /* Complete rq, sleeping between tests once a few quick ones failed. */
 static void quiet_wait(MPI_Request *rq)
@@ -92,6 +99,7 @@ int dg_mpi_end(int code)
 {
     if (!g_started)
         return code;
+    dg_mpi_recv_wait(); /* a message rank 0 did not need (it failed before) */
     if (g_size > 1) {
         MPI_Request rq;
         MPI_Ibcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD, &rq);
@@ -321,6 +329,32 @@ void dg_mpi_sum_u128(DgU128 *v, size_t n)
     reduce_to_root(v, n, sizeof *v, t, op);
     MPI_Op_free(&op);
     MPI_Type_free(&t);
+}
+
+void dg_mpi_recv_post(int from, void *buf, size_t n)
+{
+    if (!dg_mpi_active() || g_late != MPI_REQUEST_NULL)
+        return;
+    MPI_Irecv(buf, (int)n, MPI_BYTE, from, TAG_LATE, MPI_COMM_WORLD, &g_late);
+    g_recv += n;
+}
+
+bool dg_mpi_recv_wait(void)
+{
+    if (g_late == MPI_REQUEST_NULL)
+        return false;
+    quiet_wait(&g_late); /* sets it to MPI_REQUEST_NULL */
+    return true;
+}
+
+void dg_mpi_send(int to, const void *buf, size_t n)
+{
+    if (!dg_mpi_active())
+        return;
+    MPI_Request rq;
+    MPI_Isend(buf, (int)n, MPI_BYTE, to, TAG_LATE, MPI_COMM_WORLD, &rq);
+    quiet_wait(&rq);
+    g_sent += n;
 }
 
 void dg_mpi_traffic(uint64_t *sent, uint64_t *received)

@@ -60,6 +60,20 @@ void dg_mpi_alltoallv(char *const *send, const size_t *send_n, char **recv, size
 void dg_mpi_sum_u64(uint64_t *v, size_t n);
 void dg_mpi_sum_u128(DgU128 *v, size_t n);
 
+/* A message to rank 0 that rank 0 reads only when it needs it, so that
+ * the sender can work while rank 0 goes on (the input digests: only the
+ * manifest, written last, needs them).  At the same step, with the same n,
+ * rank 0 calls dg_mpi_recv_post and the rank `from` calls dg_mpi_send; a
+ * step boundary (dg_mpi_agree) must have decided that both do.  Rank 0
+ * then calls dg_mpi_recv_wait before it reads buf, which must live until
+ * then, or until dg_mpi_end (which completes a receive still posted).  One
+ * such receive at a time; n < 2 GiB.  dg_mpi_send returns once its bytes
+ * are sent, waiting without spinning.  dg_mpi_recv_wait returns false when
+ * no receive was posted (without MPI: always). */
+void dg_mpi_recv_post(int from, void *buf, size_t n);
+bool dg_mpi_recv_wait(void);
+void dg_mpi_send(int to, const void *buf, size_t n);
+
 /* Bytes exchanged by this rank so far (sent, received), for the stats. */
 void dg_mpi_traffic(uint64_t *sent, uint64_t *received);
 

@@ -23,7 +23,9 @@
  *      rank's units, flags with their row numbers, kept rows, rejects with
  *      their (file, line) — reduced to rank 0, which then holds what the
  *      one-process spilled run holds after its last partition and takes
- *      the same path from there.
+ *      the same path from there;
+ *   6. the digests of the inputs read in byte ranges, by the last rank
+ *      while rank 0 scores and writes (dg_partition_digests).
  * Errors: the ranks agree on a status (dg_mpi_agree) after validation and
  * after the per-unit stages, the only steps that can fail on one rank
  * alone; in between every rank runs the same collectives.  Nothing is
@@ -151,21 +153,25 @@ static void step(Steps *t, const char *name)
  * rank validates a record-aligned byte range of every plain input, a
  * compressed or decoded input whole by one rank, standard input and FIFOs
  * by rank 0.  The slice table it needs is gathered here. */
-static DgStatus gather_slices(void *ctx, const uint64_t *mine, size_t n, uint64_t *all, DgError *err)
-{
-    (void)ctx;
-    (void)err;
-    dg_mpi_allgather_u64(mine, n, all);
-    return DG_OK;
-}
-
 typedef struct Mpi {
     int rank, size;
+    uint64_t *table;    /* the gathered slice table (for the digests of the ranged inputs) */
     Buf *units, *ids;   /* [size] bytes for each rank */
     int64_t us_rows;    /* wall time in mpi_rows */
     uint32_t *rank_of;  /* [staff_cap] by provisional staff number: its unit's rank + 1 (0: not yet known) */
     size_t staff_cap;
 } Mpi;
+
+static DgStatus gather_slices(void *ctx, const uint64_t *mine, size_t n, uint64_t *all, DgError *err)
+{
+    (void)err;
+    Mpi *m = ctx;
+    dg_mpi_allgather_u64(mine, n, all);
+    free(m->table);
+    m->table = dg_xmalloc((size_t)m->size * n * sizeof *m->table);
+    memcpy(m->table, all, (size_t)m->size * n * sizeof *m->table);
+    return DG_OK;
+}
 
 /* The rank owning a row's unit.  Memoized by provisional staff number
  * (a few tens of thousands, dense enough): reading the unit from the staff
@@ -338,17 +344,17 @@ typedef struct Ent {
 static Ent *sorted_entries(const char *buf, const size_t *counts, size_t fixed, int strs, size_t cand_at,
                            size_t *n_out)
 {
-    size_t P = (size_t)dg_mpi_size(), n = 0, cap = 0, end = 0;
-    Ent *e = NULL;
+    size_t P = (size_t)dg_mpi_size(), n = 0, end = 0, total = 0;
+    for (size_t r = 0; r < P; r++)
+        total += counts[r];
+    /* room for the most entries the bytes can hold (each at least `fixed` + a length byte per
+     * string): no copying as it grows, and the pages never written are never touched */
+    Ent *e = dg_xmalloc((total / (fixed + (size_t)strs) + 1) * sizeof *e);
     size_t *run = dg_xcalloc(P + 1, sizeof *run); /* run r is e[run[r] .. run[r + 1]) */
     for (size_t r = 0, at = 0; r < P; r++) {
         run[r] = n;
         end += counts[r];
         while (at < end) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 4096;
-                e = dg_xrealloc(e, cap * sizeof *e);
-            }
             memcpy(&e[n].cand, buf + at + cand_at, 4);
             e[n].off = at;
             n++;
@@ -385,60 +391,92 @@ static Ent *sorted_entries(const char *buf, const size_t *counts, size_t fixed, 
 }
 
 /* The repeats among the id entries e[0..n) (ID_FIXED, then the id; in
- * candidate order, at e[k].off in buf): dg_partition_find_dups's table,
- * read where the entries lie instead of copied into order first, and with
- * each entry's slot prefetched FD_AHEAD entries ahead — the table has a
- * slot per half entry (256 MB at 10M ids a rank), so nearly every probe
- * misses the cache, and these misses are what the search costs. */
-enum { FD_AHEAD = 16 };
+ * candidate order, at e[k].off in buf).  One table over all of them (a
+ * slot per half entry: 256 MB at 10M ids a rank) missed the cache on
+ * nearly every probe, so the entries are first cut by the top FD_BITS bits
+ * of their hash tag into buckets — each a stream of (entry, tag) pairs,
+ * still in candidate order — and each bucket is searched with a table of
+ * its own that stays in cache.  Equal ids have equal tags, so they meet in
+ * one bucket, and the first occurrence in input order is the one inserted
+ * first: the same repeats, with the same first occurrences, as one table. */
+enum { FD_BITS = 10 };
+
+typedef struct TagEnt {
+    uint32_t k, tag;
+} TagEnt;
+
+static void add_dup(DupVec *out, const char *r, const char *q, const char *id, uint32_t l)
+{
+    if (out->n == out->cap) {
+        out->cap = out->cap ? out->cap * 2 : 64;
+        out->v = dg_xrealloc(out->v, out->cap * sizeof *out->v);
+    }
+    Dup *dp = &out->v[out->n++];
+    memcpy(&dp->cand, r, 4);
+    memcpy(&dp->file, r + 4, 2);
+    memcpy(&dp->line, r + 6, 4);
+    memcpy(&dp->ffile, q + 4, 2);
+    memcpy(&dp->fline, q + 6, 4);
+    dp->id = dg_xstrndup(id, l);
+    dp->len = l;
+}
 
 static void find_dups_at(const char *buf, const Ent *e, size_t n, DupVec *out)
 {
-    size_t cap = 16;
-    while (cap < 2 * n)
-        cap *= 2;
+    enum { NB = 1 << FD_BITS };
+    size_t *at = dg_xcalloc(NB + 1, sizeof *at);
+    TagEnt *te = dg_xmalloc((n ? n : 1) * sizeof *te);
     uint32_t *tags = dg_xmalloc((n ? n : 1) * sizeof *tags);
-    for (size_t k = 0; k < n; k++)
-        memcpy(&tags[k], buf + e[k].off + 10, 4);
-    /* entry + 1 (0 = empty) and its hash bits: ids are compared only when the bits agree */
-    uint32_t(*slot)[2] = dg_xcalloc(cap, sizeof *slot);
     for (size_t k = 0; k < n; k++) {
-        if (k + FD_AHEAD < n)
-            __builtin_prefetch(slot[tags[k + FD_AHEAD] & (cap - 1)], 1);
-        uint32_t tag = tags[k], l;
-        const char *r = buf + e[k].off;
-        const char *id = r + ID_FIXED + dg_partition_get_len(r + ID_FIXED, &l);
-        for (size_t j = (size_t)tag & (cap - 1);; j = (j + 1) & (cap - 1)) {
-            if (!slot[j][0]) {
-                slot[j][0] = (uint32_t)k + 1;
-                slot[j][1] = tag;
+        memcpy(&tags[k], buf + e[k].off + 10, 4);
+        at[(tags[k] >> (32 - FD_BITS)) + 1]++;
+    }
+    size_t most = 0;
+    for (size_t b = 0; b < NB; b++) {
+        most = at[b + 1] > most ? at[b + 1] : most;
+        at[b + 1] += at[b];
+    }
+    size_t *fill = dg_xmalloc(NB * sizeof *fill);
+    memcpy(fill, at, NB * sizeof *fill);
+    for (size_t k = 0; k < n; k++) {
+        size_t b = tags[k] >> (32 - FD_BITS);
+        te[fill[b]++] = (TagEnt){(uint32_t)k, tags[k]};
+    }
+    free(fill);
+    free(tags);
+    size_t cap = 16;
+    while (cap < 2 * most)
+        cap *= 2;
+    /* entry + 1 (0 = empty) and its tag: ids are compared only when the tags agree */
+    TagEnt *slot = dg_xmalloc(cap * sizeof *slot);
+    for (size_t b = 0; b < NB; b++) {
+        size_t nb = at[b + 1] - at[b], c = 16;
+        while (c < 2 * nb)
+            c *= 2;
+        memset(slot, 0, c * sizeof *slot);
+        for (size_t i = at[b]; i < at[b + 1]; i++) {
+            uint32_t k = te[i].k, tag = te[i].tag, l;
+            for (size_t j = (size_t)tag & (c - 1);; j = (j + 1) & (c - 1)) {
+                if (!slot[j].k) {
+                    slot[j] = (TagEnt){k + 1, tag};
+                    break;
+                }
+                if (slot[j].tag != tag)
+                    continue;
+                const char *r = buf + e[k].off, *q = buf + e[slot[j].k - 1].off;
+                const char *id = r + ID_FIXED + dg_partition_get_len(r + ID_FIXED, &l);
+                uint32_t ql;
+                size_t qs = ID_FIXED + dg_partition_get_len(q + ID_FIXED, &ql);
+                if (ql != l || memcmp(q + qs, id, l))
+                    continue;
+                add_dup(out, r, q, id, l); /* a repeat: keep the first occurrence's file and line */
                 break;
             }
-            if (slot[j][1] != tag)
-                continue;
-            const char *q = buf + e[slot[j][0] - 1].off;
-            uint32_t ql;
-            size_t qs = ID_FIXED + dg_partition_get_len(q + ID_FIXED, &ql);
-            if (ql != l || memcmp(q + qs, id, l))
-                continue;
-            /* a repeat: keep the first occurrence's file and line */
-            if (out->n == out->cap) {
-                out->cap = out->cap ? out->cap * 2 : 64;
-                out->v = dg_xrealloc(out->v, out->cap * sizeof *out->v);
-            }
-            Dup *dp = &out->v[out->n++];
-            memcpy(&dp->cand, r, 4);
-            memcpy(&dp->file, r + 4, 2);
-            memcpy(&dp->line, r + 6, 4);
-            memcpy(&dp->ffile, q + 4, 2);
-            memcpy(&dp->fline, q + 6, 4);
-            dp->id = dg_xstrndup(id, l);
-            dp->len = l;
-            break;
         }
     }
     free(slot);
-    free(tags);
+    free(te);
+    free(at);
 }
 
 /* Repeated record ids among the ids this rank owns, then every rank's. */
@@ -509,11 +547,11 @@ static void own_rows(DgDataset *g, const char *buf, const size_t *counts, const 
     uint32_t *idlen = dg_xmalloc((n ? n : 1) * sizeof *idlen);
     const char **pv = dg_xmalloc((n ? n : 1) * sizeof *pv);
     uint64_t *ph = dg_xmalloc((n ? n : 1) * sizeof *ph);
-    size_t m = 0;
+    size_t m = 0, below = 0; /* repeats with a lower candidate number: e and dv are both in that order */
     for (size_t k = 0; k < n; k++) {
-        bool is_dup;
-        size_t below = dg_partition_dups_below(dv, e[k].cand, &is_dup);
-        if (is_dup)
+        while (below < dv->n && dv->v[below].cand < e[k].cand)
+            below++;
+        if (below < dv->n && dv->v[below].cand == e[k].cand)
             continue;
         Rd rd = {buf, e[k].off + UNIT_FIXED, 0};
         memcpy(&rows[m], buf + e[k].off, sizeof *rows);
@@ -888,6 +926,67 @@ static void gather_dataset(const DgDataset *dl, DgDataset *g)
     free(v);
 }
 
+/* ---- step 6: the digests of the ranged inputs, off rank 0's path ----------------- */
+
+/* The manifest needs the SHA-256 of every input whole.  The ranks digest
+ * what they read whole (a compressed input, a FIFO) as they read it; an
+ * input read in byte ranges has to be read once more from the start.  The
+ * last rank does that after its share of the per-unit stages, while rank 0
+ * merges, scores and writes every output (seconds in which the other ranks
+ * have nothing to do), and sends the digests to rank 0, which reads them
+ * only for the manifest (dg_partition_digests).  The message: the hashing's
+ * status and error (a DgError), the failing input (8 bytes), then 65 bytes
+ * per input ("" for those digested during validation). */
+static struct {
+    char *buf;
+    size_t n_files;
+} g_late;
+
+static size_t digest_bytes(size_t n_files)
+{
+    return sizeof(DgError) + 8 + 65 * n_files;
+}
+
+static void digests_start(const Mpi *m, const char *const *paths, size_t n_paths)
+{
+    if (m->rank == 0) {
+        free(g_late.buf);
+        g_late.buf = dg_xcalloc(1, digest_bytes(n_paths));
+        g_late.n_files = n_paths;
+        dg_mpi_recv_post(m->size - 1, g_late.buf, digest_bytes(n_paths));
+    }
+    if (m->rank != m->size - 1)
+        return;
+    char *msg = dg_xcalloc(1, digest_bytes(n_paths));
+    DgError e = {0};
+    size_t n_hashed = 0, file = 0;
+    e.status = dg_validate_slice_digests(m->table, (unsigned)m->size, paths, n_paths,
+                                         (char(*)[65])(msg + sizeof e + 8), &n_hashed, &file, &e);
+    uint64_t f64 = file;
+    memcpy(msg, &e, sizeof e);
+    memcpy(msg + sizeof e, &f64, 8);
+    dg_mpi_send(0, msg, digest_bytes(n_paths));
+    free(msg);
+}
+
+DgStatus dg_partition_digests(DgDataset *d, DgError *err)
+{
+    if (!g_late.buf)
+        return DG_OK;
+    dg_mpi_recv_wait();
+    DgError e;
+    memcpy(&e, g_late.buf, sizeof e);
+    const char(*hex)[65] = (const char(*)[65])(g_late.buf + sizeof e + 8);
+    for (size_t f = 0; e.status == DG_OK && d && f < g_late.n_files && f < d->n_files; f++)
+        if (hex[f][0])
+            memcpy(d->input_sha256[f], hex[f], 65);
+    free(g_late.buf);
+    g_late.buf = NULL;
+    if (e.status != DG_OK && err)
+        *err = e;
+    return e.status;
+}
+
 /* ---- the run ----------------------------------------------------------------- */
 
 static void acc_free(Acc *acc)
@@ -939,7 +1038,8 @@ DgStatus dg_partition_run_mpi(const DgScheme *s, const char *const *paths, size_
     v.slice = (unsigned)rank;
     v.n_slices = (unsigned)size;
     v.gather = gather_slices;
-    v.hash_inputs = v.hash_inputs && rank == 0; /* rank 0 hashes every input whole, once */
+    v.gather_ctx = &m;
+    v.hash_whole_only = true; /* each rank digests what it reads whole; the ranged inputs: step 6 */
     v.spill_rows = 0; /* every row goes to mpi_rows */
     v.spill = mpi_rows;
     v.spill_ctx = &m;
@@ -1048,6 +1148,10 @@ DgStatus dg_partition_run_mpi(const DgScheme *s, const char *const *paths, size_
     step(&tm, "flags");
     gather_dataset(dl, g);
     step(&tm, "dataset");
+    if (v.hash_inputs && m.table) {
+        digests_start(&m, paths, n_paths);
+        step(&tm, "digests");
+    }
     dg_mpi_traffic(&stats->mpi_sent, &stats->mpi_received);
     stats->ranks = (unsigned)size;
     stats->ms_quality = (uint64_t)acc.us_quality / 1000;
@@ -1096,6 +1200,7 @@ out:
     free(m.units);
     free(m.ids);
     free(m.rank_of);
+    free(m.table);
     free(delta);
     free(staff_map);
     free(units_in);

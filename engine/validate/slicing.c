@@ -18,6 +18,11 @@
  * Table row of one slice: word 0 = status (0 ok, else the DgStatus), then
  * per input 5 words: kind (KIND_*, | FLAG_JSONL), size, header end, '"'
  * and '\n' bytes of the raw slice.
+ *
+ * Digests of the inputs a slice does not read whole: either on a thread
+ * beside the slice's validation (dg_slicing_hash_start), or, from the
+ * table alone, whenever the caller chooses (dg_validate_slice_digests:
+ * an MPI run does it on its last rank while rank 0 writes).
  */
 #include "slicing.h"
 
@@ -333,6 +338,26 @@ uint64_t dg_slicing_bytes_in(const DgSlicing *sl, size_t file)
 DgStatus dg_slicing_sha256(const DgSlicing *sl, size_t file, const char *path, char hex[65], DgError *err)
 {
     return dg_slices_sha256(path, cell(sl, 0, file)[W_SIZE], hex, err);
+}
+
+DgStatus dg_validate_slice_digests(const uint64_t *table, unsigned n_slices, const char *const *paths,
+                                   size_t n_paths, char (*hex)[65], size_t *n_hashed, size_t *file, DgError *err)
+{
+    /* a view of the table as slice 0 sees it: only the input kinds and sizes are read */
+    DgSlicing sl = {.k = 0, .n = n_slices, .n_files = n_paths, .words = dg_slice_words(n_paths),
+                    .table = (uint64_t *)table};
+    *n_hashed = 0;
+    for (size_t f = 0; f < n_paths; f++) {
+        if (n_slices < 2 || dg_slicing_mode(&sl, f) != DG_SLICE_RANGE)
+            continue;
+        DgStatus st = dg_slicing_sha256(&sl, f, paths[f], hex[f], err);
+        if (st != DG_OK) {
+            *file = f;
+            return st;
+        }
+        ++*n_hashed;
+    }
+    return DG_OK;
 }
 
 struct DgSliceHasher {

@@ -1467,7 +1467,8 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
     for (size_t i = 0; i < outs_cap; i++)
         chunk_free(&outs[i]);
     free(outs);
-    /* inputs this slice does not read whole are hashed on dg_slicing_hash_start's thread */
+    /* inputs this slice does not read whole are hashed on dg_slicing_hash_start's thread, or
+     * (hash_whole_only) by the caller */
     if (opt->hash_inputs && st == DG_OK && mode == DG_SLICE_WHOLE && !dg_source_sha256(src, b->d->input_sha256[fi]))
         st = dg_error_set(err, DG_E_INTERNAL, path, 0, 0, "the input was not read to its end");
     b->d->slice_cands[fi] = b->n_cand - cand0;
@@ -1506,8 +1507,9 @@ DgStatus dg_validate_files(const DgScheme *scheme, const char *const *paths, siz
     if (b.sl)
         total = dg_slicing_bytes_total(b.sl);
     b.bytes_total = total;
-    DgSliceHasher *hasher = st == DG_OK && b.sl && opt->hash_inputs ? dg_slicing_hash_start(b.sl, paths, d->input_sha256)
-                                                                     : NULL;
+    DgSliceHasher *hasher = st == DG_OK && b.sl && opt->hash_inputs && !opt->hash_whole_only
+                                ? dg_slicing_hash_start(b.sl, paths, d->input_sha256)
+                                : NULL;
     size_t stop = 0; /* the input validation stopped at (n_paths: none) */
     for (; stop < n_paths && st == DG_OK; stop++)
         if ((st = process_file(scheme, (uint32_t)stop, opt, &b, &done, total, err)) != DG_OK)

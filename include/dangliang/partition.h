@@ -73,6 +73,17 @@ DgStatus dg_partition_run(const DgScheme *s, const char *const *paths, size_t n_
                           DgAggregate **before, struct DgQualityValues **qv, struct DgQualityValues **qv_before,
                           DgPartitionStats *stats, DgError *err);
 
+/* The input digests of an MPI run (docs/scale.md, "Running on a cluster"):
+ * under mpirun with several ranks and vopt->hash_inputs, rank 0's *d from
+ * dg_partition_run lacks the SHA-256 of the inputs the ranks read in byte
+ * ranges — the last rank computes them while rank 0 goes on.  Rank 0
+ * calls this before reading d->input_sha256 (the manifest): it waits for
+ * them and fills them in.  Without MPI, on other ranks, or a second time:
+ * DG_OK, nothing to do.  Errors: DG_E_IO when an input cannot be read
+ * again or changed during the run ("the input changed while it was being
+ * read", naming it). */
+DgStatus dg_partition_digests(DgDataset *d, DgError *err);
+
 /* Async-signal-safe: remove the temporary files of a run in progress (for
  * a SIGINT/SIGTERM handler, which then ends the process). */
 void dg_partition_cleanup_now(void);

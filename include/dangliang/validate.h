@@ -140,6 +140,13 @@ typedef struct DgValidateOptions {
      * stopped.  An error it returns is returned as is. */
     DgStatus (*gather)(void *ctx, const uint64_t *mine, size_t n, uint64_t *all, DgError *err);
     void *gather_ctx;
+    /* With hash_inputs on a sliced run: digest only the inputs this slice
+     * reads whole, in the pass that validates them, and leave the others
+     * "" instead of reading them once more; dg_validate_slice_digests
+     * computes those of the byte-ranged inputs later, wherever the caller
+     * has a core to spare (an MPI run: the last rank, while rank 0 writes
+     * the outputs). */
+    bool hash_whole_only;
 } DgValidateOptions;
 
 struct DgDataset {
@@ -305,7 +312,9 @@ const char *dg_dataset_patient_at(const DgDataset *d, uint32_t id);
  *    slice computes the digest of each whole regular input by reading it
  *    once more (the bytes outside its range only to hash them), on a
  *    thread of its own while it validates its share, so set hash_inputs
- *    on one slice, normally 0;
+ *    on one slice, normally 0 — or, with hash_whole_only, on every slice:
+ *    each then digests what it reads whole (a compressed input, a FIFO)
+ *    and the byte-ranged inputs are left to dg_validate_slice_digests;
  *  - dg_validate_review must be given the summed counts (one slice's
  *    counts are not the run's).
  * Spill (DgRowBatch) works per slice: batches hold the slice's candidates
@@ -343,6 +352,17 @@ DgStatus dg_validate_slice_counts(const char *const *paths, size_t n_paths, cons
  * different sizes or header ends of an input or this slice's view changed
  * since phase 1, DG_E_USAGE for bad slice numbers or no table and no
  * gather. */
+
+/* The SHA-256 (hex) of every input that the slices read in byte ranges
+ * (no slice reads it whole, so with hash_whole_only none digests it),
+ * read once more from the start: `table` is the gathered slice table of
+ * n_slices rows.  hex[f] is written for those inputs only; returns their
+ * number in *n_hashed.  Each must still have the size the slices saw and
+ * must not change while it is read.  Errors: DG_E_IO (cannot be read, or
+ * changed: "the input changed while it was being read"), with *file the
+ * input. */
+DgStatus dg_validate_slice_digests(const uint64_t *table, unsigned n_slices, const char *const *paths,
+                                   size_t n_paths, char (*hex)[65], size_t *n_hashed, size_t *file, DgError *err);
 
 /* Candidate-number offsets of slice `slice`: cands_all[j * n_files + f] is
  * slice j's slice_cands[f] (gathered).  off[f] (n_files entries) is what

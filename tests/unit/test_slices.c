@@ -659,3 +659,55 @@ Test(slices, fifo_goes_to_slice_zero, .timeout = 30)
     g_free(plain);
     dg_scheme_free(s);
 }
+
+/* hash_whole_only: each slice digests only what it reads whole (the gzip
+ * input, on slice 1 of 3 since it is input 1), the byte-ranged input is left
+ * to dg_validate_slice_digests, which gives the one-process digest, touches
+ * no other input, and says when the input changed since phase 1. */
+Test(slices, digests_of_ranged_inputs_later)
+{
+    DgScheme *s = load_small();
+    char *plain = write_mixed("digest_plain.csv", 9, 300);
+    char *gz = write_gzip("digest.csv.gz", LOG_HEADER "G1,U01,S1,P1,MED-VISIT,2020-03-01,1\n");
+    const char *paths[] = {plain, gz};
+    size_t w = dg_slice_words(2);
+    uint64_t table[3 * 11];
+    for (unsigned k = 0; k < 3; k++) {
+        DgValidateOptions o = {.slice = k, .n_slices = 3};
+        cr_assert_eq(dg_validate_slice_counts(paths, 2, &o, table + k * w, NULL), DG_OK);
+    }
+    DgDataset *whole = run_whole(s, paths, 2, 0);
+    for (unsigned k = 0; k < 3; k++) {
+        DgValidateOptions o = {.slice = k, .n_slices = 3, .slice_table = table, .hash_inputs = true,
+                               .hash_whole_only = true};
+        DgDataset *d = NULL;
+        DgError e = {0};
+        cr_assert_eq(dg_validate_files(s, paths, 2, &o, &d, &e), DG_OK, "%s", e.text);
+        cr_assert_str_eq(d->input_sha256[0], "", "slice %u digested the ranged input", k);
+        cr_assert_str_eq(d->input_sha256[1], k == 1 ? whole->input_sha256[1] : "", "slice %u", k);
+        dg_dataset_free(d);
+    }
+    char hex[2][65] = {"", ""};
+    size_t n = 9, file = 9;
+    DgError e = {0};
+    cr_assert_eq(dg_validate_slice_digests(table, 3, paths, 2, hex, &n, &file, &e), DG_OK, "%s", e.text);
+    cr_assert_eq(n, 1);
+    cr_assert_str_eq(hex[0], whole->input_sha256[0]);
+    cr_assert_str_eq(hex[1], "");
+    /* one slice: nothing is ranged */
+    cr_assert_eq(dg_validate_slice_digests(table, 1, paths, 2, hex, &n, &file, &e), DG_OK);
+    cr_assert_eq(n, 0);
+    /* the input grew after phase 1 */
+    FILE *fp = fopen(plain, "ab");
+    fputs("Z9,U01,S1,P1,MED-VISIT,2020-03-01,1\n", fp);
+    fclose(fp);
+    cr_assert_eq(dg_validate_slice_digests(table, 3, paths, 2, hex, &n, &file, &e), DG_E_IO);
+    cr_assert_eq(file, 0);
+    cr_assert(strstr(e.text, "changed"), "%s", e.text);
+    dg_dataset_free(whole);
+    unlink(plain);
+    unlink(gz);
+    g_free(plain);
+    g_free(gz);
+    dg_scheme_free(s);
+}
