@@ -33,7 +33,9 @@ die() { printf 'bench mpi: %s\n' "$*" >&2; exit 1; }
 command -v /usr/bin/time >/dev/null || die "needs /usr/bin/time (Debian package time)"
 command -v mpirun >/dev/null || die "needs mpirun (Debian package openmpi-bin)"
 "$DG" -V | grep -q '^MPI: built in' || die "$DG is built without MPI"
-MPIRUN=(mpirun --allow-run-as-root --oversubscribe --quiet)
+# --bind-to none: the layout docs/scale.md recommends on one machine (rank 0 writes the outputs
+# with the threads of the ranks that are done; bound, they would share its one core)
+MPIRUN=(mpirun --allow-run-as-root --oversubscribe --quiet --bind-to none)
 LOCK=()
 [ -n "${BENCH_LOCK:-}" ] && LOCK=(flock "$BENCH_LOCK")
 # Open MPI's default single-copy transfer between ranks of one machine (CMA, process_vm_readv) moves

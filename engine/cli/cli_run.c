@@ -2,6 +2,7 @@
  * `dangliang run`: the whole job — validate, aggregate, score, allocate,
  * write every output, manifest last — then a short report on stdout.
  */
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,6 +207,13 @@ int dg_cli_run(int argc, char **argv)
     DgOutputFiles written = {0}; /* hashed while written: the manifest reads no output back */
     DgOutputOptions ro = {.no_bom = o.no_bom, .warnings = &warn, .before_appeals_a = a0, .before_appeals_p = p0,
                           .no_xlsx = o.no_xlsx, .xlsx_rows = o.xlsx_rows, .written = &written};
+    /* an MPI run: the other ranks on rank 0's machine have done their share
+     * (the last one may still be hashing the logs), so rank 0 writes with
+     * their threads too; the outputs do not depend on the thread count */
+    if (dg_mpi_active() && dg_mpi_rank() == 0 && dg_mpi_local_size() > 1) {
+        int t = o.v.threads * dg_mpi_local_size();
+        omp_set_num_threads(t > 256 ? 256 : t);
+    }
     if (st == DG_OK)
         st = dg_output_run(s, d, au, a, p, dir, &ro, &err);
     uint64_t t3 = now_ms();

@@ -33,7 +33,7 @@
 #include <string.h>
 #include <time.h>
 
-static int g_rank = 0, g_size = 1;
+static int g_rank = 0, g_size = 1, g_local = 1;
 static bool g_started = false;
 static uint64_t g_sent, g_recv;
 static MPI_Request g_late = MPI_REQUEST_NULL; /* dg_mpi_recv_post's receive */
@@ -77,7 +77,18 @@ void dg_mpi_start(int *argc, char ***argv)
     MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+    /* the ranks sharing this machine (every rank calls this: it is collective) */
+    MPI_Comm node;
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
+        MPI_Comm_size(node, &g_local);
+        MPI_Comm_free(&node);
+    }
     g_started = true;
+}
+
+int dg_mpi_local_size(void)
+{
+    return g_local;
 }
 
 int dg_mpi_rank(void)

@@ -30,6 +30,10 @@ void dg_mpi_start(int *argc, char ***argv);
 int dg_mpi_rank(void);
 int dg_mpi_size(void);
 
+/* The ranks running on this process's machine, this one included (1
+ * without MPI). */
+int dg_mpi_local_size(void);
+
 /* True when more than one rank runs: the MPI data flow applies. */
 bool dg_mpi_active(void);
 

@@ -29,6 +29,11 @@ int dg_mpi_size(void)
     return 1;
 }
 
+int dg_mpi_local_size(void)
+{
+    return 1;
+}
+
 bool dg_mpi_active(void)
 {
     return false;
