@@ -80,15 +80,20 @@ static void print_top_units(const DgScheme *s, const DgPayouts *p, size_t top)
     free(idx);
 }
 
+/* The file the environment variable `name` names, opened for appending
+ * (NULL: unset or not writable; a benchmark aid, never an error). */
+static FILE *dg_cli_stats_file(const char *name)
+{
+    const char *path = getenv(name);
+    return path ? fopen(path, "a") : NULL;
+}
+
 /* Benchmarks: with DANGLIANG_MPI_STATS=FILE set, each rank of an MPI run
  * appends one line to FILE — its bytes exchanged and its step times
  * (benchmarks/mpi.sh).  Not an output of the run. */
 static void dg_cli_mpi_stats(const DgPartitionStats *ps)
 {
-    const char *path = getenv("DANGLIANG_MPI_STATS");
-    if (!path || !ps->ranks)
-        return;
-    FILE *f = fopen(path, "a");
+    FILE *f = ps->ranks ? dg_cli_stats_file("DANGLIANG_MPI_STATS") : NULL;
     if (!f)
         return;
     fprintf(f, "rank %d of %u: sent %llu bytes, received %llu bytes, validate %llu ms, units %llu ms; steps%s\n",
@@ -102,10 +107,7 @@ static void dg_cli_mpi_stats(const DgPartitionStats *ps)
  * (benchmarks/scale.sh).  Not an output of the run. */
 static void dg_cli_spill_stats(const DgPartitionStats *ps)
 {
-    const char *path = getenv("DANGLIANG_SPILL_STATS");
-    if (!path || !ps->spilled)
-        return;
-    FILE *f = fopen(path, "a");
+    FILE *f = ps->spilled ? dg_cli_stats_file("DANGLIANG_SPILL_STATS") : NULL;
     if (!f)
         return;
     fprintf(f, "spilled: %u unit partitions, %u id partitions, %llu temporary bytes (largest unit partition %llu), "

@@ -285,13 +285,16 @@ static const double P10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8
  * (Clinger): a mantissa of at most 15 digits is exact in a double, and so
  * is 10^k for k <= 22, so one correctly rounded division gives the
  * correctly rounded value; anything else goes to g_ascii_strtod. */
-static double decimal_value(const char *s)
+/* A plain decimal [-]digits[.digits] of 1 to 15 digits: its sign, its
+ * digits as an integer m and the digits after the point (k).  False for
+ * anything else (the callers' slow path). */
+static bool short_decimal(const char *s, bool *neg, uint64_t *m, int *k)
 {
     const char *p = s;
-    bool neg = *p == '-';
-    if (neg)
+    *neg = *p == '-';
+    if (*neg)
         p++;
-    uint64_t m = 0;
+    uint64_t v = 0;
     int digits = 0, frac = -1;
     for (; *p; p++) {
         if (*p == '.' && frac < 0) {
@@ -299,14 +302,24 @@ static double decimal_value(const char *s)
             continue;
         }
         if (*p < '0' || *p > '9' || ++digits > 15)
-            return g_ascii_strtod(s, NULL);
-        m = m * 10 + (uint64_t)(*p - '0');
+            return false;
+        v = v * 10 + (uint64_t)(*p - '0');
         if (frac >= 0)
             frac++;
     }
-    if (!digits)
+    *m = v;
+    *k = frac > 0 ? frac : 0;
+    return digits > 0;
+}
+
+static double decimal_value(const char *s)
+{
+    bool neg;
+    uint64_t m;
+    int k;
+    if (!short_decimal(s, &neg, &m, &k))
         return g_ascii_strtod(s, NULL);
-    double v = frac > 0 ? (double)m / P10[frac] : (double)m;
+    double v = k ? (double)m / P10[k] : (double)m;
     return neg ? -v : v;
 }
 
@@ -319,26 +332,11 @@ static double decimal_value(const char *s)
  * exponent form go to snprintf.  Returns the length written to b. */
 static size_t fmt_g16(const char *s, char *b)
 {
-    const char *p = s;
-    bool neg = *p == '-';
-    if (neg)
-        p++;
-    uint64_t m = 0;
-    int digits = 0, frac = -1;
-    for (; *p; p++) {
-        if (*p == '.' && frac < 0) {
-            frac = 0;
-            continue;
-        }
-        if (*p < '0' || *p > '9' || ++digits > 15)
-            goto slow;
-        m = m * 10 + (uint64_t)(*p - '0');
-        if (frac >= 0)
-            frac++;
-    }
-    if (!digits)
+    bool neg;
+    uint64_t m;
+    int k;
+    if (!short_decimal(s, &neg, &m, &k))
         goto slow;
-    int k = frac > 0 ? frac : 0;
     if (m == 0) {
         size_t n = 0;
         if (neg)
