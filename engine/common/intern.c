@@ -142,9 +142,17 @@ static inline uint32_t entry_id(const char *e)
 
 static void slots_alloc(DgIntern *t, size_t n_slots)
 {
+    size_t bytes = n_slots * sizeof *t->slots;
     t->slots = dg_xcalloc(n_slots, sizeof *t->slots);
     t->mask = n_slots - 1;
-    dg_hint_huge(t->slots, n_slots * sizeof *t->slots);
+    dg_hint_huge(t->slots, bytes);
+    /* A big calloc is fresh, unmapped memory.  rehash and the lookups
+     * read a slot before writing it, so each page would first be mapped
+     * to the shared zero page and then copied on the write — a second
+     * fault, and a TLB shootdown to every CPU (profiles of 20M rows: 0.7 s
+     * of CPU in rehash).  Mapping the pages writable at once costs one. */
+    if (bytes >= ((size_t)256 << 10))
+        dg_prefault(t->slots, bytes);
 }
 
 DgIntern *dg_intern_new(void)

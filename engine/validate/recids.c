@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/hugemem.h"
 #include "common/intern.h"
 
 #define PART_BITS 10
@@ -68,8 +67,7 @@ static void grow_bytes(DgRecIds *r, uint64_t need)
         return;
     uint64_t cap = r->cap_bytes * 2 > need ? r->cap_bytes * 2 : need;
     r->bytes = dg_xrealloc(r->bytes, cap);
-    r->cap_bytes = cap;
-    dg_hint_huge(r->bytes, cap);
+    r->cap_bytes = cap; /* no huge-page hint: written and read in order (hugemem.h) */
 }
 
 static void grow_marks(DgRecIds *r, uint64_t n_ids)

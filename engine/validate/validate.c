@@ -825,8 +825,10 @@ static void rows_reserve(Builder *b, size_t n)
     if (n <= b->rows_cap)
         return;
     b->rows_cap = n;
+    /* No huge-page hint (hugemem.h): the rows are written and read in
+     * order, so 2 MiB pages save few TLB misses, and their first touch
+     * costs more than 4 KiB pages' where the memory is a VM's. */
     d->rows = dg_xrealloc(d->rows, n * sizeof *d->rows);
-    dg_hint_huge(d->rows, n * sizeof *d->rows);
 }
 
 /* Size the big arrays once, from the first window: rows per byte read so
@@ -852,18 +854,17 @@ static void reserve_estimate(Builder *b, uint64_t window_rows, uint64_t window_r
 /* The merge writes each window's rows (24 bytes each) and record ids
  * (~12) into memory never touched before: 720 MB at 20M rows.  Profiles
  * put three quarters of the merge's CPU time in the kernel zeroing those
- * pages on their first write (clear_page_erms under the huge-page fault),
- * which is also where the merge stopped scaling with threads (its chunks'
- * rows are ~200 KB, so two threads often fault the same 2 MiB page at
- * once and the kernel zeroes a huge page twice, keeping one).  So the
+ * pages on their first write (then in huge pages, which these arrays no
+ * longer ask for: hugemem.h), which is also where the merge stopped
+ * scaling with threads.  So the
  * pages a window's merge will write are populated before it, as tasks of
  * the window's parallel parse (dg_prefault: contents untouched), one task
- * per huge page, up to the huge page holding the window's estimated end
+ * per 2 MiB piece, up to the piece boundary after the window's estimated end
  * (the previous window's density times this window's bytes, less 1/64).
  * Every such page would be touched by this window's merge or the next
  * one's, so peak memory is the same unless the last window's estimate is
- * more than 1/64 too high and crosses into a new huge page (then one 2 MiB
- * page per array early); an underestimate leaves the rest to the merge as
+ * more than 1/64 too high and crosses into a new piece (then up to 2 MiB
+ * per array early); an underestimate leaves the rest to the merge as
  * before.  Outputs cannot change: nothing is written.  (A run that starts
  * spilling after such a window populated at most one window's pages of
  * rows it then hands over and frees.) */
