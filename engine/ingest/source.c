@@ -82,6 +82,14 @@ struct DgSource {
     size_t r_pos, r_len;
     bool raw_eof;
 
+    /* read-ahead (dg_source_read_ahead): nb[ra_off, ra_off + ra_len) are
+     * the bytes after the current window, read while it was parsed; the
+     * next fill takes them over (ra_take) */
+    char *nb;
+    size_t nb_cap, ra_off, ra_len;
+    bool ra_pending, ra_eof;
+    int ra_errno;
+
     /* gzip */
     bool gz, zs_init, member_ended, gz_done;
     z_stream zs;
@@ -362,8 +370,93 @@ static DgStatus conv_produce(DgSource *s, char *dst, size_t cap, size_t *n, DgEr
 }
 
 /* Make at least `want` bytes available in ob (or reach the end). */
+/* Make the read-ahead bytes part of the output stream: the unconsumed
+ * tail of the window goes just before them in nb (room was left for it),
+ * and the two buffers swap — no copy of the window.  A caller that kept
+ * more than the room falls back to appending them. */
+static DgStatus ra_take(DgSource *s, DgError *err)
+{
+    s->ra_pending = false;
+    s->bytes_in += s->ra_len;
+    if (s->ra_errno)
+        return io_error(s, s->ra_errno, "cannot read", err);
+    size_t avail = s->ob_len - s->ob_start;
+    if (avail <= s->ra_off) {
+        char *ob = s->ob;
+        size_t cap = s->ob_cap;
+        if (avail)
+            memcpy(s->nb + s->ra_off - avail, s->ob + s->ob_start, avail);
+        s->ob = s->nb;
+        s->ob_cap = s->nb_cap;
+        s->nb = ob;
+        s->nb_cap = cap;
+        s->ob_start = s->ra_off - avail;
+        s->ob_len = s->ra_off + s->ra_len;
+    } else {
+        if (avail)
+            memmove(s->ob, s->ob + s->ob_start, avail);
+        s->ob_start = 0;
+        s->ob_len = avail;
+        if (avail + s->ra_len + OUT_SLACK > s->ob_cap) {
+            s->ob_cap = avail + s->ra_len + OUT_SLACK;
+            s->ob = dg_xrealloc(s->ob, s->ob_cap);
+        }
+        memcpy(s->ob + s->ob_len, s->nb + s->ra_off, s->ra_len);
+        s->ob_len += s->ra_len;
+    }
+    if (s->ra_eof) {
+        s->raw_eof = true;
+        return check_unchanged(s, err);
+    }
+    return DG_OK;
+}
+
+bool dg_source_can_read_ahead(const DgSource *s)
+{
+    return !decodes(s) && !s->ranged && !s->raw_eof && !s->out_eof && s->r_pos >= s->r_len && !s->ra_pending;
+}
+
+void dg_source_read_ahead(DgSource *s, size_t keep, size_t want)
+{
+    size_t need = keep + want + OUT_SLACK;
+    if (s->nb_cap < need) {
+        /* once, with room for the usual tail (a partial record) on top:
+         * the two buffers then swap for the rest of the input, and their
+         * pages stay the same ones */
+        size_t cap = want + want / 8 + OUT_SLACK;
+        if (cap < need)
+            cap = need;
+        free(s->nb);
+        s->nb = dg_xmalloc(cap);
+        s->nb_cap = cap;
+    }
+    size_t got = 0;
+    s->ra_eof = false;
+    s->ra_errno = 0;
+    while (got < want) {
+        ssize_t r = read_some(s->fd, s->nb + keep + got, want - got);
+        if (r < 0) {
+            s->ra_errno = errno;
+            break;
+        }
+        if (r == 0) {
+            s->ra_eof = true;
+            break;
+        }
+        got += (size_t)r;
+    }
+    s->ra_off = keep;
+    s->ra_len = got;
+    s->ra_pending = true;
+}
+
 static DgStatus fill(DgSource *s, size_t want, DgError *err)
 {
+    if (s->ra_pending) {
+        DgStatus st = ra_take(s, err);
+        if (st != DG_OK)
+            return st;
+    }
     size_t avail = s->ob_len - s->ob_start;
     if (avail >= want || s->out_eof)
         return DG_OK;
@@ -609,6 +702,7 @@ void dg_source_close(DgSource *s)
     free(s->ibuf);
     free(s->rbuf);
     free(s->ob);
+    free(s->nb);
     free(s->path);
     free(s);
 }

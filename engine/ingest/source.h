@@ -71,6 +71,21 @@ void dg_source_want_hash(DgSource *s);
  * by dg_source_consume, so calling it is only an optimisation. */
 void dg_source_hash_window(DgSource *s, size_t n);
 
+/* Read-ahead, so that reading the next window overlaps parsing this one
+ * instead of running alone between windows.  Only for a source that
+ * neither decodes nor is restricted to a byte range, and not at its end:
+ * dg_source_can_read_ahead says so.  dg_source_read_ahead(s, keep, want)
+ * reads up to `want` bytes that follow the current window into a second
+ * buffer with room for `keep` bytes before them: the part of the window
+ * the caller will not consume.  It touches neither the window's bytes nor
+ * the hash, so it may run on one thread while others read the window and
+ * one runs dg_source_hash_window; no other call on `s` may run meanwhile.
+ * The next dg_source_window takes the bytes over (a read error is
+ * reported there, as the plain read would have reported it); consuming
+ * more than len - keep only costs a copy.  Allocation failure aborts. */
+bool dg_source_can_read_ahead(const DgSource *s);
+void dg_source_read_ahead(DgSource *s, size_t keep, size_t want);
+
 /* The digest as lowercase hex, once the whole input has been read and
  * consumed; false when hashing was not asked for or input remains. */
 bool dg_source_sha256(DgSource *s, char hex[65]);

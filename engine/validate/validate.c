@@ -1356,22 +1356,31 @@ static DgStatus process_file(const DgScheme *s, uint32_t fi, const DgValidateOpt
         }
         PfPiece pf[PF_MAX];
         size_t n_pf = plan_prefault(b, consumed, pf);
+        /* the next window's bytes, read beside this one's parse (a serial
+         * read(2) between windows left the other threads idle) */
+        bool ahead = !eof && dg_source_can_read_ahead(src);
         int64_t t0 = g_get_monotonic_time();
-        /* tasks: the input's hash, the pages the merge will write, the chunks */
+        /* tasks: the input's hash, the read-ahead, the pages the merge will
+         * write, the chunks */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-        for (size_t i = 0; i <= n_pf + n_chunks; i++) {
+        for (size_t i = 0; i <= n_pf + n_chunks + 1; i++) {
             if (i == 0) { /* first, so it overlaps the most parsing */
                 if (opt->hash_inputs)
                     dg_source_hash_window(src, consumed);
                 continue;
             }
-            if (i <= n_pf) {
-                dg_prefault(pf[i - 1].p, pf[i - 1].len);
+            if (i == 1) {
+                if (ahead)
+                    dg_source_read_ahead(src, len - consumed, want);
                 continue;
             }
-            ChunkOut *c = &outs[i - 1 - n_pf];
+            if (i <= n_pf + 1) {
+                dg_prefault(pf[i - 2].p, pf[i - 2].len);
+                continue;
+            }
+            ChunkOut *c = &outs[i - 2 - n_pf];
             chunk_reset(c);
-            process_chunk(&x, buf, consumed, &chunks[i - 1 - n_pf], c);
+            process_chunk(&x, buf, consumed, &chunks[i - 2 - n_pf], c);
             chunk_shard(c);
         }
         int64_t t1 = g_get_monotonic_time();

@@ -22,6 +22,7 @@
 #include <zlib.h>
 
 #include "common/csvscan.h"
+#include "common/sha256.h"
 #include "dangliang/common.h"
 #include "ingest/chunker.h"
 #include "ingest/jsonl.h"
@@ -641,6 +642,85 @@ Test(source, plain_file)
     cr_assert_eq(dg_source_window(s, 1u << 20, &buf, &len, &eof, &err), DG_OK);
     cr_expect_eq(len, 10000);
     cr_expect(eof);
+    dg_source_close(s);
+    free(t);
+}
+
+/* Reads `path` window by window as validation does, with the next window
+ * read ahead while the current one is "parsed", consuming `keep_less`
+ * bytes fewer than planned every other window (the fallback that appends);
+ * returns the bytes consumed, checks the hash against the plain read's. */
+static char *read_ahead_all(const char *path, size_t want, size_t plan_keep, size_t keep_less, size_t *out_len,
+                            char hex[65])
+{
+    DgSource *s;
+    DgError err;
+    cr_assert_eq(dg_source_open(path, NULL, &s, &err), DG_OK);
+    dg_source_want_hash(s);
+    size_t n = 0, cap = 1024, round = 0;
+    char *acc = malloc(cap);
+    for (;;) {
+        const char *buf;
+        size_t len;
+        bool eof;
+        cr_assert_eq(dg_source_window(s, want, &buf, &len, &eof, &err), DG_OK);
+        if (len == 0)
+            break;
+        size_t keep = len > plan_keep ? plan_keep : 0;
+        size_t take = len - keep;
+        if (!eof && dg_source_can_read_ahead(s)) {
+            dg_source_hash_window(s, take);
+            dg_source_read_ahead(s, keep, want); /* the window's bytes stay valid */
+        }
+        if (round++ % 2 && take > keep_less)
+            take -= keep_less; /* consumes less than planned */
+        while (n + take > cap)
+            acc = realloc(acc, cap *= 2);
+        memcpy(acc + n, buf, take);
+        n += take;
+        dg_source_consume(s, take);
+        if (eof && take == len)
+            break;
+    }
+    cr_assert(dg_source_sha256(s, hex));
+    cr_expect_eq(dg_source_bytes_in(s), n);
+    dg_source_close(s);
+    *out_len = n;
+    return acc;
+}
+
+Test(source, read_ahead_gives_the_same_bytes_and_hash)
+{
+    size_t total = 300007;
+    char *t = make_text(total);
+    write_file(tpath("ra.csv"), t, total);
+    DgSha256 c;
+    char want_hex[65];
+    dg_sha256_init(&c);
+    dg_sha256_update(&c, t, total);
+    dg_sha256_final_hex(&c, want_hex);
+    static const size_t wants[] = {1, 100, 4096, 65536, 1u << 20};
+    static const size_t keeps[] = {0, 1, 61, 5000};
+    static const size_t less[] = {0, 3, 9000};
+    for (size_t w = 0; w < sizeof wants / sizeof *wants; w++)
+        for (size_t k = 0; k < sizeof keeps / sizeof *keeps; k++)
+            for (size_t l = 0; l < sizeof less / sizeof *less; l++) {
+                if (wants[w] == 1 && (k || l))
+                    continue; /* byte by byte is slow; once is enough */
+                size_t n;
+                char hex[65];
+                char *got = read_ahead_all(tpath("ra.csv"), wants[w], keeps[k], less[l], &n, hex);
+                cr_assert_eq(n, total, "want %zu keep %zu less %zu: %zu bytes", wants[w], keeps[k], less[l], n);
+                cr_assert(memcmp(got, t, n) == 0, "want %zu keep %zu less %zu: bytes differ", wants[w], keeps[k],
+                          less[l]);
+                cr_expect_str_eq(hex, want_hex);
+                free(got);
+            }
+    /* not for a decoding source */
+    DgSource *s;
+    DgError err;
+    cr_assert_eq(dg_source_open(tpath("ra.csv"), "GB18030", &s, &err), DG_OK);
+    cr_expect(!dg_source_can_read_ahead(s));
     dg_source_close(s);
     free(t);
 }
