@@ -293,10 +293,17 @@ static size_t u128_digits(DgU128 v, char *buf)
 {
     char tmp[48];
     size_t n = 0;
-    do {
+    /* 128-bit division is a library call (__udivmodti4) per digit; every
+     * amount an output prints fits in 64 bits, where it is a multiply */
+    while (v > UINT64_MAX) {
         tmp[n++] = (char)('0' + (int)(v % 10));
         v /= 10;
-    } while (v);
+    }
+    uint64_t w = (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + (int)(w % 10));
+        w /= 10;
+    } while (w);
     for (size_t i = 0; i < n; i++)
         buf[i] = tmp[n - 1 - i];
     buf[n] = 0;

@@ -120,6 +120,17 @@ Test(decimal, format)
     cr_expect_str_eq(b, "0.0000");
     dg_decimal_format_u128(50000000, 12, 4, b);
     cr_expect_str_eq(b, "0.0001");
+    /* past 64 bits: 2^64 = 18446744073709551616 and 10^30 - 1, whole and
+     * with decimals (the digits cross from 128-bit to 64-bit division) */
+    dg_decimal_format_u128((DgU128)1 << 64, 0, 0, b);
+    cr_expect_str_eq(b, "18446744073709551616");
+    DgU128 big = 1;
+    for (int i = 0; i < 30; i++)
+        big *= 10;
+    dg_decimal_format_u128(big - 1, 0, 0, b);
+    cr_expect_str_eq(b, "999999999999999999999999999999");
+    dg_decimal_format_u128(((DgU128)1 << 64) * 1000 + 7, 4, 4, b);
+    cr_expect_str_eq(b, "1844674407370955161.6007");
 }
 
 Test(decimal, ratio)
